@@ -1,0 +1,70 @@
+/**
+ * Every failure panini-fs reports is a PaniniError: a stable `code` (one of ErrorCode), a message that says what
+ * went wrong and where, and optional structured details (`where`: an offset, a chunk index, an option name, a path).
+ */
+export const ErrorCode = {
+  /** an option is unknown, of the wrong type or out of range */
+  OPTION: 'OPTION',
+  /** a function was called before init() or on a finished object */
+  STATE: 'STATE',
+  /** input ended before a structure it declares */
+  TRUNCATED: 'TRUNCATED',
+  /** a CRC32 or SHA-256 does not match: the bytes were altered */
+  CHECKSUM: 'CHECKSUM',
+  /** bytes that are not a valid container, or inconsistent fields */
+  FORMAT: 'FORMAT',
+  /** a valid container that uses a version or codec this decoder does not know */
+  UNSUPPORTED: 'UNSUPPORTED',
+  /** a declared size exceeds a limit (maxOutputSize, format bounds) */
+  LIMIT: 'LIMIT',
+  /** the operation was aborted through its AbortSignal */
+  ABORTED: 'ABORTED',
+  /** a file system or stream operation failed */
+  IO: 'IO',
+  /** an archive path is unsafe (absolute, `..`, escaping link) */
+  PATH: 'PATH',
+  /** the target exists and overwriting was not requested */
+  EXISTS: 'EXISTS',
+  /** the WebAssembly core could not be loaded */
+  WASM: 'WASM',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Process exit status for each code (documented in README "CLI exit codes"). */
+export const EXIT_STATUS: Record<ErrorCode, number> = {
+  OPTION: 2,
+  STATE: 70,
+  TRUNCATED: 3,
+  CHECKSUM: 3,
+  FORMAT: 3,
+  UNSUPPORTED: 4,
+  LIMIT: 5,
+  ABORTED: 130,
+  IO: 6,
+  PATH: 7,
+  EXISTS: 8,
+  WASM: 70,
+};
+
+export interface ErrorWhere {
+  option?: string;
+  offset?: number;
+  chunk?: number;
+  path?: string;
+  [key: string]: unknown;
+}
+
+export class PaniniError extends Error {
+  readonly code: ErrorCode;
+  readonly where: ErrorWhere | undefined;
+  constructor(code: ErrorCode, message: string, where?: ErrorWhere, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'PaniniError';
+    this.code = code;
+    this.where = where;
+  }
+}
+
+export function isPaniniError(e: unknown): e is PaniniError {
+  return e instanceof PaniniError;
+}
