@@ -48,7 +48,7 @@ export async function runChunk(p: Parsed): Promise<number> {
   } else {
     throw new PaniniError('OPTION', `--strategy must be cdc or fixed, got "${strategy}"`, { option: 'strategy' });
   }
-  for (const k of Object.keys(options) as (keyof ChunkOptions)[]) if (options[k] === undefined) delete options[k];
+  for (const k of Object.keys(options) as (keyof ChunkOptions)[]) if (options[k] === undefined) delete (options as Partial<ChunkOptions>)[k];
   const json = p.values.json === true;
   if (json) process.stdout.write('[');
   let first = true;

@@ -18,7 +18,7 @@ let activeCore: Core | undefined;
 let active: Sha256Hasher | undefined; // whose context is in the core now (undefined: nobody's)
 
 function release(c: Core): void {
-  if (active && activeCore === c) active.save(c);
+  if (active && activeCore) active.save(activeCore); // the active context lives in the core it was last swapped into
   active = undefined;
   activeCore = c;
 }
