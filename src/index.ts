@@ -15,3 +15,16 @@ export {
   type CdcOptions,
   type FixedOptions,
 } from './chunk/index.js';
+export {
+  compress,
+  decompress,
+  verify,
+  inspect,
+  compressStream,
+  decompressStream,
+  CODECS,
+  type VerifyReport,
+  type Inspection,
+} from './container/api.js';
+export type { CompressOptions, DecompressOptions, Progress, Strategy } from './container/options.js';
+export type { Manifest, ManifestEntry } from './container/manifest.js';

@@ -1,0 +1,325 @@
+// The container API, the same in Node and in browsers: compress / decompress / verify / inspect on bytes, and Web
+// TransformStreams for data of any size.
+import { PaniniError } from '../errors.js';
+import { createChunker, type Chunker } from '../chunk/index.js';
+import { assertBytes } from '../validate.js';
+import { getCore } from '../wasm/core.js';
+import { CODECS, codecName } from './codecs.js';
+import { type ChunkCoder, InlineCoder } from './coder.js';
+import { ContainerEncoder, type EncodeStats } from './encoder.js';
+import { bytesSource, hex, openContainer, readRecord, StreamDecoder, walk, type ContainerInfo, type Source } from './decoder.js';
+import { KIND_DATA, readFrame, readIndexEntry } from './format.js';
+import { decodeManifest, type Manifest } from './manifest.js';
+import {
+  type CompressOptions,
+  type DecompressOptions,
+  DEFAULT_MAX_OUTPUT,
+  type ResolvedCompressOptions,
+  resolveCompressOptions,
+  resolveDecompressOptions,
+  throwIfAborted,
+} from './options.js';
+
+// ------------------------------------------------------------------------------------------ coders (workers)
+export type CoderFactory = (workers: number) => ChunkCoder;
+let coderFactory: CoderFactory | undefined;
+/** Installed by the platform entry (Node: worker_threads; browser: Web Workers). */
+export function setCoderFactory(f: CoderFactory | undefined): void {
+  coderFactory = f;
+}
+export function makeCoder(workers: number): ChunkCoder {
+  return workers > 1 && coderFactory ? coderFactory(workers) : new InlineCoder();
+}
+
+// ------------------------------------------------------------------------------------------ chunk assembly
+/** Cuts a stream into chunk byte arrays with the configured strategy. */
+export class ChunkAssembler {
+  private readonly chunker: Chunker;
+  private pending: Uint8Array[] = [];
+  private pendingStart = 0; // stream offset of pending[0][0]
+  constructor(o: ResolvedCompressOptions) {
+    this.chunker = createChunker(
+      o.strategy === 'fixed' ? { strategy: 'fixed', size: o.chunkSize } : { strategy: 'cdc', minSize: o.minSize, avgSize: o.avgSize, maxSize: o.maxSize },
+    );
+  }
+  /** Returns the chunks completed by this piece (views into it where possible). */
+  push(piece: Uint8Array): Uint8Array[] {
+    const pieceStart = this.chunker.position;
+    const cuts = this.chunker.push(piece);
+    const out: Uint8Array[] = [];
+    for (const c of cuts) {
+      if (this.pending.length === 0 && c.offset >= pieceStart) {
+        out.push(piece.subarray(c.offset - pieceStart, c.offset - pieceStart + c.length));
+      } else {
+        // the chunk starts in earlier pieces
+        const buf = new Uint8Array(c.length);
+        let k = 0;
+        for (const p of this.pending) {
+          buf.set(p, k);
+          k += p.length;
+        }
+        const rest = c.offset + c.length - pieceStart;
+        buf.set(piece.subarray(0, rest), k);
+        out.push(buf);
+        this.pending = [];
+      }
+      this.pendingStart = c.offset + c.length;
+    }
+    const tailFrom = Math.max(0, this.pendingStart - pieceStart);
+    if (tailFrom < piece.length) this.pending.push(piece.subarray(tailFrom));
+    return out;
+  }
+  flush(): Uint8Array[] {
+    const cuts = this.chunker.flush();
+    if (cuts.length === 0) return [];
+    const c = cuts[0]!;
+    const buf = this.pending.length === 1 ? this.pending[0]! : new Uint8Array(c.length);
+    if (this.pending.length !== 1) {
+      let k = 0;
+      for (const p of this.pending) {
+        buf.set(p, k);
+        k += p.length;
+      }
+    }
+    this.pending = [];
+    return [buf];
+  }
+}
+
+/** Chunk boundaries of an in-memory input, per the options. */
+function chunkViews(data: Uint8Array, o: ResolvedCompressOptions): Uint8Array[] {
+  const a = new ChunkAssembler(o);
+  const out = a.push(data);
+  for (const c of a.flush()) out.push(c);
+  return out;
+}
+
+function concat(parts: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total);
+  let k = 0;
+  for (const p of parts) {
+    out.set(p, k);
+    k += p.length;
+  }
+  return out;
+}
+
+/** Encodes a list of inputs (each chunked on its own) into one container; used by compress and the tree writer. */
+export async function encodeInputs(
+  o: ResolvedCompressOptions,
+  sink: (b: Uint8Array) => void | Promise<void>,
+  feed: (add: (chunk: Uint8Array) => Promise<void>, assembler: () => ChunkAssembler, encoder: ContainerEncoder) => Promise<Uint8Array | undefined>,
+  total?: number,
+): Promise<{ stats: EncodeStats; sha256: Uint8Array; size: number; containerSize: number }> {
+  getCore();
+  const coder = makeCoder(o.workers);
+  const enc = new ContainerEncoder(o, sink, coder, total);
+  try {
+    await enc.start();
+    const manifest = await feed((c) => enc.add(c), () => new ChunkAssembler(o), enc);
+    const r = await enc.finish(manifest);
+    return { stats: enc.stats, ...r };
+  } catch (e) {
+    await enc.abort();
+    throw e;
+  } finally {
+    await coder.close();
+  }
+}
+
+// ------------------------------------------------------------------------------------------ bytes API
+/** Compresses bytes into a .pnz container. Same input and options give the same bytes, in Node and in browsers. */
+export async function compress(data: Uint8Array, options?: CompressOptions): Promise<Uint8Array> {
+  assertBytes('data', data);
+  const o = resolveCompressOptions(options);
+  const parts: Uint8Array[] = [];
+  let total = 0;
+  await encodeInputs(
+    o,
+    (b) => {
+      parts.push(b);
+      total += b.length;
+    },
+    async (add) => {
+      for (const c of chunkViews(data, o)) await add(c);
+      return undefined;
+    },
+    data.length,
+  );
+  return concat(parts, total);
+}
+
+/** Decompresses a container, verifying everything; returns the original bytes (a tree's files, concatenated). */
+export async function decompress(container: Uint8Array, options?: DecompressOptions): Promise<Uint8Array> {
+  assertBytes('container', container);
+  const o = resolveDecompressOptions(options, 'decompress', DEFAULT_MAX_OUTPUT);
+  getCore();
+  const src = bytesSource(container);
+  const info = await openContainer(src, { maxOutputSize: o.maxOutputSize });
+  if (info.manifest) decodeManifest(info.manifest, info.footer.recordCount, info.footer.totalSize);
+  const out = new Uint8Array(info.footer.totalSize);
+  await walk(src, info, o, (chunk, _i, at) => {
+    out.set(chunk, at);
+  });
+  return out;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  /** the failure, when ok is false */
+  error?: PaniniError;
+  containerSize: number;
+  originalSize?: number;
+  records?: number;
+  sha256?: string;
+  files?: number;
+}
+
+/** Checks every checksum and decodes every record without keeping the output. Never throws for a bad container. */
+export async function verify(container: Uint8Array, options?: Pick<DecompressOptions, 'signal' | 'onProgress'>): Promise<VerifyReport> {
+  assertBytes('container', container);
+  const o = resolveDecompressOptions(options, 'verify', Number.MAX_SAFE_INTEGER);
+  getCore();
+  return verifySource(bytesSource(container), o);
+}
+
+export async function verifySource(src: Source, o: ReturnType<typeof resolveDecompressOptions>): Promise<VerifyReport> {
+  try {
+    const info = await openContainer(src);
+    const m = info.manifest ? decodeManifest(info.manifest, info.footer.recordCount, info.footer.totalSize) : undefined;
+    await walk(src, info, o, () => undefined);
+    return { ok: true, containerSize: src.size, originalSize: info.footer.totalSize, records: info.footer.recordCount, sha256: hex(info.end.sha256), files: m?.entries.filter((e) => e.type === 'file').length ?? 0 };
+  } catch (e) {
+    if (e instanceof PaniniError && e.code !== 'ABORTED') return { ok: false, error: e, containerSize: src.size };
+    throw e;
+  }
+}
+
+export interface Inspection {
+  version: number;
+  containerSize: number;
+  originalSize: number;
+  /** containerSize / originalSize (0 for an empty input) */
+  ratio: number;
+  sha256: string;
+  dedupWindow: number;
+  records: number;
+  dataRecords: number;
+  refRecords: number;
+  /** original bytes represented by REF records (stored once) */
+  dedupBytes: number;
+  codecs: { id: number; name: string; records: number; originalBytes: number; storedBytes: number }[];
+  overheadBytes: number;
+  manifest: Manifest | undefined;
+}
+
+/** Describes a container from its headers (checked) without decoding payloads. */
+export async function inspect(container: Uint8Array): Promise<Inspection> {
+  assertBytes('container', container);
+  getCore();
+  return inspectSource(bytesSource(container));
+}
+
+export async function inspectSource(src: Source): Promise<Inspection> {
+  const info = await openContainer(src);
+  const manifest = info.manifest ? decodeManifest(info.manifest, info.footer.recordCount, info.footer.totalSize) : undefined;
+  const codecs = new Map<number, { records: number; originalBytes: number; storedBytes: number }>();
+  let dataRecords = 0;
+  let refRecords = 0;
+  let dedupBytes = 0;
+  let payload = 0;
+  for (let i = 0; i < info.footer.recordCount; i++) {
+    const e = readIndexEntry(info.index, i, info.indexOffset);
+    const hb = await src.read(e.frameOffset, 56);
+    const f = readFrame(hb, e.frameOffset, i);
+    if (f.kind === 0) throw new PaniniError('FORMAT', `index entry ${i} points to the END frame`, { chunk: i });
+    if (f.kind === KIND_DATA) {
+      dataRecords++;
+      payload += f.storedLength;
+      const c = codecs.get(f.codec) ?? { records: 0, originalBytes: 0, storedBytes: 0 };
+      c.records++;
+      c.originalBytes += f.originalLength;
+      c.storedBytes += f.storedLength;
+      codecs.set(f.codec, c);
+    } else {
+      refRecords++;
+      dedupBytes += f.originalLength;
+    }
+  }
+  return {
+    version: info.header.version,
+    containerSize: info.size,
+    originalSize: info.footer.totalSize,
+    ratio: info.footer.totalSize ? info.size / info.footer.totalSize : 0,
+    sha256: hex(info.end.sha256),
+    dedupWindow: info.header.window,
+    records: info.footer.recordCount,
+    dataRecords,
+    refRecords,
+    dedupBytes,
+    codecs: [...codecs].sort((a, b) => a[0] - b[0]).map(([id, c]) => ({ id, name: codecName(id), ...c })),
+    overheadBytes: info.size - payload,
+    manifest,
+  };
+}
+
+// ------------------------------------------------------------------------------------------ streams
+/** A TransformStream that compresses what is written to it into a container (same bytes as compress()). */
+export function compressStream(options?: CompressOptions): TransformStream<Uint8Array, Uint8Array> {
+  const o = resolveCompressOptions(options, 'compressStream');
+  getCore();
+  let asm: ChunkAssembler;
+  let enc: ContainerEncoder;
+  let coder: ChunkCoder;
+  let ctl!: TransformStreamDefaultController<Uint8Array>;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    async start(c) {
+      ctl = c;
+      asm = new ChunkAssembler(o);
+      coder = makeCoder(o.workers);
+      enc = new ContainerEncoder(o, (b) => ctl.enqueue(b), coder);
+      await enc.start();
+    },
+    async transform(piece) {
+      try {
+        assertBytes('stream chunk', piece);
+        throwIfAborted(o.signal);
+        // the chunk views must stay valid until coded: copy pieces the caller may reuse
+        for (const c of asm.push(piece.slice())) await enc.add(c);
+      } catch (e) {
+        await enc.abort();
+        await coder.close();
+        throw e;
+      }
+    },
+    async flush() {
+      try {
+        for (const c of asm.flush()) await enc.add(c);
+        await enc.finish();
+      } finally {
+        await coder.close();
+      }
+    },
+  });
+}
+
+/** A TransformStream that decodes a container, verifying each chunk before it is emitted (see StreamDecoder). */
+export function decompressStream(options?: DecompressOptions): TransformStream<Uint8Array, Uint8Array> {
+  const o = resolveDecompressOptions(options, 'decompressStream', Number.MAX_SAFE_INTEGER);
+  getCore();
+  let dec: StreamDecoder;
+  return new TransformStream<Uint8Array, Uint8Array>({
+    start(c) {
+      dec = new StreamDecoder(o, (b) => c.enqueue(b));
+    },
+    transform(piece) {
+      assertBytes('stream chunk', piece);
+      dec.push(piece);
+    },
+    flush() {
+      dec.finish();
+    },
+  });
+}
+
+export { CODECS, type ContainerInfo, type EncodeStats, readRecord };

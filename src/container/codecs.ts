@@ -1,0 +1,65 @@
+// The codec registry: the id stored in each DATA record names how its payload decodes to the original bytes.
+// Ids are never reused. Ranges reserved for later work (FORMAT.md "Codec registry"):
+//   0–15 general codecs · 16–63 dhātu plans · 64–95 deflate-stream recompression · 96–255 unassigned
+import { deflateSync, inflateSync } from 'fflate';
+import { PaniniError } from '../errors.js';
+
+export const CODEC_STORE = 0;
+export const CODEC_DEFLATE = 1;
+
+export interface CodecInfo {
+  id: number;
+  name: string;
+  /** what `params` means for this codec */
+  params: string;
+}
+
+export const CODECS: readonly CodecInfo[] = [
+  { id: CODEC_STORE, name: 'store', params: 'must be 0' },
+  { id: CODEC_DEFLATE, name: 'deflate', params: 'deflate level used by the encoder (1–9); informational' },
+];
+
+export function codecName(id: number): string {
+  return CODECS.find((c) => c.id === id)?.name ?? `unknown(${id})`;
+}
+
+/** Codes one chunk. Returns the codec and the stored bytes; falls back to store when coding does not shrink it. */
+export function encodeChunk(data: Uint8Array, level: number): { codec: number; params: number; stored: Uint8Array } {
+  if (level > 0 && data.length > 0) {
+    const d = deflateSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9, mem: 8 });
+    if (d.length < data.length) return { codec: CODEC_DEFLATE, params: level, stored: d };
+  }
+  return { codec: CODEC_STORE, params: 0, stored: data };
+}
+
+/**
+ * Decodes one payload into exactly `originalLength` bytes. Never allocates more than originalLength (itself
+ * bounded by MAX_RECORD); a payload that decodes to a different length is reported, not trusted.
+ */
+export function decodeChunk(codec: number, params: number, stored: Uint8Array, originalLength: number, where: { offset: number; chunk: number }): Uint8Array {
+  switch (codec) {
+    case CODEC_STORE:
+      if (params !== 0) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: store codec with params ${params}`, where);
+      if (stored.length !== originalLength) {
+        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: stored ${stored.length} bytes but declares ${originalLength}`, where);
+      }
+      return stored;
+    case CODEC_DEFLATE: {
+      if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate level ${params} out of 1–9`, where);
+      // one spare byte: a stream that inflates to more than declared fills it and is rejected below
+      const out = new Uint8Array(originalLength + 1);
+      let got: Uint8Array;
+      try {
+        got = inflateSync(stored, { out });
+      } catch (e) {
+        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload is invalid (${(e as Error).message})`, where, { cause: e });
+      }
+      if (got.length !== originalLength) {
+        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload decodes to ${got.length === originalLength + 1 ? 'more than' : got.length} bytes, declares ${originalLength}`, where);
+      }
+      return got.buffer === out.buffer && got.byteOffset === 0 ? out.subarray(0, originalLength) : got;
+    }
+    default:
+      throw new PaniniError('UNSUPPORTED', `record ${where.chunk} at byte ${where.offset} uses codec ${codec}, which this decoder does not support (known: ${CODECS.map((c) => `${c.id} ${c.name}`).join(', ')})`, where);
+  }
+}

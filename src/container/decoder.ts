@@ -1,0 +1,431 @@
+// Container decoders. Every path verifies everything: header/record/END/footer CRC32s, payload CRC32s, the SHA-256
+// of every chunk, the index against the records actually found, the manifest CRC, the total size and the SHA-256 of
+// the whole output. Declared sizes are checked against limits before anything is allocated.
+//  - Random access (bytes in memory, or a file): openContainer() reads footer → END → manifest → index; walk()
+//    then goes through the records in order. REF records re-read their target through the index.
+//  - Sequential (a stream): StreamDecoder, fed pieces of any size; REF targets come from the dedup window.
+import { PaniniError } from '../errors.js';
+import { createSha256, sha256 } from '../hash/sha256.js';
+import { crc32 } from '../hash/crc32.js';
+import { decodeChunk } from './codecs.js';
+import {
+  END_SIZE,
+  FOOTER_SIZE,
+  HEADER_SIZE,
+  INDEX_ENTRY_SIZE,
+  KIND_DATA,
+  KIND_END,
+  MIN_CONTAINER,
+  RECORD_HEADER_SIZE,
+  type EndFrame,
+  type Footer,
+  type Header,
+  type RecordHeader,
+  readFooter,
+  readFrame,
+  readHeader,
+  readIndexEntry,
+  hex8,
+} from './format.js';
+import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
+import { DedupWindow } from './window.js';
+
+export interface Source {
+  readonly size: number;
+  read(offset: number, length: number): Uint8Array | Promise<Uint8Array>;
+}
+
+export function bytesSource(b: Uint8Array): Source {
+  return { size: b.length, read: (o, n) => b.subarray(o, o + n) };
+}
+
+export interface ContainerInfo {
+  header: Header;
+  footer: Footer;
+  end: EndFrame;
+  manifest: Uint8Array | undefined;
+  index: Uint8Array;
+  indexOffset: number;
+  size: number;
+}
+
+const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
+export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+
+async function readExact(src: Source, offset: number, length: number, what: string): Promise<Uint8Array> {
+  if (offset + length > src.size) {
+    throw new PaniniError('TRUNCATED', `${what} at byte ${offset} needs ${length} bytes, the container ends at ${src.size}`, { offset: src.size });
+  }
+  const b = await src.read(offset, length);
+  if (b.length !== length) throw new PaniniError('TRUNCATED', `${what} at byte ${offset}: short read (${b.length} of ${length})`, { offset });
+  return b;
+}
+
+export async function openContainer(src: Source, opts?: { maxOutputSize?: number }): Promise<ContainerInfo> {
+  const header = readHeader(await src.read(0, Math.min(HEADER_SIZE, src.size)));
+  if (src.size < MIN_CONTAINER) throw new PaniniError('TRUNCATED', `container of ${src.size} bytes is shorter than the smallest valid one (${MIN_CONTAINER})`, { offset: src.size });
+  const footerAt = src.size - FOOTER_SIZE;
+  const footer = readFooter(await readExact(src, footerAt, FOOTER_SIZE, 'footer'), src.size);
+  if (footer.endOffset < HEADER_SIZE || footer.endOffset + END_SIZE > footerAt) {
+    throw new PaniniError('FORMAT', `footer points to END at byte ${footer.endOffset}, outside the container`, { offset: footerAt });
+  }
+  if (opts?.maxOutputSize !== undefined && footer.totalSize > opts.maxOutputSize) {
+    throw new PaniniError('LIMIT', `container declares ${footer.totalSize} bytes of output, over maxOutputSize ${opts.maxOutputSize}`, { offset: footerAt + 8 });
+  }
+  const endFrame = readFrame(await readExact(src, footer.endOffset, END_SIZE, 'END frame'), footer.endOffset, footer.recordCount);
+  if (endFrame.kind !== KIND_END) throw new PaniniError('FORMAT', `footer points to byte ${footer.endOffset}, which is not the END frame`, { offset: footer.endOffset });
+  const { kind: _k, ...end } = endFrame;
+  if (end.recordCount !== footer.recordCount) {
+    throw new PaniniError('FORMAT', `END frame counts ${end.recordCount} records, footer ${footer.recordCount}`, { offset: footer.endOffset + 12 });
+  }
+  const manifestAt = footer.endOffset + END_SIZE;
+  const indexOffset = manifestAt + end.manifestLength;
+  const indexLength = footer.recordCount * INDEX_ENTRY_SIZE;
+  if (indexOffset + indexLength !== footerAt) {
+    throw new PaniniError('FORMAT', `manifest (${end.manifestLength} bytes) and index (${footer.recordCount} records) do not fill bytes ${manifestAt}..${footerAt}`, { offset: manifestAt });
+  }
+  if (footer.recordCount * RECORD_HEADER_SIZE > footer.endOffset - HEADER_SIZE) {
+    throw new PaniniError('FORMAT', `${footer.recordCount} records cannot fit in ${footer.endOffset - HEADER_SIZE} bytes`, { offset: footerAt + 16 });
+  }
+  let manifest: Uint8Array | undefined;
+  if (end.manifestLength > 0) {
+    manifest = await readExact(src, manifestAt, end.manifestLength, 'manifest');
+    const c = crc32(manifest);
+    if (c !== end.manifestCrc) throw new PaniniError('CHECKSUM', `manifest at byte ${manifestAt} is corrupt (CRC32 ${hex8(c)}, expected ${hex8(end.manifestCrc)})`, { offset: manifestAt });
+  } else if (end.manifestCrc !== 0) {
+    throw new PaniniError('FORMAT', 'END frame has a manifest CRC but no manifest', { offset: footer.endOffset + 48 });
+  }
+  const index = await readExact(src, indexOffset, indexLength, 'index');
+  const ic = crc32(index);
+  if (ic !== footer.indexCrc) throw new PaniniError('CHECKSUM', `index at byte ${indexOffset} is corrupt (CRC32 ${hex8(ic)}, expected ${hex8(footer.indexCrc)})`, { offset: indexOffset });
+  return { header, footer, end, manifest, index, indexOffset, size: src.size };
+}
+
+/** Reads, checks and decodes the record at `frameOffset`. Returns its header, the original bytes (verified) and its size in the container. */
+export async function readRecord(src: Source, frameOffset: number, i: number, limit: number): Promise<{ rec: RecordHeader; data: Uint8Array | undefined; next: number }> {
+  const hb = await readExact(src, frameOffset, RECORD_HEADER_SIZE, `record ${i} header`);
+  const f = readFrame(hb, frameOffset, i);
+  if (f.kind === KIND_END) throw new PaniniError('FORMAT', `record ${i} expected at byte ${frameOffset}, found the END frame`, { offset: frameOffset, chunk: i });
+  const payloadAt = frameOffset + RECORD_HEADER_SIZE;
+  if (f.kind !== KIND_DATA) return { rec: f, data: undefined, next: payloadAt };
+  if (payloadAt + f.storedLength > limit) {
+    throw new PaniniError('FORMAT', `record ${i} at byte ${frameOffset}: payload of ${f.storedLength} bytes runs past byte ${limit}`, { offset: frameOffset, chunk: i });
+  }
+  const stored = await readExact(src, payloadAt, f.storedLength, `record ${i} payload`);
+  return { rec: f, data: decodeVerified(f, stored, frameOffset, i), next: payloadAt + f.storedLength };
+}
+
+function decodeVerified(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number): Uint8Array {
+  const pc = crc32(stored);
+  if (pc !== f.payloadCrc) {
+    throw new PaniniError('CHECKSUM', `record ${i} payload at byte ${frameOffset + RECORD_HEADER_SIZE} is corrupt (CRC32 ${hex8(pc)}, expected ${hex8(f.payloadCrc)})`, { offset: frameOffset, chunk: i });
+  }
+  const data = decodeChunk(f.codec, f.params, stored, f.originalLength, { offset: frameOffset, chunk: i });
+  if (!equal(sha256(data), f.sha256)) {
+    throw new PaniniError('CHECKSUM', `record ${i} at byte ${frameOffset} decodes to bytes whose SHA-256 differs from the recorded one`, { offset: frameOffset, chunk: i });
+  }
+  return data;
+}
+
+export interface WalkStats {
+  records: number;
+  dataRecords: number;
+  refRecords: number;
+  storedBytes: number;
+  codecs: Map<number, { records: number; originalBytes: number; storedBytes: number }>;
+}
+
+/**
+ * Goes through every record in order, verifying each against the index, and calls `onChunk` with its original bytes
+ * (REF records: their target's bytes). Checks the total size and the whole SHA-256 at the end.
+ */
+export async function walk(
+  src: Source,
+  info: ContainerInfo,
+  opts: Pick<ResolvedDecompressOptions, 'signal' | 'onProgress'>,
+  onChunk: (data: Uint8Array, record: number, originalOffset: number) => void | Promise<void>,
+  from = 0,
+  to = info.footer.recordCount,
+): Promise<WalkStats> {
+  const stats: WalkStats = { records: 0, dataRecords: 0, refRecords: 0, storedBytes: 0, codecs: new Map() };
+  const whole = from === 0 && to === info.footer.recordCount ? createSha256() : undefined;
+  const cache = new DedupWindow<Uint8Array>(32 << 20); // recent DATA records, so most REFs need no re-read
+  let at = from === 0 ? HEADER_SIZE : readIndexEntry(info.index, from, info.indexOffset).frameOffset;
+  let original = from === 0 ? 0 : readIndexEntry(info.index, from, info.indexOffset).originalOffset;
+  for (let i = from; i < to; i++) {
+    throwIfAborted(opts.signal);
+    const e = readIndexEntry(info.index, i, info.indexOffset);
+    if (e.frameOffset !== at || e.originalOffset !== original) {
+      throw new PaniniError('FORMAT', `index entry ${i} says record at byte ${e.frameOffset} (original offset ${e.originalOffset}), found byte ${at} (original offset ${original})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, chunk: i });
+    }
+    const { rec, data, next } = await readRecord(src, at, i, info.footer.endOffset);
+    let out: Uint8Array;
+    if (data !== undefined) {
+      out = data;
+      stats.dataRecords++;
+      stats.storedBytes += rec.storedLength;
+      const c = stats.codecs.get(rec.codec) ?? { records: 0, originalBytes: 0, storedBytes: 0 };
+      c.records++;
+      c.originalBytes += rec.originalLength;
+      c.storedBytes += rec.storedLength;
+      stats.codecs.set(rec.codec, c);
+      cache.add(String(i), data, data.length);
+    } else {
+      stats.refRecords++;
+      out = cache.get(String(rec.target)) ?? (await resolveTarget(src, info, rec, i));
+      if (out.length !== rec.originalLength || !equal(sha256(out), rec.sha256)) {
+        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { offset: at, chunk: i });
+      }
+    }
+    whole?.update(out);
+    await onChunk(out, i, original);
+    original += out.length;
+    at = next;
+    stats.records++;
+    opts.onProgress?.({ bytesIn: at, bytesOut: original, total: info.footer.totalSize });
+  }
+  if (whole) {
+    if (at !== info.footer.endOffset) throw new PaniniError('FORMAT', `records end at byte ${at}, the END frame is at ${info.footer.endOffset}`, { offset: at });
+    if (original !== info.footer.totalSize) throw new PaniniError('FORMAT', `records hold ${original} bytes, the footer declares ${info.footer.totalSize}`, { offset: info.size - FOOTER_SIZE + 8 });
+    if (!equal(whole.digest(), info.end.sha256)) {
+      throw new PaniniError('CHECKSUM', `the SHA-256 of the whole output differs from the one recorded in the END frame (${hex(info.end.sha256)})`, { offset: info.footer.endOffset + 16 });
+    }
+  }
+  return stats;
+}
+
+async function resolveTarget(src: Source, info: ContainerInfo, rec: RecordHeader, i: number): Promise<Uint8Array> {
+  const t = readIndexEntry(info.index, rec.target, info.indexOffset);
+  const r = await readRecord(src, t.frameOffset, rec.target, info.footer.endOffset);
+  if (r.data === undefined) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not a DATA record`, { chunk: i });
+  return r.data;
+}
+
+// ------------------------------------------------------------------------------------------ sequential decoding
+/** A byte queue for the stream decoder: pieces in, exact-length reads out. */
+class ByteQueue {
+  private pieces: Uint8Array[] = [];
+  private first = 0; // consumed bytes of pieces[0]
+  length = 0;
+  push(b: Uint8Array): void {
+    if (b.length) {
+      this.pieces.push(b);
+      this.length += b.length;
+    }
+  }
+  /** Removes and returns the next n bytes (n ≤ length). */
+  take(n: number): Uint8Array {
+    const p0 = this.pieces[0]!;
+    if (p0.length - this.first >= n) {
+      const out = p0.subarray(this.first, this.first + n);
+      this.first += n;
+      if (this.first === p0.length) {
+        this.pieces.shift();
+        this.first = 0;
+      }
+      this.length -= n;
+      return out;
+    }
+    const out = new Uint8Array(n);
+    let got = 0;
+    while (got < n) {
+      const p = this.pieces[0]!;
+      const k = Math.min(n - got, p.length - this.first);
+      out.set(p.subarray(this.first, this.first + k), got);
+      got += k;
+      this.first += k;
+      if (this.first === p.length) {
+        this.pieces.shift();
+        this.first = 0;
+      }
+    }
+    this.length -= n;
+    return out;
+  }
+}
+
+type Phase = 'header' | 'frame' | 'payload' | 'manifest' | 'index' | 'footer' | 'done';
+
+/**
+ * Decodes a container fed in pieces of any size, with memory bounded by the dedup window (and maxWindow), one record
+ * and the read-ahead. Each chunk is verified (CRC32, SHA-256) before it is emitted; the whole-output SHA-256, the
+ * index and the footer are checked at the end, so a consumer must treat the stream as failed if end() throws.
+ */
+export class StreamDecoder {
+  private q = new ByteQueue();
+  private phase: Phase = 'header';
+  private at = 0; // container offset of the next byte to parse
+  private header: Header | undefined;
+  private window: DedupWindow<Uint8Array> | undefined;
+  private rec: RecordHeader | undefined;
+  private recAt = 0;
+  private records = 0;
+  private original = 0;
+  private readonly whole = createSha256();
+  private end: EndFrame | undefined;
+  private endAt = 0;
+  private manifestBytes: Uint8Array | undefined;
+  private indexCrcExpected = 0; // CRC of the index bytes we expect, built as records go by
+  private indexCrcActual = 0;
+  private indexLeft = 0;
+  private indexAt = 0;
+  private expectEntry = new Uint8Array(INDEX_ENTRY_SIZE);
+
+  constructor(
+    private readonly opts: ResolvedDecompressOptions,
+    private readonly emit: (data: Uint8Array) => void,
+  ) {}
+
+  get manifest(): Uint8Array | undefined {
+    return this.manifestBytes;
+  }
+  get bytesOut(): number {
+    return this.original;
+  }
+
+  push(data: Uint8Array): void {
+    throwIfAborted(this.opts.signal);
+    if (this.phase === 'done') {
+      if (data.length) throw new PaniniError('FORMAT', `unexpected data after the footer at byte ${this.at}`, { offset: this.at });
+      return;
+    }
+    this.q.push(data);
+    this.run();
+  }
+
+  private run(): void {
+    for (;;) {
+      switch (this.phase) {
+        case 'header': {
+          if (this.q.length < HEADER_SIZE) return;
+          this.header = readHeader(this.q.take(HEADER_SIZE));
+          const w = this.header.window;
+          if (w === 0 || w > this.opts.maxWindow) {
+            // unlimited (or larger than allowed) window: keep up to maxWindow bytes; a REF beyond that fails clearly
+            this.window = new DedupWindow<Uint8Array>(this.opts.maxWindow === 0 ? 1 : this.opts.maxWindow);
+          } else {
+            this.window = new DedupWindow<Uint8Array>(w);
+          }
+          this.at = HEADER_SIZE;
+          this.phase = 'frame';
+          break;
+        }
+        case 'frame': {
+          if (this.q.length < RECORD_HEADER_SIZE) return;
+          const f = readFrame(this.q.take(RECORD_HEADER_SIZE), this.at, this.records);
+          if (f.kind === KIND_END) {
+            const { kind: _k, ...end } = f;
+            if (end.recordCount !== this.records) throw new PaniniError('FORMAT', `END frame at byte ${this.at} counts ${end.recordCount} records, ${this.records} were found`, { offset: this.at });
+            this.end = end;
+            this.endAt = this.at;
+            this.at += END_SIZE;
+            this.phase = end.manifestLength ? 'manifest' : 'index';
+            if (!end.manifestLength && end.manifestCrc !== 0) throw new PaniniError('FORMAT', 'END frame has a manifest CRC but no manifest', { offset: this.endAt + 48 });
+            this.indexLeft = this.records * INDEX_ENTRY_SIZE;
+            this.indexAt = this.at + end.manifestLength;
+            break;
+          }
+          this.addExpectedEntry(this.at, this.original);
+          this.rec = f;
+          this.recAt = this.at;
+          this.at += RECORD_HEADER_SIZE;
+          if (f.kind === KIND_DATA) {
+            this.phase = 'payload';
+          } else {
+            const t = this.window!.get(String(f.target));
+            if (t === undefined) {
+              throw new PaniniError('LIMIT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is outside the ${this.header!.window === 0 ? 'retained' : 'declared'} dedup window (decode this container with random access: decompress/decompressFile, or raise maxWindow)`, { offset: this.recAt, chunk: this.records });
+            }
+            if (t.length !== f.originalLength || !equal(sha256(t), f.sha256)) {
+              throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, whose bytes differ from the recorded SHA-256/length`, { offset: this.recAt, chunk: this.records });
+            }
+            this.out(t);
+          }
+          break;
+        }
+        case 'payload': {
+          const f = this.rec!;
+          if (this.q.length < f.storedLength) return;
+          const data = decodeVerified(f, this.q.take(f.storedLength), this.recAt, this.records);
+          this.at += f.storedLength;
+          // a stored payload may be a view of the input piece: copy what the window keeps
+          const kept = data.byteOffset === 0 && data.length === data.buffer.byteLength ? data : data.slice();
+          this.window!.add(String(this.records), kept, kept.length);
+          this.out(kept);
+          this.phase = 'frame';
+          break;
+        }
+        case 'manifest': {
+          const n = this.end!.manifestLength;
+          if (this.q.length < n) return;
+          const m = this.q.take(n).slice();
+          const c = crc32(m);
+          if (c !== this.end!.manifestCrc) throw new PaniniError('CHECKSUM', `manifest at byte ${this.at} is corrupt (CRC32 ${hex8(c)}, expected ${hex8(this.end!.manifestCrc)})`, { offset: this.at });
+          this.manifestBytes = m;
+          this.at += n;
+          this.phase = 'index';
+          break;
+        }
+        case 'index': {
+          if (this.indexLeft > 0) {
+            if (this.q.length === 0) return;
+            const k = Math.min(this.indexLeft, this.q.length, 1 << 20);
+            this.indexCrcActual = crc32(this.q.take(k), this.indexCrcActual);
+            this.indexLeft -= k;
+            this.at += k;
+            break;
+          }
+          if (this.indexCrcActual !== this.indexCrcExpected) {
+            throw new PaniniError('FORMAT', `index at byte ${this.indexAt} does not match the records found (CRC32 ${hex8(this.indexCrcActual)}, expected ${hex8(this.indexCrcExpected)})`, { offset: this.indexAt });
+          }
+          this.phase = 'footer';
+          break;
+        }
+        case 'footer': {
+          if (this.q.length < FOOTER_SIZE) return;
+          const footAt = this.at;
+          const f = readFooter(this.q.take(FOOTER_SIZE), footAt + FOOTER_SIZE);
+          if (f.endOffset !== this.endAt || f.recordCount !== this.records || f.totalSize !== this.original || f.indexCrc !== this.indexCrcActual) {
+            throw new PaniniError('FORMAT', `footer at byte ${footAt} disagrees with the container (END ${f.endOffset}/${this.endAt}, records ${f.recordCount}/${this.records}, size ${f.totalSize}/${this.original})`, { offset: footAt });
+          }
+          if (!equal(this.whole.digest(), this.end!.sha256)) {
+            throw new PaniniError('CHECKSUM', `the SHA-256 of the whole output differs from the one recorded in the END frame (${hex(this.end!.sha256)})`, { offset: this.endAt + 16 });
+          }
+          this.at += FOOTER_SIZE;
+          this.phase = 'done';
+          if (this.q.length) throw new PaniniError('FORMAT', `unexpected data after the footer at byte ${this.at}`, { offset: this.at });
+          return;
+        }
+        case 'done':
+          return;
+      }
+    }
+  }
+
+  private addExpectedEntry(frameOffset: number, originalOffset: number): void {
+    const v = new DataView(this.expectEntry.buffer);
+    v.setUint32(0, frameOffset >>> 0, true);
+    v.setUint32(4, Math.floor(frameOffset / 0x100000000), true);
+    v.setUint32(8, originalOffset >>> 0, true);
+    v.setUint32(12, Math.floor(originalOffset / 0x100000000), true);
+    this.indexCrcExpected = crc32(this.expectEntry, this.indexCrcExpected);
+  }
+
+  private out(data: Uint8Array): void {
+    if (this.original + data.length > this.opts.maxOutputSize) {
+      throw new PaniniError('LIMIT', `output exceeds maxOutputSize ${this.opts.maxOutputSize} at record ${this.records}`, { offset: this.recAt, chunk: this.records });
+    }
+    this.records++;
+    this.original += data.length;
+    this.whole.update(data);
+    this.emit(data);
+    this.opts.onProgress?.({ bytesIn: this.at, bytesOut: this.original });
+  }
+
+  /** The input is complete: throws unless the container ended exactly at its footer. */
+  finish(): void {
+    if (this.phase !== 'done') {
+      throw new PaniniError('TRUNCATED', `container ends at byte ${this.at + this.q.length} inside its ${this.phase === 'frame' || this.phase === 'payload' ? `record ${this.records}` : this.phase}`, { offset: this.at + this.q.length });
+    }
+  }
+}

@@ -1,0 +1,121 @@
+// compress/decompress options: validation (unknown keys rejected, every message names the option) and defaults.
+import { PaniniError } from '../errors.js';
+import { CDC_LIMITS } from '../chunk/options.js';
+import { assertBool, assertFunction, assertInt, assertOneOf, assertOptions, optionError } from '../validate.js';
+import { MAX_RECORD } from './format.js';
+
+export type Strategy = 'fixed' | 'cdc' | 'adaptive';
+export const STRATEGIES: readonly Strategy[] = ['fixed', 'cdc', 'adaptive'];
+
+export interface Progress {
+  /** input bytes consumed so far */
+  bytesIn: number;
+  /** container bytes produced so far */
+  bytesOut: number;
+  /** total input bytes when known */
+  total?: number;
+}
+
+export interface CompressOptions {
+  /** 0 = store only, 1–9 = deflate level (default 6) */
+  level?: number;
+  /** chunking strategy (default 'cdc') */
+  strategy?: Strategy;
+  /** fixed strategy: chunk size, 64 KiB–1 MiB (default 256 KiB) */
+  chunkSize?: number;
+  /** cdc/adaptive: FastCDC sizes (defaults 16 KiB / 64 KiB / 256 KiB) */
+  minSize?: number;
+  avgSize?: number;
+  maxSize?: number;
+  /** dedup window in bytes: 0 = unlimited (default 64 MiB; see FORMAT.md "Dedup window") */
+  dedupWindow?: number;
+  /** worker threads for coding chunks (default: 1 = in this thread). Output bytes do not depend on it. */
+  workers?: number;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ResolvedCompressOptions {
+  level: number;
+  strategy: Strategy;
+  chunkSize: number;
+  minSize: number;
+  avgSize: number;
+  maxSize: number;
+  bits: number;
+  dedupWindow: number;
+  workers: number;
+  onProgress: ((p: Progress) => void) | undefined;
+  signal: AbortSignal | undefined;
+}
+
+export const COMPRESS_OPTION_KEYS = ['level', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'onProgress', 'signal'] as const;
+export const DEFAULT_DEDUP_WINDOW = 64 << 20;
+export const MAX_WORKERS = 64;
+
+export function resolveCompressOptions(options: unknown, what = 'compress'): ResolvedCompressOptions {
+  const o = assertOptions<CompressOptions>(what, options, COMPRESS_OPTION_KEYS);
+  const level = o.level === undefined ? 6 : assertInt('level', o.level, 0, 9);
+  const strategy = o.strategy === undefined ? 'cdc' : assertOneOf('strategy', o.strategy, STRATEGIES);
+  if (strategy === 'fixed') {
+    for (const k of ['minSize', 'avgSize', 'maxSize'] as const) if (o[k] !== undefined) throw optionError(k, 'applies to strategies "cdc" and "adaptive", not "fixed"');
+  } else if (o.chunkSize !== undefined) {
+    throw optionError('chunkSize', `applies to strategy "fixed", not "${strategy}"`);
+  }
+  const chunkSize = o.chunkSize === undefined ? 256 << 10 : assertInt('chunkSize', o.chunkSize, 64 << 10, 1 << 20);
+  const avgSize = o.avgSize === undefined ? 64 << 10 : assertInt('avgSize', o.avgSize, 4096, 8 << 20);
+  const minSize = o.minSize === undefined ? Math.max(CDC_LIMITS.minSize[0], avgSize >>> 2) : assertInt('minSize', o.minSize, CDC_LIMITS.minSize[0], 8 << 20);
+  const maxSize = o.maxSize === undefined ? Math.min(MAX_RECORD, avgSize * 4) : assertInt('maxSize', o.maxSize, 4096, MAX_RECORD);
+  if (minSize > avgSize) throw optionError('minSize', `(${minSize}) must not exceed avgSize (${avgSize})`);
+  if (avgSize > maxSize) throw optionError('avgSize', `(${avgSize}) must not exceed maxSize (${maxSize})`);
+  if (minSize >= maxSize) throw optionError('minSize', `(${minSize}) must be less than maxSize (${maxSize})`);
+  const dedupWindow = o.dedupWindow === undefined ? DEFAULT_DEDUP_WINDOW : assertInt('dedupWindow', o.dedupWindow, 0, Number.MAX_SAFE_INTEGER);
+  const workers = o.workers === undefined ? 1 : assertInt('workers', o.workers, 1, MAX_WORKERS);
+  const onProgress = o.onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', o.onProgress);
+  const signal = o.signal === undefined ? undefined : assertSignal(o.signal);
+  return { level, strategy, chunkSize, minSize, avgSize, maxSize, bits: Math.round(Math.log2(avgSize)), dedupWindow, workers, onProgress, signal };
+}
+
+export interface DecompressOptions {
+  /** largest output accepted, in bytes (default 2 GiB for decompress; unlimited for streams) */
+  maxOutputSize?: number;
+  /** streams: the most bytes of earlier chunks kept to resolve dedup references (default 256 MiB) */
+  maxWindow?: number;
+  /** worker threads for decoding (default 1) */
+  workers?: number;
+  onProgress?: (p: Progress) => void;
+  signal?: AbortSignal;
+}
+
+export interface ResolvedDecompressOptions {
+  maxOutputSize: number;
+  maxWindow: number;
+  workers: number;
+  onProgress: ((p: Progress) => void) | undefined;
+  signal: AbortSignal | undefined;
+}
+
+export const DEFAULT_MAX_OUTPUT = 2 ** 31;
+export const DEFAULT_MAX_WINDOW = 256 << 20;
+
+export function resolveDecompressOptions(options: unknown, what: string, defaultMaxOutput: number): ResolvedDecompressOptions {
+  const o = assertOptions<DecompressOptions>(what, options, ['maxOutputSize', 'maxWindow', 'workers', 'onProgress', 'signal']);
+  return {
+    maxOutputSize: o.maxOutputSize === undefined ? defaultMaxOutput : assertInt('maxOutputSize', o.maxOutputSize, 0, Number.MAX_SAFE_INTEGER),
+    maxWindow: o.maxWindow === undefined ? DEFAULT_MAX_WINDOW : assertInt('maxWindow', o.maxWindow, 0, Number.MAX_SAFE_INTEGER),
+    workers: o.workers === undefined ? 1 : assertInt('workers', o.workers, 1, MAX_WORKERS),
+    onProgress: o.onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', o.onProgress),
+    signal: o.signal === undefined ? undefined : assertSignal(o.signal),
+  };
+}
+
+function assertSignal(v: unknown): AbortSignal {
+  if (typeof v !== 'object' || v === null || typeof (v as AbortSignal).aborted !== 'boolean') throw optionError('signal', 'must be an AbortSignal');
+  return v as AbortSignal;
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new PaniniError('ABORTED', 'the operation was aborted', undefined, { cause: signal.reason });
+}
+
+export { assertBool };
