@@ -1,0 +1,167 @@
+// The built CLI (node dist/cli.js, what `npm test` builds first) on files and stdin, against node:crypto / node:zlib
+// and the reference FastCDC; and its error behaviour: one line, no stack trace, the documented exit status.
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { EXIT_STATUS } from '../src/errors.js';
+import { nodeCrc32, nodeSha256 } from './helpers/oracles.js';
+import { prngBytes } from './helpers/prng.mjs';
+import { fastcdcRef, fixedRef } from './reference/fastcdc.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const CLI = join(ROOT, 'dist/cli.js');
+let dir: string;
+let file: string;
+const data = prngBytes(4242, 3 * (1 << 20) + 12_345);
+
+function cli(args: string[], input?: Uint8Array) {
+  const r = spawnSync(process.execPath, [CLI, ...args], { input, maxBuffer: 64 << 20, encoding: 'utf8' });
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+function hashOutput(b: Uint8Array): string {
+  return `sha256 ${nodeSha256(b)}\ncrc32  ${nodeCrc32(b).toString(16).padStart(8, '0')}\nsize   ${b.length}\n`;
+}
+
+beforeAll(() => {
+  expect(existsSync(CLI), 'dist/cli.js is missing: run `npm run build`').toBe(true);
+  dir = mkdtempSync(join(tmpdir(), 'panini-cli-'));
+  file = join(dir, 'input.bin');
+  writeFileSync(file, data);
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('panini-fs hash', () => {
+  it('prints SHA-256, CRC32 and size of a file, equal to node:crypto and zlib', () => {
+    const r = cli(['hash', file]);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(hashOutput(data));
+  });
+
+  it('reads stdin with -', () => {
+    const r = cli(['hash', '-'], data);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(hashOutput(data));
+  });
+
+  it('hashes an empty file', () => {
+    const empty = join(dir, 'empty');
+    writeFileSync(empty, '');
+    expect(cli(['hash', empty]).stdout).toBe(hashOutput(new Uint8Array(0)));
+  });
+});
+
+describe('panini-fs chunk', () => {
+  interface JsonChunk {
+    offset: number;
+    length: number;
+    sha256: string;
+  }
+  function checkJson(stdout: string, input: Uint8Array): JsonChunk[] {
+    const chunks = JSON.parse(stdout) as JsonChunk[];
+    let pos = 0;
+    for (const c of chunks) {
+      expect(c.offset).toBe(pos);
+      expect(c.sha256).toBe(nodeSha256(input.subarray(c.offset, c.offset + c.length)));
+      pos += c.length;
+    }
+    expect(pos).toBe(input.length);
+    return chunks;
+  }
+  const cuts = (cs: { offset: number; length: number }[]) => cs.map((c) => [c.offset, c.length]);
+
+  it('--json covers the file, each chunk hash matches node:crypto, cuts match the reference FastCDC', () => {
+    const r = cli(['chunk', file, '--json']);
+    expect(r.status).toBe(0);
+    const chunks = checkJson(r.stdout, data);
+    expect(cuts(chunks)).toEqual(cuts(fastcdcRef(data, { minSize: 16384, avgSize: 65536, maxSize: 262144 })));
+  });
+
+  it('--json with explicit sizes (K suffix) and from stdin', () => {
+    const r = cli(['chunk', '-', '--json', '--min-size', '1K', '--avg-size', '4K', '--max-size', '16384'], data);
+    expect(r.status).toBe(0);
+    const chunks = checkJson(r.stdout, data);
+    expect(cuts(chunks)).toEqual(cuts(fastcdcRef(data, { minSize: 1024, avgSize: 4096, maxSize: 16384 })));
+  });
+
+  it('--strategy fixed --size 64K', () => {
+    const r = cli(['chunk', file, '--json', '--strategy', 'fixed', '--size', '64K']);
+    expect(r.status).toBe(0);
+    expect(cuts(checkJson(r.stdout, data))).toEqual(cuts(fixedRef(data.length, 65536)));
+  });
+
+  it('text output: offset, length, sha256 per line and a summary on stderr', () => {
+    const r = cli(['chunk', file, '--avg-size', '256K']);
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    const parsed = lines.map((l) => l.split('\t'));
+    let pos = 0;
+    for (const [off, len, sha] of parsed) {
+      expect(Number(off)).toBe(pos);
+      expect(sha).toBe(nodeSha256(data.subarray(pos, pos + Number(len))));
+      pos += Number(len);
+    }
+    expect(pos).toBe(data.length);
+    expect(r.stderr).toContain(`${lines.length} chunks, ${data.length} bytes`);
+  });
+
+  it('an empty input gives an empty JSON array', () => {
+    const r = cli(['chunk', '-', '--json'], new Uint8Array(0));
+    expect(r.status).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual([]);
+  });
+});
+
+describe('errors', () => {
+  const oneLine = (stderr: string) => {
+    expect(stderr.endsWith('\n')).toBe(true);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(/^panini-fs: /);
+    expect(stderr).not.toMatch(/\n\s+at |internal error/);
+  };
+
+  const bad: [string, string[]][] = [
+    ['unknown flag', ['chunk', 'FILE', '--bogus']],
+    ['unknown flag for hash', ['hash', 'FILE', '--json']],
+    ['malformed size', ['chunk', 'FILE', '--avg-size', 'lots']],
+    ['size out of range', ['chunk', 'FILE', '--avg-size', '100']],
+    ['minSize > avgSize', ['chunk', 'FILE', '--min-size', '64K', '--avg-size', '16K']],
+    ['unknown strategy', ['chunk', 'FILE', '--strategy', 'rabin']],
+    ['cdc flag with fixed', ['chunk', 'FILE', '--strategy', 'fixed', '--avg-size', '4K']],
+    ['missing value', ['chunk', 'FILE', '--size']],
+    ['no FILE', ['hash']],
+    ['two FILEs', ['hash', 'FILE', 'FILE']],
+    ['unknown command', ['frobnicate', 'FILE']],
+  ];
+  for (const [what, args] of bad) {
+    it(`${what}: exit ${EXIT_STATUS.OPTION} with a one-line message`, () => {
+      const r = cli(args.map((a) => (a === 'FILE' ? file : a)));
+      expect(r.status).toBe(EXIT_STATUS.OPTION);
+      expect(r.stdout).toBe('');
+      oneLine(r.stderr);
+    });
+  }
+
+  it(`a missing file exits with the IO status (${EXIT_STATUS.IO}) and names the path`, () => {
+    const missing = join(dir, 'does-not-exist.bin');
+    for (const args of [['hash', missing], ['chunk', missing, '--json']]) {
+      const r = cli(args);
+      expect(r.status).toBe(EXIT_STATUS.IO);
+      oneLine(r.stderr);
+      expect(r.stderr).toContain(missing);
+    }
+  });
+
+  it('--version prints the package version; --help exits 0; no command exits 2 with the usage', () => {
+    const { version } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(cli(['--version'])).toMatchObject({ status: 0, stdout: `${version}\n` });
+    const help = cli(['--help']);
+    expect(help.status).toBe(0);
+    expect(help.stdout).toContain('usage: panini-fs');
+    expect(cli([]).status).toBe(2);
+  });
+});
