@@ -1,3 +1,18 @@
 // Node entry: everything of the browser-safe API, plus helpers that use the file system.
 export * from './index.js';
-export { hashFile, chunkFile } from './node/files.js';
+export { hashFile, chunkFile, type FileChunk } from './node/files.js';
+export {
+  compressFile,
+  decompressFile,
+  compressTree,
+  extractTree,
+  verifyFile,
+  inspectFile,
+  containerKind,
+  type FileCompressOptions,
+  type FileDecompressOptions,
+  type CompressResult,
+  type DecompressResult,
+} from './node/container.js';
+export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
+export { nodeWorkerScript } from './container/pool-node.js';

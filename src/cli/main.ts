@@ -4,10 +4,20 @@ import { parseArgs } from 'node:util';
 import { EXIT_STATUS, PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
 import { runHash, runChunk } from './commands.js';
+import { runCompress, runDecompress, runInspect, runValidate, runVerify } from './container.js';
 
 const USAGE = `usage: panini-fs <command> [options]
 
 commands:
+  compress IN [-o OUT] [--level 0-9] [--strategy fixed|cdc|adaptive] [--workers N] [--force] [--json]
+                                            IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz
+  decompress IN [-o OUT] [--force] [--json] restores a file, or a tree whose contents land inside OUT
+                                            (default OUT is IN without .pnz; - writes a file's bytes to stdout)
+  verify IN [--json]                        checks every checksum and decodes every chunk; exit 0 when intact
+  inspect IN [--json]                       chunks, codecs, files, dedup savings, ratio
+  validate-reconstruction --original PATH --compressed PNZ [--json]
+                                            the full proof: sizes, whole SHA-256, every chunk, first difference;
+                                            exit 0 when bit-perfect, 1 when not
   hash FILE|-                               SHA-256 and CRC32 of a file (or stdin)
   chunk FILE|- [--strategy cdc|fixed]       chunk boundaries with each chunk's SHA-256
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
@@ -41,6 +51,25 @@ export async function main(argv: string[]): Promise<number> {
           json: { type: 'boolean' },
         }),
       );
+    case 'compress':
+      return runCompress(
+        parse(rest, {
+          output: { type: 'string', short: 'o' },
+          level: { type: 'string' },
+          strategy: { type: 'string' },
+          workers: { type: 'string' },
+          force: { type: 'boolean', short: 'f' },
+          json: { type: 'boolean' },
+        }),
+      );
+    case 'decompress':
+      return runDecompress(parse(rest, { output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
+    case 'verify':
+      return runVerify(parse(rest, { json: { type: 'boolean' } }));
+    case 'inspect':
+      return runInspect(parse(rest, { json: { type: 'boolean' } }));
+    case 'validate-reconstruction':
+      return runValidate(parse(rest, { original: { type: 'string' }, compressed: { type: 'string' }, json: { type: 'boolean' } }));
     default:
       throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
   }

@@ -7,7 +7,7 @@ import { getCore } from '../wasm/core.js';
 import { CODECS, codecName } from './codecs.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
-import { bytesSource, hex, openContainer, readRecord, StreamDecoder, walk, type ContainerInfo, type Source } from './decoder.js';
+import { bytesSource, hex, openContainer, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
 import { KIND_DATA, readFrame, readIndexEntry } from './format.js';
 import { decodeManifest, type Manifest } from './manifest.js';
 import {
@@ -30,17 +30,34 @@ export function setCoderFactory(f: CoderFactory | undefined): void {
 export function makeCoder(workers: number): ChunkCoder {
   return workers > 1 && coderFactory ? coderFactory(workers) : new InlineCoder();
 }
+/** For DecompressOptions.workers > 1: a pool that also decodes records (the worker pools do), else undefined. */
+export function makeDecoder(workers: number): (ChunkCoder & RecordDecoder) | undefined {
+  if (workers <= 1 || !coderFactory) return undefined;
+  const c = coderFactory(workers);
+  if (typeof (c as Partial<RecordDecoder>).decode === 'function') return c as ChunkCoder & RecordDecoder;
+  void c.close();
+  return undefined;
+}
 
 // ------------------------------------------------------------------------------------------ chunk assembly
 /** Cuts a stream into chunk byte arrays with the configured strategy. */
 export class ChunkAssembler {
-  private readonly chunker: Chunker;
+  private chunker: Chunker;
   private pending: Uint8Array[] = [];
   private pendingStart = 0; // stream offset of pending[0][0]
-  constructor(o: ResolvedCompressOptions) {
-    this.chunker = createChunker(
-      o.strategy === 'fixed' ? { strategy: 'fixed', size: o.chunkSize } : { strategy: 'cdc', minSize: o.minSize, avgSize: o.avgSize, maxSize: o.maxSize },
-    );
+  constructor(private readonly o: ResolvedCompressOptions) {
+    this.chunker = this.newChunker();
+  }
+  private newChunker(): Chunker {
+    const o = this.o;
+    return createChunker(o.strategy === 'fixed' ? { strategy: 'fixed', size: o.chunkSize } : { strategy: 'cdc', minSize: o.minSize, avgSize: o.avgSize, maxSize: o.maxSize });
+  }
+  /** Forces a chunk boundary here: returns the pending bytes as a chunk (if any) and starts chunking afresh. */
+  cut(): Uint8Array[] {
+    const out = this.flush();
+    this.chunker = this.newChunker();
+    this.pendingStart = 0;
+    return out;
   }
   /** Returns the chunks completed by this piece (views into it where possible). */
   push(piece: Uint8Array): Uint8Array[] {
@@ -156,11 +173,16 @@ export async function decompress(container: Uint8Array, options?: DecompressOpti
   getCore();
   const src = bytesSource(container);
   const info = await openContainer(src, { maxOutputSize: o.maxOutputSize });
-  if (info.manifest) decodeManifest(info.manifest, info.footer.recordCount, info.footer.totalSize);
+  if (info.manifest) decodeManifest(info.manifest, info.footer.totalSize);
   const out = new Uint8Array(info.footer.totalSize);
-  await walk(src, info, o, (chunk, _i, at) => {
-    out.set(chunk, at);
-  });
+  const decoder = makeDecoder(o.workers);
+  try {
+    await walk(src, info, { ...o, decoder }, (chunk, _i, at) => {
+      out.set(chunk, at);
+    });
+  } finally {
+    await decoder?.close();
+  }
   return out;
 }
 
@@ -186,7 +208,7 @@ export async function verify(container: Uint8Array, options?: Pick<DecompressOpt
 export async function verifySource(src: Source, o: ReturnType<typeof resolveDecompressOptions>): Promise<VerifyReport> {
   try {
     const info = await openContainer(src);
-    const m = info.manifest ? decodeManifest(info.manifest, info.footer.recordCount, info.footer.totalSize) : undefined;
+    const m = info.manifest ? decodeManifest(info.manifest, info.footer.totalSize) : undefined;
     await walk(src, info, o, () => undefined);
     return { ok: true, containerSize: src.size, originalSize: info.footer.totalSize, records: info.footer.recordCount, sha256: hex(info.end.sha256), files: m?.entries.filter((e) => e.type === 'file').length ?? 0 };
   } catch (e) {
@@ -222,7 +244,7 @@ export async function inspect(container: Uint8Array): Promise<Inspection> {
 
 export async function inspectSource(src: Source): Promise<Inspection> {
   const info = await openContainer(src);
-  const manifest = info.manifest ? decodeManifest(info.manifest, info.footer.recordCount, info.footer.totalSize) : undefined;
+  const manifest = info.manifest ? decodeManifest(info.manifest, info.footer.totalSize) : undefined;
   const codecs = new Map<number, { records: number; originalBytes: number; storedBytes: number }>();
   let dataRecords = 0;
   let refRecords = 0;

@@ -26,7 +26,7 @@ export function codecName(id: number): string {
 /** Codes one chunk. Returns the codec and the stored bytes; falls back to store when coding does not shrink it. */
 export function encodeChunk(data: Uint8Array, level: number): { codec: number; params: number; stored: Uint8Array } {
   if (level > 0 && data.length > 0) {
-    const d = deflateSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9, mem: 8 });
+    const d = deflateSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 });
     if (d.length < data.length) return { codec: CODEC_DEFLATE, params: level, stored: d };
   }
   return { codec: CODEC_STORE, params: 0, stored: data };

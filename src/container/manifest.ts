@@ -15,11 +15,9 @@ export interface ManifestEntry {
   mtime: number;
   /** files: size in bytes (0 for others) */
   size: number;
-  /** files: SHA-256 of the content */
+  /** files: SHA-256 of the content. A file's bytes are the next `size` bytes of the container's output stream:
+   *  files are concatenated in manifest order (a "solid" stream; small files share chunks). */
   sha256?: Uint8Array;
-  /** files: first record and number of records */
-  first: number;
-  count: number;
   /** symlinks: the link target */
   target?: string;
 }
@@ -35,7 +33,7 @@ const packr = new Packr({ useRecords: false, moreTypes: false, bundleStrings: fa
 
 export function encodeManifest(m: Manifest): Uint8Array {
   const entries = m.entries.map((e) => {
-    const o: Record<string, unknown> = { p: e.path, t: e.type, m: e.mode, mt: e.mtime, s: e.size, f: e.first, n: e.count };
+    const o: Record<string, unknown> = { p: e.path, t: e.type, m: e.mode, mt: e.mtime, s: e.size };
     if (e.sha256) o.h = e.sha256;
     if (e.target !== undefined) o.l = e.target;
     return o;
@@ -56,9 +54,9 @@ export function checkPath(p: unknown, what = 'path'): string {
 
 /**
  * Decodes and validates a manifest against the container: paths are safe and unique, parents come before children,
- * file record ranges follow one another and cover all records, sizes add up.
+ * file sizes add up to the container's output size.
  */
-export function decodeManifest(bytes: Uint8Array, recordCount: number, totalSize: number): Manifest {
+export function decodeManifest(bytes: Uint8Array, totalSize: number): Manifest {
   let raw: unknown;
   try {
     raw = packr.unpack(bytes);
@@ -67,12 +65,12 @@ export function decodeManifest(bytes: Uint8Array, recordCount: number, totalSize
   }
   if (typeof raw !== 'object' || raw === null) throw bad('not a map');
   const r = raw as Record<string, unknown>;
+  for (const k of Object.keys(r)) if (!['v', 'r', 'e'].includes(k)) throw bad(`unknown field ${k}`);
   if (r.v !== 1) throw new PaniniError('UNSUPPORTED', `manifest version ${String(r.v)} is not supported`);
   if (r.r !== 'file' && r.r !== 'tree') throw bad(`root must be "file" or "tree", got ${JSON.stringify(r.r)}`);
   if (!Array.isArray(r.e)) throw bad('entries must be an array');
   const seen = new Set<string>();
   const dirs = new Set<string>();
-  let nextRecord = 0;
   let bytesSum = 0;
   const entries: ManifestEntry[] = r.e.map((x: unknown, i: number) => {
     if (typeof x !== 'object' || x === null) throw bad(`entry ${i} is not a map`);
@@ -92,19 +90,15 @@ export function decodeManifest(bytes: Uint8Array, recordCount: number, totalSize
     const mode = int('m', 0o7777);
     const mtime = int('mt', Number.MAX_SAFE_INTEGER);
     const size = int('s', Number.MAX_SAFE_INTEGER);
-    const first = int('f', recordCount);
-    const count = int('n', recordCount);
-    const entry: ManifestEntry = { path, type: t, mode, mtime, size, first, count };
+    for (const k of Object.keys(e)) if (!['p', 't', 'm', 'mt', 's', 'h', 'l'].includes(k)) throw bad(`entry ${i} "${path}": unknown field ${k}`, { path });
+    const entry: ManifestEntry = { path, type: t, mode, mtime, size };
     if (t === 'file') {
       if (!(e.h instanceof Uint8Array) || e.h.length !== 32) throw bad(`entry ${i} "${path}": file without a 32-byte SHA-256`, { path });
       entry.sha256 = e.h;
-      if (first !== nextRecord) throw bad(`entry ${i} "${path}" starts at record ${first}, expected ${nextRecord}`, { path });
-      if (count > recordCount - first) throw bad(`entry ${i} "${path}" runs past the last record`, { path });
-      nextRecord = first + count;
       bytesSum += size;
-      if ((size === 0) !== (count === 0)) throw bad(`entry ${i} "${path}": size ${size} with ${count} records`, { path });
+      if (bytesSum > totalSize) throw bad(`files up to entry ${i} "${path}" hold more than the container's ${totalSize} bytes`, { path });
     } else {
-      if (size !== 0 || count !== 0 || first !== 0 || e.h !== undefined) throw bad(`entry ${i} "${path}": a ${t} has no content`, { path });
+      if (size !== 0 || e.h !== undefined) throw bad(`entry ${i} "${path}": a ${t} has no content`, { path });
       if (t === 'dir') dirs.add(path);
       else {
         if (typeof e.l !== 'string' || e.l.length === 0 || e.l.length > 4096 || e.l.includes('\0')) throw bad(`entry ${i} "${path}": symlink without a valid target`, { path });
@@ -113,7 +107,6 @@ export function decodeManifest(bytes: Uint8Array, recordCount: number, totalSize
     }
     return entry;
   });
-  if (nextRecord !== recordCount) throw bad(`files cover records 0..${nextRecord}, the container has ${recordCount}`);
   if (bytesSum !== totalSize) throw bad(`file sizes add up to ${bytesSum}, the container holds ${totalSize} bytes`);
   if (r.r === 'file' && (entries.length !== 1 || entries[0]!.type !== 'file')) throw bad('a "file" manifest holds exactly one file entry');
   return { version: 1, root: r.r, entries };

@@ -1,0 +1,167 @@
+// CLI commands over the container: compress, decompress, verify, inspect, validate-reconstruction.
+import { promises as fsp } from 'node:fs';
+import { PaniniError } from '../errors.js';
+import type { Progress, Strategy } from '../container/options.js';
+import { codecName } from '../container/codecs.js';
+import { compressFile, compressTree, containerKind, decompressFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
+import { validateReconstruction } from '../node/validate.js';
+import type { Parsed } from './main.js';
+
+const human = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 30).toFixed(2)} GiB`);
+
+/** A one-line progress bar on stderr when it is a TTY (and not --json), redrawn at most 10 times a second. */
+function progressBar(label: string, enabled: boolean): { onProgress?: (p: Progress) => void; done(): void } {
+  if (!enabled || !process.stderr.isTTY) return { done() {} };
+  let last = 0;
+  const t0 = Date.now();
+  let drawn = false;
+  return {
+    onProgress(p) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const frac = p.total ? Math.min(1, p.bytesIn / p.total) : undefined;
+      const width = 30;
+      const bar = frac === undefined ? '' : `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${(frac * 100).toFixed(0).padStart(3)}% `;
+      const speed = p.bytesIn / Math.max(0.001, (now - t0) / 1000);
+      process.stderr.write(`\r${label} ${bar}${human(p.bytesIn)} → ${human(p.bytesOut)}  ${human(speed)}/s   `);
+      drawn = true;
+    },
+    done() {
+      if (drawn) process.stderr.write('\r\x1b[2K');
+    },
+  };
+}
+
+function one(p: Parsed, what: string): string {
+  if (p.positionals.length !== 1) throw new PaniniError('OPTION', `${what} takes exactly one input, got ${p.positionals.length}`, { option: 'IN' });
+  return p.positionals[0]!;
+}
+
+function int(p: Parsed, flag: string, min: number, max: number): number | undefined {
+  const v = p.values[flag];
+  if (v === undefined) return undefined;
+  if (!/^\d+$/.test(String(v))) throw new PaniniError('OPTION', `--${flag} must be an integer in [${min}, ${max}], got "${String(v)}"`, { option: flag });
+  const n = Number(v);
+  if (n < min || n > max) throw new PaniniError('OPTION', `--${flag} must be in [${min}, ${max}], got ${n}`, { option: flag });
+  return n;
+}
+
+const print = (json: boolean, obj: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(obj, null, 2)}\n` : text);
+
+export async function runCompress(p: Parsed): Promise<number> {
+  const input = one(p, 'compress');
+  const json = p.values.json === true;
+  const out = (p.values.output as string | undefined) ?? (input === '-' ? undefined : `${input.replace(/\/+$/, '')}.pnz`);
+  if (!out) throw new PaniniError('OPTION', 'compressing stdin needs -o OUT', { option: 'output' });
+  const strategy = p.values.strategy as Strategy | undefined;
+  if (strategy !== undefined && !['fixed', 'cdc', 'adaptive'].includes(strategy)) {
+    throw new PaniniError('OPTION', `--strategy must be fixed, cdc or adaptive, got "${strategy}"`, { option: 'strategy' });
+  }
+  const level = int(p, 'level', 0, 9);
+  const workers = int(p, 'workers', 1, 64);
+  const bar = progressBar('compress', !json);
+  const opts = {
+    ...(level !== undefined ? { level } : {}),
+    ...(strategy ? { strategy } : {}),
+    ...(workers !== undefined ? { workers } : {}),
+    force: p.values.force === true,
+    ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
+  };
+  const isDir = input !== '-' && (await fsp.stat(input).catch(() => undefined))?.isDirectory();
+  const t0 = performance.now();
+  const r = isDir ? await compressTree(input, out, opts) : await compressFile(input, out, opts);
+  bar.done();
+  const secs = (performance.now() - t0) / 1000;
+  const ratio = r.inputBytes ? r.outputBytes / r.inputBytes : 0;
+  print(json, { input, output: out, ...r, ratio, seconds: secs },
+    `${input} → ${out}: ${human(r.inputBytes)} → ${human(r.outputBytes)} (${(ratio * 100).toFixed(2)}%), ${r.records} chunks` +
+      `${r.dedupBytes ? `, ${human(r.dedupBytes)} deduplicated` : ''}${isDir ? `, ${r.files} files` : ''}, ${(r.inputBytes / 1e6 / Math.max(secs, 1e-6)).toFixed(1)} MB/s\n` +
+      r.skipped.map((s) => `skipped: ${s}\n`).join(''));
+  return 0;
+}
+
+export async function runDecompress(p: Parsed): Promise<number> {
+  const input = one(p, 'decompress');
+  const json = p.values.json === true;
+  let out = p.values.output as string | undefined;
+  if (!out) {
+    if (!input.endsWith('.pnz')) throw new PaniniError('OPTION', `cannot derive the output name from "${input}" (no .pnz suffix): use -o OUT`, { option: 'output' });
+    out = input.slice(0, -4);
+  }
+  const bar = progressBar('decompress', !json && out !== '-');
+  const opts = { force: p.values.force === true, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
+  const kind = await containerKind(input);
+  const r = kind === 'tree' ? await extractTree(input, out, opts) : await decompressFile(input, out, opts);
+  bar.done();
+  if (out !== '-') print(json, r, `${input} → ${r.path}: ${human(r.outputBytes)}${kind === 'tree' ? ` in ${r.files} files` : ''}, verified (SHA-256 ${r.sha256})\n`);
+  return 0;
+}
+
+export async function runVerify(p: Parsed): Promise<number> {
+  const input = one(p, 'verify');
+  const json = p.values.json === true;
+  const bar = progressBar('verify', !json);
+  const r = await verifyFile(input, bar.onProgress ? { onProgress: bar.onProgress } : undefined);
+  bar.done();
+  if (!r.ok) {
+    if (json) print(true, { ok: false, code: r.error!.code, message: r.error!.message, where: r.error!.where }, '');
+    throw r.error!;
+  }
+  print(json, r, `${input}: OK — ${human(r.originalSize!)} in ${r.records} chunks${r.files ? `, ${r.files} files` : ''}, SHA-256 ${r.sha256}\n`);
+  return 0;
+}
+
+export async function runInspect(p: Parsed): Promise<number> {
+  const input = one(p, 'inspect');
+  const i = await inspectFile(input);
+  if (p.values.json === true) {
+    const { manifest, ...rest } = i;
+    const files = manifest?.entries.map((e) => ({ ...e, sha256: e.sha256 ? Buffer.from(e.sha256).toString('hex') : undefined }));
+    print(true, { ...rest, root: manifest?.root ?? 'stream', files }, '');
+    return 0;
+  }
+  const lines = [
+    `container   ${input} (format v${i.version})`,
+    `original    ${human(i.originalSize)} (${i.originalSize} bytes), SHA-256 ${i.sha256}`,
+    `stored      ${human(i.containerSize)} (${i.containerSize} bytes), ratio ${(i.ratio * 100).toFixed(2)}%`,
+    `chunks      ${i.records} (${i.dataRecords} stored, ${i.refRecords} deduplicated = ${human(i.dedupBytes)} saved)`,
+    `window      ${i.dedupWindow === 0 ? 'unlimited' : human(i.dedupWindow)}`,
+    `overhead    ${human(i.overheadBytes)} (headers, manifest, index, footer)`,
+    'codecs:',
+    ...i.codecs.map((c) => `  ${String(c.id).padStart(3)} ${codecName(c.id).padEnd(8)} ${String(c.records).padStart(7)} chunks  ${human(c.originalBytes).padStart(10)} → ${human(c.storedBytes).padStart(10)}`),
+  ];
+  if (i.manifest) {
+    const files = i.manifest.entries.filter((e) => e.type === 'file');
+    lines.push(`content     ${i.manifest.root === 'tree' ? `tree: ${files.length} files, ${i.manifest.entries.length - files.length} directories/links` : `file: ${i.manifest.entries[0]!.path}`}`);
+  } else lines.push('content     a bare byte stream');
+  process.stdout.write(lines.join('\n') + '\n');
+  return 0;
+}
+
+export async function runValidate(p: Parsed): Promise<number> {
+  const original = p.values.original as string | undefined;
+  const compressed = p.values.compressed as string | undefined;
+  if (!original || !compressed) throw new PaniniError('OPTION', 'validate-reconstruction needs --original PATH and --compressed PNZ', { option: original ? 'compressed' : 'original' });
+  const json = p.values.json === true;
+  let r;
+  try {
+    r = await validateReconstruction(original, compressed);
+  } catch (e) {
+    if (e instanceof PaniniError && ['CHECKSUM', 'FORMAT', 'TRUNCATED', 'UNSUPPORTED', 'LIMIT'].includes(e.code)) {
+      print(json, { ok: false, original, compressed, error: { code: e.code, message: e.message, where: e.where } }, `NOT bit-perfect: the container fails verification: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  print(json, r,
+    `${r.ok ? 'BIT-PERFECT' : 'NOT bit-perfect'}: ${r.original} vs ${r.compressed} (${r.kind})\n` +
+      `  size     original ${r.originalSize}, reconstructed ${r.reconstructedSize}\n` +
+      `  sha256   original ${r.originalSha256}\n           rebuilt  ${r.reconstructedSha256}\n` +
+      `  chunks   ${r.chunksMatching}/${r.chunks} identical\n` +
+      `  files    ${r.filesMatching}/${r.files} identical\n` +
+      (r.firstDifference !== null ? `  first difference at byte ${r.firstDifference}\n` : '') +
+      (r.firstDifferentFile ? `  first differing file: ${r.firstDifferentFile}\n` : '') +
+      r.problems.map((x) => `  problem: ${x}\n`).join(''));
+  return r.ok ? 0 : 1;
+}

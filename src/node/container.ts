@@ -1,0 +1,438 @@
+// Node helpers for files and directory trees: compressFile, decompressFile, compressTree, extractTree, verifyFile,
+// inspectFile. Everything streams: memory does not depend on the size of the files.
+import { createReadStream, promises as fsp } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { PaniniError } from '../errors.js';
+import { createSha256 } from '../hash/sha256.js';
+import { assertBool, assertOptions } from '../validate.js';
+import { getCore } from '../wasm/core.js';
+import { encodeInputs, inspectSource, verifySource, type Inspection, type VerifyReport } from '../container/api.js';
+import { hex, openContainer, walk } from '../container/decoder.js';
+import { checkPath, decodeManifest, encodeManifest, type Manifest, type ManifestEntry } from '../container/manifest.js';
+import {
+  COMPRESS_OPTION_KEYS,
+  type CompressOptions,
+  type DecompressOptions,
+  type ResolvedCompressOptions,
+  resolveCompressOptions,
+  resolveDecompressOptions,
+  throwIfAborted,
+} from '../container/options.js';
+import { AtomicFile, ioError, openFileSource } from './io.js';
+
+const READ = 1 << 20;
+
+export interface FileCompressOptions extends CompressOptions {
+  /** overwrite an existing output (default false) */
+  force?: boolean;
+}
+export interface FileDecompressOptions extends DecompressOptions {
+  force?: boolean;
+}
+
+function splitFileOptions(options: unknown, what: string): { o: ResolvedCompressOptions; force: boolean } {
+  const raw = assertOptions<FileCompressOptions>(what, options, [...COMPRESS_OPTION_KEYS, 'force']);
+  const { force, ...rest } = raw;
+  // files and trees are read back with random access: by default every duplicate is found (unlimited window)
+  const o = resolveCompressOptions({ dedupWindow: 0, ...rest }, what);
+  return { o, force: force === undefined ? false : assertBool('force', force) };
+}
+
+function splitDecompressOptions(options: unknown, what: string) {
+  const raw = assertOptions<FileDecompressOptions>(what, options, ['maxOutputSize', 'maxWindow', 'workers', 'onProgress', 'signal', 'force']);
+  const { force, ...rest } = raw;
+  return { o: resolveDecompressOptions(rest, what, Number.MAX_SAFE_INTEGER), force: force === undefined ? false : assertBool('force', force) };
+}
+
+async function* readPieces(path: string, signal?: AbortSignal, sizeHint?: number): AsyncGenerator<Uint8Array> {
+  if (sizeHint !== undefined && sizeHint < READ && path !== '-') {
+    // small files in one read (a stream per file costs a 1 MiB buffer and several ticks)
+    let b: Uint8Array;
+    try {
+      b = await fsp.readFile(path);
+    } catch (e) {
+      throw ioError(e, 'read', path);
+    }
+    throwIfAborted(signal);
+    if (b.length) yield b;
+    return;
+  }
+  const s = path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ });
+  try {
+    for await (const b of s) {
+      throwIfAborted(signal);
+      yield b as Uint8Array;
+    }
+  } catch (e) {
+    throw ioError(e, 'read', path);
+  }
+}
+
+const mtimeOf = (st: { mtimeMs: number }) => Math.floor(st.mtimeMs);
+
+export interface CompressResult {
+  inputBytes: number;
+  outputBytes: number;
+  sha256: string;
+  records: number;
+  dedupBytes: number;
+  files: number;
+  skipped: string[];
+}
+
+/** Compresses one file (or '-' for stdin) into `out`. The manifest records its name, mode and mtime. */
+export async function compressFile(path: string, out: string, options?: FileCompressOptions): Promise<CompressResult> {
+  const { o, force } = splitFileOptions(options, 'compressFile');
+  getCore();
+  let st: { mode: number; mtimeMs: number; size: number } | undefined;
+  if (path !== '-') {
+    try {
+      st = await fsp.stat(path);
+    } catch (e) {
+      throw ioError(e, 'read', path);
+    }
+    if (!(await fsp.stat(path)).isFile()) throw new PaniniError('IO', `${path} is not a regular file (use compressTree for directories)`, { path });
+  }
+  const file = await AtomicFile.create(out, force);
+  try {
+    const r = await encodeInputs(
+      o,
+      (b) => file.write(b),
+      async (add, assembler) => {
+        const asm = assembler();
+        const h = createSha256();
+        let size = 0;
+        for await (const piece of readPieces(path, o.signal)) {
+          h.update(piece);
+          size += piece.length;
+          for (const c of asm.push(piece)) await add(c);
+        }
+        for (const c of asm.flush()) await add(c);
+        if (path === '-') return undefined; // stdin: a bare stream, like compress()
+        const entry: ManifestEntry = { path: basename(path), type: 'file', mode: st!.mode & 0o7777, mtime: mtimeOf(st!), size, sha256: h.digest() };
+        return encodeManifest({ version: 1, root: 'file', entries: [entry] });
+      },
+      st?.size,
+    );
+    await file.commit();
+    return { inputBytes: r.size, outputBytes: r.containerSize, sha256: hex(r.sha256), records: r.stats.records, dedupBytes: r.stats.dedupBytes, files: 1, skipped: [] };
+  } catch (e) {
+    await file.discard();
+    throw e;
+  }
+}
+
+interface WalkEntry {
+  rel: string;
+  abs: string;
+  type: 'file' | 'dir' | 'symlink';
+  mode: number;
+  mtime: number;
+  size: number;
+  target?: string;
+}
+
+/** Lists a directory tree: depth-first, names in byte order, parents before children; links are not followed. */
+async function listTree(root: string, skipped: string[]): Promise<WalkEntry[]> {
+  const out: WalkEntry[] = [];
+  const visit = async (absDir: string, relDir: string): Promise<void> => {
+    let names: string[];
+    try {
+      names = await fsp.readdir(absDir);
+    } catch (e) {
+      throw ioError(e, 'read directory', absDir);
+    }
+    names.sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : Buffer.from(a) > Buffer.from(b) ? 1 : 0));
+    for (const name of names) {
+      const abs = join(absDir, name);
+      const rel = relDir ? `${relDir}/${name}` : name;
+      const st = await fsp.lstat(abs).catch((e) => {
+        throw ioError(e, 'stat', abs);
+      });
+      const base = { rel, abs, mode: Number(st.mode) & 0o7777, mtime: mtimeOf(st) };
+      if (name.includes('\\')) {
+        skipped.push(`${rel} (backslash in name)`);
+        continue;
+      }
+      if (st.isDirectory()) {
+        out.push({ ...base, type: 'dir', size: 0 });
+        await visit(abs, rel);
+      } else if (st.isFile()) {
+        out.push({ ...base, type: 'file', size: st.size });
+      } else if (st.isSymbolicLink()) {
+        out.push({ ...base, type: 'symlink', size: 0, target: await fsp.readlink(abs) });
+      } else {
+        skipped.push(`${rel} (not a file, directory or symlink)`);
+      }
+    }
+  };
+  await visit(root, '');
+  return out;
+}
+
+/** Compresses a directory tree into `out`: every file chunked on its own, identical chunks stored once across files. */
+export async function compressTree(dir: string, out: string, options?: FileCompressOptions): Promise<CompressResult> {
+  const { o, force } = splitFileOptions(options, 'compressTree');
+  getCore();
+  const st = await fsp.stat(dir).catch((e) => {
+    throw ioError(e, 'read', dir);
+  });
+  if (!st.isDirectory()) throw new PaniniError('IO', `${dir} is not a directory`, { path: dir });
+  const skipped: string[] = [];
+  const list = await listTree(dir, skipped);
+  const outAbs = resolve(out);
+  const total = list.reduce((s, e) => s + e.size, 0);
+  const file = await AtomicFile.create(out, force);
+  try {
+    const r = await encodeInputs(
+      o,
+      (b) => file.write(b),
+      async (add, assembler) => {
+        // Solid layout: files are one stream in manifest order. Small files share chunks (better compression);
+        // a file of at least the average chunk size starts and ends on a chunk boundary, so identical large files
+        // dedup exactly wherever they sit in the tree.
+        const entries: ManifestEntry[] = [];
+        const asm = assembler();
+        const big = o.strategy === 'fixed' ? o.chunkSize : o.avgSize;
+        for (const e of list) {
+          if (resolve(e.abs) === outAbs || resolve(e.abs) === resolve(file.tmp)) continue; // never read our own output
+          if (e.type !== 'file') {
+            entries.push({ path: e.rel, type: e.type, mode: e.mode, mtime: e.mtime, size: 0, ...(e.target !== undefined ? { target: e.target } : {}) });
+            continue;
+          }
+          const aligned = e.size >= big;
+          if (aligned) for (const c of asm.cut()) await add(c);
+          const h = createSha256();
+          let size = 0;
+          for await (const piece of readPieces(e.abs, o.signal, e.size)) {
+            h.update(piece);
+            size += piece.length;
+            for (const c of asm.push(piece)) await add(c);
+          }
+          if (aligned) for (const c of asm.cut()) await add(c);
+          entries.push({ path: e.rel, type: 'file', mode: e.mode, mtime: e.mtime, size, sha256: h.digest() });
+        }
+        for (const c of asm.flush()) await add(c);
+        return encodeManifest({ version: 1, root: 'tree', entries } satisfies Manifest);
+      },
+      total,
+    );
+    await file.commit();
+    return { inputBytes: r.size, outputBytes: r.containerSize, sha256: hex(r.sha256), records: r.stats.records, dedupBytes: r.stats.dedupBytes, files: list.filter((e) => e.type === 'file').length, skipped };
+  } catch (e) {
+    await file.discard();
+    throw e;
+  }
+}
+
+async function openVerified(path: string, maxOutputSize?: number) {
+  const src = await openFileSource(path);
+  try {
+    const info = await openContainer(src, maxOutputSize === undefined ? undefined : { maxOutputSize });
+    const manifest = info.manifest ? decodeManifest(info.manifest, info.footer.totalSize) : undefined;
+    return { src, info, manifest };
+  } catch (e) {
+    await src.close();
+    throw e;
+  }
+}
+
+export interface DecompressResult {
+  kind: 'stream' | 'file' | 'tree';
+  outputBytes: number;
+  sha256: string;
+  files: number;
+  path: string;
+}
+
+/**
+ * Decompresses a container holding one file or a bare stream into `out` (written atomically after every check).
+ * For a tree, use extractTree (decompressPath picks the right one).
+ */
+export async function decompressFile(path: string, out: string, options?: FileDecompressOptions): Promise<DecompressResult> {
+  const { o, force } = splitDecompressOptions(options, 'decompressFile');
+  getCore();
+  const { src, info, manifest } = await openVerified(path, o.maxOutputSize);
+  try {
+    if (manifest?.root === 'tree') throw new PaniniError('OPTION', `${path} holds a directory tree: use extractTree / \`panini-fs decompress\``, { path });
+    const file = out === '-' ? undefined : await AtomicFile.create(out, force);
+    try {
+      await walk(src, info, o, async (chunk) => {
+        if (file) await file.write(chunk);
+        else if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
+      });
+      const entry = manifest?.entries[0];
+      if (file) {
+        await file.commit(entry?.mode);
+        if (entry) await fsp.utimes(out, new Date(entry.mtime), new Date(entry.mtime)).catch(() => undefined);
+      }
+    } catch (e) {
+      await file?.discard();
+      throw e;
+    }
+    return { kind: manifest ? 'file' : 'stream', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: 1, path: out };
+  } finally {
+    await src.close();
+  }
+}
+
+/** True when `p` is inside `root` (both absolute, normalized). */
+function inside(root: string, p: string): boolean {
+  const r = relative(root, p);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r) && r.split(sep)[0] !== '..');
+}
+
+/** Refuses to write through a symlink: every existing component between root and p must be a real directory. */
+async function assertNoLinkOnPath(root: string, p: string): Promise<void> {
+  const parts = relative(root, dirname(p)).split(sep).filter(Boolean);
+  let cur = root;
+  for (const part of parts) {
+    cur = join(cur, part);
+    const st = await fsp.lstat(cur).catch(() => undefined);
+    if (st && !st.isDirectory()) throw new PaniniError('PATH', `refusing to write through ${cur}: not a directory (a link?)`, { path: cur });
+  }
+}
+
+/**
+ * Extracts a container made by compressTree into `dir` (created if needed; OUT stands for the directory that was
+ * compressed). Refuses absolute paths, '..', links that escape `dir` and writing through links; does not overwrite
+ * existing files unless `force`. Each file is written to a temporary name, checked (size, SHA-256) and renamed.
+ */
+export async function extractTree(path: string, dir: string, options?: FileDecompressOptions): Promise<DecompressResult> {
+  const { o, force } = splitDecompressOptions(options, 'extractTree');
+  getCore();
+  const { src, info, manifest } = await openVerified(path, o.maxOutputSize);
+  try {
+    if (!manifest || manifest.root !== 'tree') throw new PaniniError('OPTION', `${path} holds ${manifest ? 'a single file' : 'a bare stream'}, not a tree: use decompressFile`, { path });
+    const root = resolve(dir);
+    await fsp.mkdir(root, { recursive: true }).catch((e) => {
+      throw ioError(e, 'create', root);
+    });
+    const entries = manifest.entries;
+    const target = (e: ManifestEntry) => {
+      checkPath(e.path);
+      const p = resolve(root, ...e.path.split('/'));
+      if (!inside(root, p) || p === root) throw new PaniniError('PATH', `entry "${e.path}" would land outside ${root}`, { path: e.path });
+      return p;
+    };
+    // 1. directories (no links yet, so nothing can redirect them)
+    for (const e of entries) {
+      if (e.type !== 'dir') continue;
+      const p = target(e);
+      await assertNoLinkOnPath(root, p);
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (st && !st.isDirectory()) {
+        if (!force) throw new PaniniError('EXISTS', `${p} exists and is not a directory`, { path: p });
+        await fsp.rm(p, { force: true });
+      }
+      await fsp.mkdir(p, { recursive: true }).catch((err) => {
+        throw ioError(err, 'create', p);
+      });
+    }
+    // 2. files: one verified walk over the output stream (every chunk checked, then the whole SHA-256), cut into the
+    //    files by their sizes in manifest order
+    const files = entries.filter((e) => e.type === 'file');
+    let fi = 0;
+    let cur: { e: ManifestEntry; f: AtomicFile; h: ReturnType<typeof createSha256>; size: number } | undefined;
+    const next = async (): Promise<void> => {
+      // open the next file; files of size 0 are written at once
+      while (!cur && fi < files.length) {
+        const e = files[fi++]!;
+        const p = target(e);
+        await assertNoLinkOnPath(root, p);
+        cur = { e, f: await AtomicFile.create(p, force, e.size), h: createSha256(), size: 0 };
+        if (e.size === 0) await close();
+      }
+    };
+    const close = async (): Promise<void> => {
+      const c = cur!;
+      cur = undefined;
+      const d = hex(c.h.digest());
+      if (c.size !== c.e.size || d !== hex(c.e.sha256!)) {
+        await c.f.discard();
+        throw new PaniniError('CHECKSUM', `file "${c.e.path}" decodes to ${c.size} bytes with SHA-256 ${d}, the manifest says ${c.e.size} bytes, ${hex(c.e.sha256!)}`, { path: c.e.path });
+      }
+      await c.f.commit(c.e.mode);
+      await fsp.utimes(c.f.path, new Date(c.e.mtime), new Date(c.e.mtime)).catch(() => undefined);
+    };
+    try {
+      await next();
+      await walk(src, info, o, async (chunk, i) => {
+        let k = 0;
+        while (k < chunk.length) {
+          if (!cur) throw new PaniniError('FORMAT', `record ${i} holds bytes beyond the last file`, { chunk: i });
+          const take = Math.min(chunk.length - k, cur.e.size - cur.size);
+          const part = chunk.subarray(k, k + take);
+          await cur.f.write(part);
+          cur.h.update(part);
+          cur.size += take;
+          k += take;
+          if (cur.size === cur.e.size) {
+            await close();
+            await next();
+          }
+        }
+      });
+      if (cur || fi < files.length) throw new PaniniError('FORMAT', 'the output stream ended before the last file', {});
+    } catch (e) {
+      if (cur) await (cur as { f: AtomicFile }).f.discard();
+      throw e;
+    }
+    // 3. symlinks last, each checked not to escape the root
+    for (const e of entries) {
+      if (e.type !== 'symlink') continue;
+      const p = target(e);
+      const t = e.target!;
+      if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError('PATH', `symlink "${e.path}" -> "${t}" escapes ${root}`, { path: e.path });
+      await assertNoLinkOnPath(root, p);
+      const st = await fsp.lstat(p).catch(() => undefined);
+      if (st) {
+        if (!force) throw new PaniniError('EXISTS', `${p} exists (use --force to overwrite)`, { path: p });
+        await fsp.rm(p, { force: true, recursive: false }).catch((err) => {
+          throw ioError(err, 'replace', p);
+        });
+      }
+      await fsp.symlink(t, p).catch((err) => {
+        throw ioError(err, 'create symlink', p);
+      });
+    }
+    // 4. directory modes and times, deepest first
+    for (const e of [...entries].reverse()) {
+      if (e.type !== 'dir') continue;
+      const p = target(e);
+      await fsp.chmod(p, e.mode).catch(() => undefined);
+      await fsp.utimes(p, new Date(e.mtime), new Date(e.mtime)).catch(() => undefined);
+    }
+    return { kind: 'tree', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: files.length, path: root };
+  } finally {
+    await src.close();
+  }
+}
+
+/** What a container file holds, without decoding it: 'tree', 'file' or 'stream'. */
+export async function containerKind(path: string): Promise<'tree' | 'file' | 'stream'> {
+  const { src, manifest } = await openVerified(path);
+  await src.close();
+  return manifest ? manifest.root : 'stream';
+}
+
+export async function verifyFile(path: string, options?: Pick<DecompressOptions, 'signal' | 'onProgress'>): Promise<VerifyReport> {
+  const o = resolveDecompressOptions(options, 'verifyFile', Number.MAX_SAFE_INTEGER);
+  getCore();
+  const src = await openFileSource(path);
+  try {
+    return await verifySource(src, o);
+  } finally {
+    await src.close();
+  }
+}
+
+export async function inspectFile(path: string): Promise<Inspection> {
+  getCore();
+  const src = await openFileSource(path);
+  try {
+    return await inspectSource(src);
+  } finally {
+    await src.close();
+  }
+}
