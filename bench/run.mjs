@@ -104,6 +104,14 @@ export async function main(argv) {
     console.log(USAGE);
     return 0;
   }
+  if (opts.render) {
+    const dir = resolve(opts.render);
+    const results = JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8'));
+    await writeFile(join(dir, 'report.md'), renderMarkdown(results));
+    await writeFile(join(dir, 'report.html'), renderHtml(results));
+    log(`re-rendered ${dir}/report.md and report.html from results.json`);
+    return 0;
+  }
   const t0 = performance.now();
   const startedAt = new Date().toISOString();
   const corpusDir = resolve(opts.corpus ?? defaultCorpusDir());

@@ -9,6 +9,7 @@ export const USAGE = `usage: npm run bench -- [options]
   --runs N            repetitions per measurement (default 5; --quick: 1); the median is reported
   --budget S          stop repeating a measurement once its runs took S seconds in all (default 10)
   --threads N         threads given to every tool that has a setting for it (default 1)
+  --render DIR        only re-write report.md and report.html from DIR/results.json (no measuring)
   --no-build          (ignored by run.mjs; the npm script builds first)
   -h, --help          this text`;
 
@@ -23,6 +24,7 @@ export function parseArgs(argv) {
     budget: 10,
     threads: 1,
     help: false,
+    render: null,
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -77,6 +79,9 @@ export function parseArgs(argv) {
       }
       case '--threads':
         o.threads = int(1);
+        break;
+      case '--render':
+        o.render = value();
         break;
       case '--no-build':
         break;
