@@ -69,6 +69,9 @@ async function* readPieces(path: string, signal?: AbortSignal, sizeHint?: number
 }
 
 const mtimeOf = (st: { mtimeMs: number }) => Math.floor(st.mtimeMs);
+/** utimes() argument for a stored integer-millisecond time: seconds plus half a microsecond, so the float
+ *  conversion to a timespec cannot land just below the millisecond (reading back gives the same floor). */
+const fsTime = (ms: number) => ms / 1000 + 5e-7;
 
 export interface CompressResult {
   inputBytes: number;
@@ -264,7 +267,7 @@ export async function decompressFile(path: string, out: string, options?: FileDe
       const entry = manifest?.entries[0];
       if (file) {
         await file.commit(entry?.mode);
-        if (entry) await fsp.utimes(out, new Date(entry.mtime), new Date(entry.mtime)).catch(() => undefined);
+        if (entry) await fsp.utimes(out, fsTime(entry.mtime), fsTime(entry.mtime)).catch(() => undefined);
       }
     } catch (e) {
       await file?.discard();
@@ -353,7 +356,7 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
         throw new PaniniError('CHECKSUM', `file "${c.e.path}" decodes to ${c.size} bytes with SHA-256 ${d}, the manifest says ${c.e.size} bytes, ${hex(c.e.sha256!)}`, { path: c.e.path });
       }
       await c.f.commit(c.e.mode);
-      await fsp.utimes(c.f.path, new Date(c.e.mtime), new Date(c.e.mtime)).catch(() => undefined);
+      await fsp.utimes(c.f.path, fsTime(c.e.mtime), fsTime(c.e.mtime)).catch(() => undefined);
     };
     try {
       await next();
@@ -401,7 +404,7 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
       if (e.type !== 'dir') continue;
       const p = target(e);
       await fsp.chmod(p, e.mode).catch(() => undefined);
-      await fsp.utimes(p, new Date(e.mtime), new Date(e.mtime)).catch(() => undefined);
+      await fsp.utimes(p, fsTime(e.mtime), fsTime(e.mtime)).catch(() => undefined);
     }
     return { kind: 'tree', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: files.length, path: root };
   } finally {

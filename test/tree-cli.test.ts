@@ -1,0 +1,258 @@
+// The container through the CLI and the Node tree helpers, checked against independent oracles: node:crypto for
+// every byte, our own directory walker for trees. Real data: slices of the shared corpus (built by .ci/run).
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, promises as fsp, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { init, inspect, compress, PaniniError } from '../src/index.js';
+import { compressTree, extractTree, compressFile, decompressFile } from '../src/node.js';
+import { encodeInputs } from '../src/container/api.js';
+import { encodeManifest } from '../src/container/manifest.js';
+import { resolveCompressOptions } from '../src/container/options.js';
+
+const run = promisify(execFile);
+const CLI = join(__dirname, '..', 'dist', 'cli.js');
+const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(process.env.HOME ?? '/root', '.cache/panini-fs/corpus/dev');
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+let dir: string;
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const r = await run(process.execPath, [CLI, ...args], { maxBuffer: 64 << 20 });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const err = e as { code: number; stdout: string; stderr: string };
+    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
+  }
+}
+
+/** An independent description of a tree: path → kind, content hash, mode, link target. */
+async function describeTree(root: string): Promise<Record<string, string>> {
+  const out: Record<string, string> = {};
+  const visit = async (d: string, rel: string) => {
+    for (const name of (await fsp.readdir(d)).sort()) {
+      const abs = join(d, name);
+      const r = rel ? `${rel}/${name}` : name;
+      const st = await fsp.lstat(abs);
+      if (st.isSymbolicLink()) out[r] = `link ${await fsp.readlink(abs)}`;
+      else if (st.isDirectory()) {
+        out[r] = `dir ${(st.mode & 0o777).toString(8)}`;
+        await visit(abs, r);
+      } else out[r] = `file ${(st.mode & 0o777).toString(8)} ${sha(await fsp.readFile(abs))} ${Math.floor(st.mtimeMs)}`;
+    }
+  };
+  await visit(root, '');
+  return out;
+}
+
+beforeAll(async () => {
+  await init();
+  dir = await fsp.mkdtemp(join(tmpdir(), 'panini-tree-'));
+});
+afterAll(async () => {
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('CLI on corpus slices', () => {
+  const singles = existsSync(join(CORPUS, 'single')) ? readdirSafe(join(CORPUS, 'single')) : [];
+  if (singles.length === 0 && process.env.CI) throw new Error(`corpus missing at ${CORPUS}: .ci/run builds it`);
+  it.skipIf(singles.length === 0)('compress / verify / decompress / validate-reconstruction each file (3 MiB slices)', async () => {
+    for (const name of singles) {
+      const full = readFileSync(join(CORPUS, 'single', name));
+      const slice = full.subarray(0, 3 << 20);
+      const f = join(dir, name);
+      await fsp.writeFile(f, slice);
+      for (const strategy of ['cdc', 'fixed', 'adaptive']) {
+        const out = `${f}.${strategy}.pnz`;
+        const c = await cli('compress', f, '-o', out, '--strategy', strategy, '--level', '6');
+        expect(c.code, c.stderr).toBe(0);
+        expect((await cli('verify', out)).code).toBe(0);
+        const back = `${f}.${strategy}.out`;
+        const d = await cli('decompress', out, '-o', back);
+        expect(d.code, d.stderr).toBe(0);
+        expect(sha(await fsp.readFile(back))).toBe(sha(slice));
+        const v = await cli('validate-reconstruction', '--original', f, '--compressed', out, '--json');
+        expect(v.code, v.stdout).toBe(0);
+        const rep = JSON.parse(v.stdout);
+        expect(rep.ok).toBe(true);
+        expect(rep.originalSha256).toBe(sha(slice));
+        expect(rep.chunksMatching).toBe(rep.chunks);
+      }
+      // a different original: the proof fails with the first differing offset
+      const other = Buffer.from(slice);
+      const at = Math.floor(other.length / 3);
+      other[at] ^= 0x40;
+      await fsp.writeFile(`${f}.other`, other);
+      const v = await cli('validate-reconstruction', '--original', `${f}.other`, '--compressed', `${f}.cdc.pnz`, '--json');
+      expect(v.code).toBe(1);
+      expect(JSON.parse(v.stdout).firstDifference).toBe(at);
+    }
+  });
+});
+
+function readdirSafe(d: string): string[] {
+  try {
+    return require('node:fs').readdirSync(d).sort();
+  } catch {
+    return [];
+  }
+}
+
+describe('trees', () => {
+  it('compressTree / extractTree rebuild files, modes, mtimes, empty files, directories and links exactly', async () => {
+    const src = join(dir, 'src-tree');
+    await fsp.mkdir(join(src, 'a/b/c'), { recursive: true });
+    await fsp.mkdir(join(src, 'empty-dir'));
+    await fsp.writeFile(join(src, 'a/one.txt'), 'one\n'.repeat(1000));
+    await fsp.writeFile(join(src, 'a/b/empty'), '');
+    const big = createHash('sha256').update('seed').digest();
+    const blob = Buffer.alloc(300_000);
+    for (let i = 0; i < blob.length; i++) blob[i] = big[i % 32]! ^ (i * 2654435761) >>> 24;
+    await fsp.writeFile(join(src, 'a/b/c/blob.bin'), blob);
+    await fsp.writeFile(join(src, 'copy-of-blob.bin'), blob); // dedups against the first
+    await fsp.writeFile(join(src, 'exec.sh'), '#!/bin/sh\necho hi\n', { mode: 0o755 });
+    await fsp.symlink('a/one.txt', join(src, 'link-to-one'));
+    await fsp.utimes(join(src, 'a/one.txt'), new Date(1_600_000_000_123), new Date(1_600_000_000_123));
+    if (existsSync(join(CORPUS, 'tree/mail-easy-ham-1'))) {
+      await fsp.mkdir(join(src, 'mail'));
+      const mails = (await fsp.readdir(join(CORPUS, 'tree/mail-easy-ham-1'))).sort().slice(0, 200);
+      for (const m of mails) await fsp.copyFile(join(CORPUS, 'tree/mail-easy-ham-1', m), join(src, 'mail', m));
+    }
+    const pnz = join(dir, 'tree.pnz');
+    const r = await compressTree(src, pnz);
+    expect(r.skipped).toEqual([]);
+    const info = await inspect(await fsp.readFile(pnz));
+    expect(info.manifest?.root).toBe('tree');
+    expect(info.dedupBytes).toBeGreaterThanOrEqual(300_000 - 2 * 65536); // the copy is (almost) all references
+    const out = join(dir, 'out-tree');
+    await extractTree(pnz, out);
+    expect(await describeTree(out)).toEqual(await describeTree(src));
+    // the same through the CLI, and it refuses to overwrite without --force
+    const cliOut = join(dir, 'cli-tree');
+    expect((await cli('decompress', pnz, '-o', cliOut)).code).toBe(0);
+    expect(await describeTree(cliOut)).toEqual(await describeTree(src));
+    const again = await cli('decompress', pnz, '-o', cliOut);
+    expect(again.code).toBe(8);
+    expect(again.stderr).toMatch(/exists/);
+    expect((await cli('decompress', pnz, '-o', cliOut, '--force')).code).toBe(0);
+    const v = await cli('validate-reconstruction', '--original', src, '--compressed', pnz, '--json');
+    expect(JSON.parse(v.stdout).ok).toBe(true);
+  });
+
+  it('the same tree gives the same container bytes', async () => {
+    const src = join(dir, 'det');
+    await fsp.mkdir(src);
+    for (let i = 0; i < 30; i++) await fsp.writeFile(join(src, `f${i}`), `file ${i}\n`.repeat(i * 50));
+    await fsp.utimes(src, new Date(0), new Date(0));
+    await compressTree(src, join(dir, 'det1.pnz'));
+    await compressTree(src, join(dir, 'det2.pnz'), { workers: 2 });
+    expect(sha(await fsp.readFile(join(dir, 'det1.pnz')))).toBe(sha(await fsp.readFile(join(dir, 'det2.pnz'))));
+  });
+
+  async function hostile(entries: object[], content: Uint8Array): Promise<string> {
+    const parts: Uint8Array[] = [];
+    await encodeInputs(resolveCompressOptions({ dedupWindow: 0 }), (b) => void parts.push(b.slice()), async (add) => {
+      if (content.length) await add(content);
+      return encodeManifest({ version: 1, root: 'tree', entries: entries as never });
+    });
+    const p = join(dir, `hostile-${parts.length}-${Math.random().toString(36).slice(2)}.pnz`);
+    await fsp.writeFile(p, Buffer.concat(parts));
+    return p;
+  }
+  const h32 = (b: Uint8Array) => createHash('sha256').update(b).digest();
+
+  it.each([
+    ['../escape', 'file'],
+    ['/etc/passwd-x', 'file'],
+    ['a/../../x', 'file'],
+    ['a//b', 'file'],
+    ['C:/x', 'file'],
+  ])('refuses the unsafe path %s', async (path) => {
+    const data = new TextEncoder().encode('x');
+    const p = await hostile([{ path, type: 'file', mode: 0o644, mtime: 0, size: 1, sha256: h32(data) }], data);
+    const err = await extractTree(p, join(dir, 'victim')).catch((e) => e);
+    expect(err).toBeInstanceOf(PaniniError);
+    expect(err.code).toBe('PATH');
+    expect(existsSync(join(dir, 'escape'))).toBe(false);
+  });
+
+  it('refuses links that escape the target, and writing through a link', async () => {
+    const empty = new Uint8Array(0);
+    for (const target of ['../../outside', '/etc']) {
+      const p = await hostile([{ path: 'l', type: 'symlink', mode: 0o777, mtime: 0, size: 0, target }], empty);
+      const err = await extractTree(p, join(dir, `victim-${target.length}`)).catch((e) => e);
+      expect(err.code).toBe('PATH');
+    }
+    // a link inside the target dir that already exists and points outside: files are never written through it
+    const victim = join(dir, 'victim-link');
+    await fsp.mkdir(victim);
+    await fsp.symlink(dir, join(victim, 'd'));
+    const data = new TextEncoder().encode('pwned');
+    const p = await hostile(
+      [
+        { path: 'd', type: 'dir', mode: 0o755, mtime: 0, size: 0 },
+        { path: 'd/x', type: 'file', mode: 0o644, mtime: 0, size: data.length, sha256: h32(data) },
+      ],
+      data,
+    );
+    const err = await extractTree(p, victim).catch((e) => e);
+    expect(err).toBeInstanceOf(PaniniError);
+    expect(err.code).toBe('EXISTS');
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+    // with force the link is replaced by a real directory: the file lands inside the target, never through the link
+    await extractTree(p, victim, { force: true });
+    expect((await fsp.lstat(join(victim, 'd'))).isDirectory()).toBe(true);
+    expect(await fsp.readFile(join(victim, 'd/x'), 'utf8')).toBe('pwned');
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+
+  it('a file whose bytes do not match its manifest hash is not left behind', async () => {
+    const data = new TextEncoder().encode('hello');
+    const p = await hostile([{ path: 'f', type: 'file', mode: 0o644, mtime: 0, size: 5, sha256: h32(new TextEncoder().encode('HELLO')) }], data);
+    const out = join(dir, 'victim-hash');
+    const err = await extractTree(p, out).catch((e) => e);
+    expect(err.code).toBe('CHECKSUM');
+    expect(existsSync(join(out, 'f'))).toBe(false);
+    expect((await fsp.readdir(out)).filter((n) => n.includes('panini-tmp'))).toEqual([]);
+  });
+});
+
+describe('files', () => {
+  it('compressFile / decompressFile keep name, mode and mtime; output is atomic', async () => {
+    const f = join(dir, 'plain.txt');
+    const data = Buffer.from('plain text\n'.repeat(5000));
+    await fsp.writeFile(f, data, { mode: 0o640 });
+    await fsp.utimes(f, new Date(1_500_000_000_000), new Date(1_500_000_000_000));
+    await compressFile(f, `${f}.pnz`);
+    const i = await inspect(await fsp.readFile(`${f}.pnz`));
+    expect(i.manifest?.entries[0]?.path).toBe('plain.txt');
+    await decompressFile(`${f}.pnz`, `${f}.back`);
+    const st = await fsp.stat(`${f}.back`);
+    expect(st.mode & 0o777).toBe(0o640);
+    expect(Math.floor(st.mtimeMs)).toBe(1_500_000_000_000);
+    expect(sha(await fsp.readFile(`${f}.back`))).toBe(sha(data));
+    // a corrupt container leaves no output file
+    const bad = Buffer.from(await fsp.readFile(`${f}.pnz`));
+    bad[100] ^= 1;
+    await fsp.writeFile(`${f}.bad.pnz`, bad);
+    const err = await decompressFile(`${f}.bad.pnz`, `${f}.bad.out`).catch((e) => e);
+    expect(err.code).toBe('CHECKSUM');
+    expect(existsSync(`${f}.bad.out`)).toBe(false);
+  });
+
+  it('compress() of bytes and the CLI on stdin give the same container', async () => {
+    const data = Buffer.from('stdin data '.repeat(20000));
+    const f = join(dir, 'stdin.pnz');
+    const r = await new Promise<number>((resolve) => {
+      const child = require('node:child_process').spawn(process.execPath, [CLI, 'compress', '-', '-o', f]);
+      child.on('exit', resolve);
+      child.stdin.end(data);
+    });
+    expect(r).toBe(0);
+    // stdin is a bare stream with the file default window (unlimited): the same as compress() with dedupWindow 0
+    expect(sha(await fsp.readFile(f))).toBe(sha(await compress(data, { dedupWindow: 0 })));
+  });
+});
