@@ -98,6 +98,19 @@ export async function openContainer(src: Source, opts?: { maxOutputSize?: number
   const index = await readExact(src, indexOffset, indexLength, 'index');
   const ic = crc32(index);
   if (ic !== footer.indexCrc) throw new PaniniError('CHECKSUM', `index at byte ${indexOffset} is corrupt (CRC32 ${hex8(ic)}, expected ${hex8(footer.indexCrc)})`, { offset: indexOffset });
+  // the declared total must agree with the last record before anyone allocates for it
+  if (footer.recordCount === 0) {
+    if (footer.totalSize !== 0) throw new PaniniError('FORMAT', `footer declares ${footer.totalSize} bytes but the container has no records`, { offset: footerAt + 8 });
+  } else {
+    const last = readIndexEntry(index, footer.recordCount - 1, indexOffset);
+    if (last.frameOffset < HEADER_SIZE || last.frameOffset + RECORD_HEADER_SIZE > footer.endOffset) {
+      throw new PaniniError('FORMAT', `index entry ${footer.recordCount - 1} points to byte ${last.frameOffset}, outside the records`, { offset: indexOffset + indexLength - INDEX_ENTRY_SIZE });
+    }
+    const f = readFrame(await readExact(src, last.frameOffset, RECORD_HEADER_SIZE, 'last record header'), last.frameOffset, footer.recordCount - 1);
+    if (f.kind === KIND_END || last.originalOffset + f.originalLength !== footer.totalSize) {
+      throw new PaniniError('FORMAT', `footer declares ${footer.totalSize} bytes, the last record ends at ${f.kind === KIND_END ? '?' : last.originalOffset + f.originalLength}`, { offset: footerAt + 8 });
+    }
+  }
   return { header, footer, end, manifest, index, indexOffset, size: src.size };
 }
 
