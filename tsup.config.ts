@@ -1,7 +1,23 @@
 import { readFileSync } from 'node:fs';
+import { buildSync } from 'esbuild';
 import { defineConfig } from 'tsup';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+
+// The browser worker (src/container/worker-web.ts) as one minified classic script, embedded as a string in the
+// library build (define __PANINI_WEB_WORKER__), so pool-web.ts can start it from a Blob URL: no extra file to serve,
+// nothing for application bundlers to resolve. esbuild is tsup's own bundler. Needs the wasm core generated first
+// (`npm run build` runs scripts/build-wasm.mjs before tsup).
+const webWorker = buildSync({
+  entryPoints: ['src/container/worker-web.ts'],
+  bundle: true,
+  format: 'iife',
+  platform: 'browser',
+  target: 'es2022',
+  minify: true,
+  write: false,
+  legalComments: 'none',
+}).outputFiles[0]!.text;
 
 export default defineConfig([
   {
@@ -15,7 +31,19 @@ export default defineConfig([
     platform: 'neutral',
     external: [/^node:/],
     splitting: false,
-    define: { __PANINI_VERSION__: JSON.stringify(version) },
+    define: { __PANINI_VERSION__: JSON.stringify(version), __PANINI_WEB_WORKER__: JSON.stringify(webWorker) },
+    // pool-node.ts finds dist/worker.cjs through __dirname in the CJS build, import.meta.url in the ESM one
+    esbuildOptions(options, { format }) {
+      options.define = { ...options.define, __PANINI_CJS__: format === 'cjs' ? 'true' : 'false' };
+    },
+  },
+  {
+    // the Node worker thread of the chunk-coding pool (src/container/pool-node.ts starts dist/worker.cjs)
+    entry: { worker: 'src/container/worker.ts' },
+    format: ['cjs'],
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
   },
   {
     entry: { cli: 'src/cli/main.ts' },
@@ -24,6 +52,6 @@ export default defineConfig([
     target: 'node20',
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
-    define: { __PANINI_VERSION__: JSON.stringify(version) },
+    define: { __PANINI_VERSION__: JSON.stringify(version), __PANINI_CJS__: 'false' },
   },
 ]);

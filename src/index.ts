@@ -28,3 +28,4 @@ export {
 } from './container/api.js';
 export type { CompressOptions, DecompressOptions, Progress, Strategy } from './container/options.js';
 export type { Manifest, ManifestEntry } from './container/manifest.js';
+export { webWorkersAvailable } from './container/pool-web.js';

@@ -116,19 +116,72 @@ export async function openContainer(src: Source, opts?: { maxOutputSize?: number
 
 /** Reads, checks and decodes the record at `frameOffset`. Returns its header, the original bytes (verified) and its size in the container. */
 export async function readRecord(src: Source, frameOffset: number, i: number, limit: number): Promise<{ rec: RecordHeader; data: Uint8Array | undefined; next: number }> {
+  const { rec, stored, next } = await readRecordRaw(src, frameOffset, i, limit);
+  return { rec, data: stored === undefined ? undefined : decodeVerified(rec, stored, frameOffset, i), next };
+}
+
+/** Reads and checks the record header at `frameOffset` and reads its payload (not yet decoded nor verified). */
+async function readRecordRaw(src: Source, frameOffset: number, i: number, limit: number): Promise<{ rec: RecordHeader; stored: Uint8Array | undefined; next: number }> {
   const hb = await readExact(src, frameOffset, RECORD_HEADER_SIZE, `record ${i} header`);
   const f = readFrame(hb, frameOffset, i);
   if (f.kind === KIND_END) throw new PaniniError('FORMAT', `record ${i} expected at byte ${frameOffset}, found the END frame`, { offset: frameOffset, chunk: i });
   const payloadAt = frameOffset + RECORD_HEADER_SIZE;
-  if (f.kind !== KIND_DATA) return { rec: f, data: undefined, next: payloadAt };
+  if (f.kind !== KIND_DATA) return { rec: f, stored: undefined, next: payloadAt };
   if (payloadAt + f.storedLength > limit) {
     throw new PaniniError('FORMAT', `record ${i} at byte ${frameOffset}: payload of ${f.storedLength} bytes runs past byte ${limit}`, { offset: frameOffset, chunk: i });
   }
   const stored = await readExact(src, payloadAt, f.storedLength, `record ${i} payload`);
-  return { rec: f, data: decodeVerified(f, stored, frameOffset, i), next: payloadAt + f.storedLength };
+  return { rec: f, stored, next: payloadAt + f.storedLength };
 }
 
-function decodeVerified(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number): Uint8Array {
+/** Decodes and verifies DATA payloads elsewhere (a worker pool, see worker-pool.ts), with the checks of decodeVerified. */
+export interface RecordDecoder {
+  decode(rec: RecordHeader, stored: Uint8Array, frameOffset: number, index: number): Promise<Uint8Array>;
+  readonly parallelism: number;
+}
+
+type ReadRecord = { rec: RecordHeader; data: Uint8Array | undefined; next: number };
+
+/**
+ * walk()'s read-ahead when a RecordDecoder is given: reads the records that follow in order and hands their payloads
+ * to the decoder, up to `depth` records ahead; next() returns them in order. A read error is queued in its place, so
+ * errors surface in record order as they do without read-ahead.
+ */
+class ReadAhead {
+  private readonly q: Promise<ReadRecord>[] = [];
+  private stopped = false;
+  constructor(
+    private readonly src: Source,
+    private readonly decoder: RecordDecoder,
+    private readonly limit: number,
+    private readI: number,
+    private readAt: number,
+    private readonly to: number,
+    private readonly depth: number,
+  ) {}
+
+  async next(): Promise<ReadRecord> {
+    while (!this.stopped && this.readI < this.to && this.q.length < this.depth) {
+      const i = this.readI;
+      const at = this.readAt;
+      let p: Promise<ReadRecord>;
+      try {
+        const { rec, stored, next } = await readRecordRaw(this.src, at, i, this.limit);
+        p = stored === undefined ? Promise.resolve({ rec, data: undefined, next }) : this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
+        this.readAt = next;
+        this.readI++;
+      } catch (e) {
+        p = Promise.reject(e);
+        this.stopped = true;
+      }
+      p.catch(() => undefined); // awaited in order by next(); never an unhandled rejection meanwhile
+      this.q.push(p);
+    }
+    return this.q.shift()!;
+  }
+}
+
+export function decodeVerified(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number): Uint8Array {
   const pc = crc32(stored);
   if (pc !== f.payloadCrc) {
     throw new PaniniError('CHECKSUM', `record ${i} payload at byte ${frameOffset + RECORD_HEADER_SIZE} is corrupt (CRC32 ${hex8(pc)}, expected ${hex8(f.payloadCrc)})`, { offset: frameOffset, chunk: i });
@@ -155,7 +208,7 @@ export interface WalkStats {
 export async function walk(
   src: Source,
   info: ContainerInfo,
-  opts: Pick<ResolvedDecompressOptions, 'signal' | 'onProgress'>,
+  opts: Pick<ResolvedDecompressOptions, 'signal' | 'onProgress'> & { decoder?: RecordDecoder },
   onChunk: (data: Uint8Array, record: number, originalOffset: number) => void | Promise<void>,
   from = 0,
   to = info.footer.recordCount,
@@ -165,13 +218,14 @@ export async function walk(
   const cache = new DedupWindow<Uint8Array>(32 << 20); // recent DATA records, so most REFs need no re-read
   let at = from === 0 ? HEADER_SIZE : readIndexEntry(info.index, from, info.indexOffset).frameOffset;
   let original = from === 0 ? 0 : readIndexEntry(info.index, from, info.indexOffset).originalOffset;
+  const ahead = opts.decoder ? new ReadAhead(src, opts.decoder, info.footer.endOffset, from, at, to, Math.max(2, opts.decoder.parallelism * 3)) : undefined;
   for (let i = from; i < to; i++) {
     throwIfAborted(opts.signal);
     const e = readIndexEntry(info.index, i, info.indexOffset);
     if (e.frameOffset !== at || e.originalOffset !== original) {
       throw new PaniniError('FORMAT', `index entry ${i} says record at byte ${e.frameOffset} (original offset ${e.originalOffset}), found byte ${at} (original offset ${original})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, chunk: i });
     }
-    const { rec, data, next } = await readRecord(src, at, i, info.footer.endOffset);
+    const { rec, data, next } = ahead ? await ahead.next() : await readRecord(src, at, i, info.footer.endOffset);
     let out: Uint8Array;
     if (data !== undefined) {
       out = data;
