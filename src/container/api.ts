@@ -8,7 +8,7 @@ import { CODECS, codecName } from './codecs.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
 import { bytesSource, hex, openContainer, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
-import { KIND_DATA, readFrame, readIndexEntry } from './format.js';
+import { HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
 import { decodeManifest, type Manifest } from './manifest.js';
 import {
   type CompressOptions,
@@ -252,7 +252,11 @@ export async function inspectSource(src: Source): Promise<Inspection> {
   let payload = 0;
   for (let i = 0; i < info.footer.recordCount; i++) {
     const e = readIndexEntry(info.index, i, info.indexOffset);
-    const hb = await src.read(e.frameOffset, 56);
+    // the index is CRC-checked but not yet matched against the records: keep its offsets inside the record area
+    if (e.frameOffset < HEADER_SIZE || e.frameOffset + RECORD_HEADER_SIZE > info.footer.endOffset) {
+      throw new PaniniError('FORMAT', `index entry ${i} points to byte ${e.frameOffset}, outside the records (bytes ${HEADER_SIZE}..${info.footer.endOffset})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, chunk: i });
+    }
+    const hb = await src.read(e.frameOffset, RECORD_HEADER_SIZE);
     const f = readFrame(hb, e.frameOffset, i);
     if (f.kind === 0) throw new PaniniError('FORMAT', `index entry ${i} points to the END frame`, { chunk: i });
     if (f.kind === KIND_DATA) {
