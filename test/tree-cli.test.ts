@@ -84,7 +84,7 @@ describe('CLI on corpus slices', () => {
       // a different original: the proof fails with the first differing offset
       const other = Buffer.from(slice);
       const at = Math.floor(other.length / 3);
-      other[at] ^= 0x40;
+      other[at] = other[at]! ^ 0x40;
       await fsp.writeFile(`${f}.other`, other);
       const v = await cli('validate-reconstruction', '--original', `${f}.other`, '--compressed', `${f}.cdc.pnz`, '--json');
       expect(v.code).toBe(1);
@@ -236,7 +236,7 @@ describe('files', () => {
     expect(sha(await fsp.readFile(`${f}.back`))).toBe(sha(data));
     // a corrupt container leaves no output file
     const bad = Buffer.from(await fsp.readFile(`${f}.pnz`));
-    bad[100] ^= 1;
+    bad[100] = bad[100]! ^ 1;
     await fsp.writeFile(`${f}.bad.pnz`, bad);
     const err = await decompressFile(`${f}.bad.pnz`, `${f}.bad.out`).catch((e) => e);
     expect(err.code).toBe('CHECKSUM');

@@ -1,6 +1,6 @@
 // Node helpers for files and directory trees: compressFile, decompressFile, compressTree, extractTree, verifyFile,
 // inspectFile. Everything streams: memory does not depend on the size of the files.
-import { createReadStream, promises as fsp } from 'node:fs';
+import { createReadStream, lstatSync, promises as fsp } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { createSha256 } from '../hash/sha256.js';
@@ -266,8 +266,7 @@ export async function decompressFile(path: string, out: string, options?: FileDe
       });
       const entry = manifest?.entries[0];
       if (file) {
-        await file.commit(entry?.mode);
-        if (entry) await fsp.utimes(out, fsTime(entry.mtime), fsTime(entry.mtime)).catch(() => undefined);
+        await file.commit(entry?.mode, entry ? fsTime(entry.mtime) : undefined);
       }
     } catch (e) {
       await file?.discard();
@@ -285,14 +284,24 @@ function inside(root: string, p: string): boolean {
   return r === '' || (!r.startsWith('..') && !isAbsolute(r) && r.split(sep)[0] !== '..');
 }
 
-/** Refuses to write through a symlink: every existing component between root and p must be a real directory. */
-async function assertNoLinkOnPath(root: string, p: string): Promise<void> {
+/**
+ * Refuses to write through a symlink: every existing component between root and p must be a real directory.
+ * `checked` remembers directories already found real during this extraction (links are only made at the end).
+ */
+function assertNoLinkOnPath(root: string, p: string, checked: Set<string>): void {
   const parts = relative(root, dirname(p)).split(sep).filter(Boolean);
   let cur = root;
   for (const part of parts) {
     cur = join(cur, part);
-    const st = await fsp.lstat(cur).catch(() => undefined);
-    if (st && !st.isDirectory()) throw new PaniniError('PATH', `refusing to write through ${cur}: not a directory (a link?)`, { path: cur });
+    if (checked.has(cur)) continue;
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      continue;
+    }
+    if (!st.isDirectory()) throw new PaniniError('PATH', `refusing to write through ${cur}: not a directory (a link?)`, { path: cur });
+    checked.add(cur);
   }
 }
 
@@ -312,6 +321,7 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
       throw ioError(e, 'create', root);
     });
     const entries = manifest.entries;
+    const checked = new Set<string>();
     const target = (e: ManifestEntry) => {
       checkPath(e.path);
       const p = resolve(root, ...e.path.split('/'));
@@ -322,7 +332,7 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
     for (const e of entries) {
       if (e.type !== 'dir') continue;
       const p = target(e);
-      await assertNoLinkOnPath(root, p);
+      assertNoLinkOnPath(root, p, checked);
       const st = await fsp.lstat(p).catch(() => undefined);
       if (st && !st.isDirectory()) {
         if (!force) throw new PaniniError('EXISTS', `${p} exists and is not a directory`, { path: p });
@@ -342,7 +352,7 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
       while (!cur && fi < files.length) {
         const e = files[fi++]!;
         const p = target(e);
-        await assertNoLinkOnPath(root, p);
+        assertNoLinkOnPath(root, p, checked);
         cur = { e, f: await AtomicFile.create(p, force, e.size), h: createSha256(), size: 0 };
         if (e.size === 0) await close();
       }
@@ -355,8 +365,7 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
         await c.f.discard();
         throw new PaniniError('CHECKSUM', `file "${c.e.path}" decodes to ${c.size} bytes with SHA-256 ${d}, the manifest says ${c.e.size} bytes, ${hex(c.e.sha256!)}`, { path: c.e.path });
       }
-      await c.f.commit(c.e.mode);
-      await fsp.utimes(c.f.path, fsTime(c.e.mtime), fsTime(c.e.mtime)).catch(() => undefined);
+      await c.f.commit(c.e.mode, fsTime(c.e.mtime));
     };
     try {
       await next();
@@ -382,12 +391,13 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
       throw e;
     }
     // 3. symlinks last, each checked not to escape the root
+    checked.clear();
     for (const e of entries) {
       if (e.type !== 'symlink') continue;
       const p = target(e);
       const t = e.target!;
       if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError('PATH', `symlink "${e.path}" -> "${t}" escapes ${root}`, { path: e.path });
-      await assertNoLinkOnPath(root, p);
+      assertNoLinkOnPath(root, p, checked);
       const st = await fsp.lstat(p).catch(() => undefined);
       if (st) {
         if (!force) throw new PaniniError('EXISTS', `${p} exists (use --force to overwrite)`, { path: p });
