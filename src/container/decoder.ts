@@ -216,6 +216,9 @@ export async function walk(
   const stats: WalkStats = { records: 0, dataRecords: 0, refRecords: 0, storedBytes: 0, codecs: new Map() };
   const whole = from === 0 && to === info.footer.recordCount ? createSha256() : undefined;
   const cache = new DedupWindow<Uint8Array>(32 << 20); // recent DATA records, so most REFs need no re-read
+  // FORMAT.md "Dedup window": a REF may only name a DATA record still in the declared window (the FIFO of original
+  // lengths that encoders and sequential decoders run). Checkable when the walk starts at record 0.
+  const declared = from === 0 && info.header.window !== 0 ? new DedupWindow<true>(info.header.window) : undefined;
   let at = from === 0 ? HEADER_SIZE : readIndexEntry(info.index, from, info.indexOffset).frameOffset;
   let original = from === 0 ? 0 : readIndexEntry(info.index, from, info.indexOffset).originalOffset;
   const ahead = opts.decoder ? new ReadAhead(src, opts.decoder, info.footer.endOffset, from, at, to, Math.max(2, opts.decoder.parallelism * 3)) : undefined;
@@ -237,8 +240,12 @@ export async function walk(
       c.storedBytes += rec.storedLength;
       stats.codecs.set(rec.codec, c);
       cache.add(String(i), data, data.length);
+      declared?.add(String(i), true, rec.originalLength);
     } else {
       stats.refRecords++;
+      if (declared && declared.get(String(rec.target)) === undefined) {
+        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, which is not a DATA record inside the declared ${info.header.window}-byte dedup window`, { offset: at, chunk: i });
+      }
       out = cache.get(String(rec.target)) ?? (await resolveTarget(src, info, rec, i));
       if (out.length !== rec.originalLength || !equal(sha256(out), rec.sha256)) {
         throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { offset: at, chunk: i });
@@ -401,7 +408,12 @@ export class StreamDecoder {
           } else {
             const t = this.window!.get(String(f.target));
             if (t === undefined) {
-              throw new PaniniError('LIMIT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is outside the ${this.header!.window === 0 ? 'retained' : 'declared'} dedup window (decode this container with random access: decompress/decompressFile, or raise maxWindow)`, { offset: this.recAt, chunk: this.records });
+              const w = this.header!.window;
+              if (w !== 0 && w <= this.opts.maxWindow) {
+                // the retained window is the declared one: the container breaks the dedup window rule
+                throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is not a DATA record inside the declared ${w}-byte dedup window`, { offset: this.recAt, chunk: this.records });
+              }
+              throw new PaniniError('LIMIT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is outside the ${this.opts.maxWindow}-byte window this decoder retains (decode this container with random access: decompress/decompressFile, or raise maxWindow)`, { offset: this.recAt, chunk: this.records });
             }
             if (t.length !== f.originalLength || !equal(sha256(t), f.sha256)) {
               throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, whose bytes differ from the recorded SHA-256/length`, { offset: this.recAt, chunk: this.records });
