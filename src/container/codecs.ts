@@ -2,10 +2,12 @@
 // Ids are never reused. Ranges reserved for later work (FORMAT.md "Codec registry"):
 //   0–15 general codecs · 16–63 dhātu plans · 64–95 deflate-stream recompression · 96–255 unassigned
 import { deflateSync, inflateSync } from 'fflate';
+import { decode as plzDecode, encode as plzEncode } from '../codec/lz.js';
 import { PaniniError } from '../errors.js';
 
 export const CODEC_STORE = 0;
 export const CODEC_DEFLATE = 1;
+export const CODEC_PLZ = 2;
 
 export interface CodecInfo {
   id: number;
@@ -17,6 +19,7 @@ export interface CodecInfo {
 export const CODECS: readonly CodecInfo[] = [
   { id: CODEC_STORE, name: 'store', params: 'must be 0' },
   { id: CODEC_DEFLATE, name: 'deflate', params: 'deflate level used by the encoder (1–9); informational' },
+  { id: CODEC_PLZ, name: 'plz', params: 'plz level used by the encoder (1–9); informational (docs/CODEC.md)' },
 ];
 
 export function codecName(id: number): string {
@@ -24,10 +27,20 @@ export function codecName(id: number): string {
 }
 
 /** Codes one chunk. Returns the codec and the stored bytes; falls back to store when coding does not shrink it. */
-export function encodeChunk(data: Uint8Array, level: number): { codec: number; params: number; stored: Uint8Array } {
+export function encodeChunk(data: Uint8Array, level: number, codec: number = CODEC_DEFLATE): { codec: number; params: number; stored: Uint8Array } {
+  if (codec === CODEC_PLZ) return encodeChunkPlz(data, level);
   if (level > 0 && data.length > 0) {
     const d = deflateSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 });
     if (d.length < data.length) return { codec: CODEC_DEFLATE, params: level, stored: d };
+  }
+  return { codec: CODEC_STORE, params: 0, stored: data };
+}
+
+/** Codes one chunk (≤ 16 MiB) with plz (LZ77 + range coding, src/codec/lz.ts); store when it does not shrink it. */
+export function encodeChunkPlz(data: Uint8Array, level: number): { codec: number; params: number; stored: Uint8Array } {
+  if (level > 0 && data.length > 0) {
+    const d = plzEncode(data, level);
+    if (d.length < data.length) return { codec: CODEC_PLZ, params: level, stored: d };
   }
   return { codec: CODEC_STORE, params: 0, stored: data };
 }
@@ -59,6 +72,17 @@ export function decodeChunk(codec: number, params: number, stored: Uint8Array, o
       }
       return got.buffer === out.buffer && got.byteOffset === 0 ? out.subarray(0, originalLength) : got;
     }
+    case CODEC_PLZ:
+      if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: plz level ${params} out of 1–9`, where);
+      if (stored.length >= originalLength) {
+        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: plz payload (${stored.length} bytes) is not smaller than the original (${originalLength})`, where);
+      }
+      try {
+        return plzDecode(stored, originalLength);
+      } catch (e) {
+        if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: ${e.message}`, where, { cause: e });
+        throw e;
+      }
     default:
       throw new PaniniError('UNSUPPORTED', `record ${where.chunk} at byte ${where.offset} uses codec ${codec}, which this decoder does not support (known: ${CODECS.map((c) => `${c.id} ${c.name}`).join(', ')})`, where);
   }

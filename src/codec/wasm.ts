@@ -1,0 +1,98 @@
+// Loads the codec WebAssembly module (assembly/codec/, embedded as base64 by scripts/build-codec-wasm.mjs) once.
+// Separate from the core (src/wasm/core.ts): its own instance and memory. The memory is grown at most twice for the
+// life of the instance — to the decoder's static map on load, to the encoder's on the first encode — so the views
+// are re-made only then (`mem()` checks the buffer).
+import { PaniniError } from '../errors.js';
+import { CODEC_BASE64 } from './binary.generated.js';
+
+export interface CodecExports {
+  memory: WebAssembly.Memory;
+  initDecoder(): number;
+  initEncoder(): number;
+  inPtr(): number;
+  outPtr(): number;
+  maxBlock(): number;
+  encode(len: number, level: number): number;
+  decode(inLen: number, outLen: number): number;
+}
+
+export interface Codec {
+  readonly x: CodecExports;
+  /** largest block (original bytes) one call codes: 16 MiB */
+  readonly maxBlock: number;
+  readonly inPtr: number;
+  readonly outPtr: number;
+  /** a view of the whole memory, re-made after the memory grew */
+  mem(): Uint8Array;
+  /** reserves the encoder's tables (once); throws PaniniError WASM if the memory cannot grow */
+  ensureEncoder(): void;
+}
+
+let codec: Codec | undefined;
+let loading: Promise<Codec> | undefined;
+
+function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
+  const bin = atob(s);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function setUp(instance: WebAssembly.Instance): Codec {
+  const x = instance.exports as unknown as CodecExports;
+  if (x.initDecoder() !== 0) throw new PaniniError('WASM', 'the codec module could not reserve its memory');
+  let view = new Uint8Array(x.memory.buffer);
+  let encoderReady = false;
+  return {
+    x,
+    maxBlock: x.maxBlock(),
+    inPtr: x.inPtr(),
+    outPtr: x.outPtr(),
+    mem() {
+      if (view.buffer !== x.memory.buffer) view = new Uint8Array(x.memory.buffer);
+      return view;
+    },
+    ensureEncoder() {
+      if (encoderReady) return;
+      if (x.initEncoder() !== 0) throw new PaniniError('WASM', 'the codec module could not reserve the encoder memory');
+      encoderReady = true;
+    },
+  };
+}
+
+const wasmError = (e: unknown): PaniniError =>
+  e instanceof PaniniError ? e : new PaniniError('WASM', `cannot instantiate the codec module: ${String(e)}`, undefined, { cause: e });
+
+/** Loads the codec module (once; later calls return the same promise). */
+export function initCodec(): Promise<void> {
+  if (!loading) {
+    loading = WebAssembly.instantiate(decodeBase64(CODEC_BASE64), {}).then(
+      (r: WebAssembly.WebAssemblyInstantiatedSource) => (codec ??= setUp(r.instance)),
+      (e) => {
+        loading = undefined;
+        throw wasmError(e);
+      },
+    );
+  }
+  return loading.then(() => undefined);
+}
+
+/**
+ * Synchronous load, for Node, workers and CommonJS. (Browsers may refuse to compile a module of this size
+ * synchronously on the main thread: await initCodec() there.)
+ */
+export function initCodecSync(): void {
+  if (codec) return;
+  try {
+    codec = setUp(new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(CODEC_BASE64)), {}));
+  } catch (e) {
+    throw wasmError(e);
+  }
+  loading = Promise.resolve(codec);
+}
+
+/** The loaded codec module, loading it synchronously on first use. */
+export function getCodec(): Codec {
+  if (!codec) initCodecSync();
+  return codec!;
+}
