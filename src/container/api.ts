@@ -9,7 +9,7 @@ import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
 import { bytesSource, hex, openContainer, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
 import { HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
-import { decodeManifest, type Manifest } from './manifest.js';
+import { decodeManifest, FileChecker, type Manifest } from './manifest.js';
 import {
   type CompressOptions,
   type DecompressOptions,
@@ -209,7 +209,9 @@ export async function verifySource(src: Source, o: ReturnType<typeof resolveDeco
   try {
     const info = await openContainer(src);
     const m = info.manifest ? decodeManifest(info.manifest, info.footer.totalSize) : undefined;
-    await walk(src, info, o, () => undefined);
+    const files = m ? new FileChecker(m) : undefined;
+    await walk(src, info, o, files ? (c) => files.feed(c) : () => undefined);
+    files?.finish();
     return { ok: true, containerSize: src.size, originalSize: info.footer.totalSize, records: info.footer.recordCount, sha256: hex(info.end.sha256), files: m?.entries.filter((e) => e.type === 'file').length ?? 0 };
   } catch (e) {
     if (e instanceof PaniniError && e.code !== 'ABORTED') return { ok: false, error: e, containerSize: src.size };

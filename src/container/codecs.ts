@@ -1,7 +1,7 @@
 // The codec registry: the id stored in each DATA record names how its payload decodes to the original bytes.
 // Ids are never reused. Ranges reserved for later work (FORMAT.md "Codec registry"):
 //   0–15 general codecs · 16–63 dhātu plans · 64–95 deflate-stream recompression · 96–255 unassigned
-import { deflateSync, inflateSync } from 'fflate';
+import { deflateSync, Inflate } from 'fflate';
 import { decode as plzDecode, encode as plzEncode } from '../codec/lz.js';
 import { PaniniError } from '../errors.js';
 
@@ -59,31 +59,47 @@ export function decodeChunk(codec: number, params: number, stored: Uint8Array, o
       return stored;
     case CODEC_DEFLATE: {
       if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate level ${params} out of 1–9`, where);
-      // one spare byte: a stream that inflates to more than declared fills it and is rejected below
-      const out = new Uint8Array(originalLength + 1);
-      let got: Uint8Array;
-      try {
-        got = inflateSync(stored, { out });
-      } catch (e) {
-        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload is invalid (${(e as Error).message})`, where, { cause: e });
-      }
-      if (got.length !== originalLength) {
-        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload decodes to ${got.length === originalLength + 1 ? 'more than' : got.length} bytes, declares ${originalLength}`, where);
-      }
-      return got.buffer === out.buffer && got.byteOffset === 0 ? out.subarray(0, originalLength) : got;
-    }
-    case CODEC_PLZ:
-      if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: plz level ${params} out of 1–9`, where);
       if (stored.length >= originalLength) {
-        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: plz payload (${stored.length} bytes) is not smaller than the original (${originalLength})`, where);
+        // canonical form: an encoder stores a chunk that deflate does not shrink
+        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload (${stored.length} bytes) is not smaller than the original (${originalLength})`, where);
       }
-      try {
-        return plzDecode(stored, originalLength);
-      } catch (e) {
-        if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: ${e.message}`, where, { cause: e });
-        throw e;
-      }
+      return inflateBounded(stored, originalLength, where);
+    }
     default:
       throw new PaniniError('UNSUPPORTED', `record ${where.chunk} at byte ${where.offset} uses codec ${codec}, which this decoder does not support (known: ${CODECS.map((c) => `${c.id} ${c.name}`).join(', ')})`, where);
   }
+}
+
+/** Input slice per inflate step: one slice can expand to at most ~1032x its size before the bound is checked. */
+const INFLATE_SLICE = 16 << 10;
+
+/**
+ * Inflates a raw deflate stream into exactly `n` bytes, slice by slice, stopping as soon as the output would exceed
+ * `n` (a "bomb" costs at most one slice of work past the bound, not the whole expansion).
+ */
+function inflateBounded(stored: Uint8Array, n: number, where: { offset: number; chunk: number }): Uint8Array {
+  const out = new Uint8Array(n);
+  let k = 0;
+  let over = false;
+  const inf = new Inflate((chunk) => {
+    if (over) return;
+    if (k + chunk.length > n) {
+      over = true;
+      return;
+    }
+    out.set(chunk, k);
+    k += chunk.length;
+  });
+  try {
+    for (let i = 0; i < stored.length && !over; i += INFLATE_SLICE) {
+      const end = Math.min(stored.length, i + INFLATE_SLICE);
+      inf.push(stored.subarray(i, end), end === stored.length);
+    }
+  } catch (e) {
+    throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload is invalid (${(e as Error).message})`, where, { cause: e });
+  }
+  if (over || k !== n) {
+    throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload decodes to ${over ? 'more than' : k} bytes, declares ${n}`, where);
+  }
+  return out;
 }

@@ -29,6 +29,7 @@ import {
 } from './format.js';
 import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
 import { DedupWindow } from './window.js';
+import { decodeManifest } from './manifest.js';
 
 export interface Source {
   readonly size: number;
@@ -470,6 +471,7 @@ export class StreamDecoder {
           if (!equal(this.whole.digest(), this.end!.sha256)) {
             throw new PaniniError('CHECKSUM', `the SHA-256 of the whole output differs from the one recorded in the END frame (${hex(this.end!.sha256)})`, { offset: this.endAt + 16 });
           }
+          if (this.manifestBytes) decodeManifest(this.manifestBytes, this.original);
           this.at += FOOTER_SIZE;
           this.phase = 'done';
           if (this.q.length) throw new PaniniError('FORMAT', `unexpected data after the footer at byte ${this.at}`, { offset: this.at });

@@ -170,6 +170,7 @@ export function readFrame(b: Uint8Array, offset: number, index: number): RecordH
     sha256: b.slice(16, 48),
     payloadCrc: v.getUint32(48, true),
   };
+  if (r.originalLength === 0) throw new PaniniError('FORMAT', `record ${index} at byte ${offset} is empty (records hold at least one byte)`, { offset, chunk: index });
   if (r.originalLength > MAX_RECORD) throw new PaniniError('LIMIT', `record ${index} at byte ${offset} declares ${r.originalLength} bytes, over the ${MAX_RECORD}-byte record limit`, { offset, chunk: index });
   if (kind === KIND_DATA) {
     if (r.storedLength > MAX_RECORD) throw new PaniniError('LIMIT', `record ${index} at byte ${offset} stores ${r.storedLength} bytes, over the ${MAX_RECORD}-byte record limit`, { offset, chunk: index });

@@ -2,6 +2,7 @@
 // directory tree. MessagePack (msgpackr, records off) of a map with fixed key order, so it is deterministic.
 import { Packr } from 'msgpackr';
 import { PaniniError } from '../errors.js';
+import { createSha256, type Hasher } from '../hash/sha256.js';
 
 export type EntryType = 'file' | 'dir' | 'symlink';
 
@@ -29,11 +30,13 @@ export interface Manifest {
   entries: ManifestEntry[];
 }
 
-const packr = new Packr({ useRecords: false, moreTypes: false, bundleStrings: false, structuredClone: false, variableMapSize: true });
+const packr = new Packr({ useRecords: false, moreTypes: false, bundleStrings: false, structuredClone: false, variableMapSize: true, int64AsType: 'auto' as 'bigint' }); // 'auto': a number within 2^53, a bigint (rejected) beyond
+/** Integers outside 32 bits go out as MessagePack int64 (msgpackr writes such numbers as float64 otherwise). */
+const int = (n: number): number | bigint => (n > 0xffffffff || n < -0x80000000 ? BigInt(n) : n);
 
 export function encodeManifest(m: Manifest): Uint8Array {
   const entries = m.entries.map((e) => {
-    const o: Record<string, unknown> = { p: e.path, t: e.type, m: e.mode, mt: e.mtime, s: e.size };
+    const o: Record<string, unknown> = { p: e.path, t: e.type, m: e.mode, mt: int(e.mtime), s: int(e.size) };
     if (e.sha256) o.h = e.sha256;
     if (e.target !== undefined) o.l = e.target;
     return o;
@@ -110,4 +113,47 @@ export function decodeManifest(bytes: Uint8Array, totalSize: number): Manifest {
   if (bytesSum !== totalSize) throw bad(`file sizes add up to ${bytesSum}, the container holds ${totalSize} bytes`);
   if (r.r === 'file' && (entries.length !== 1 || entries[0]!.type !== 'file')) throw bad('a "file" manifest holds exactly one file entry');
   return { version: 1, root: r.r, entries };
+}
+
+/**
+ * Checks each file of a manifest against the output stream as it goes by (files are consecutive slices of it):
+ * size and SHA-256 per file. feed() the output in order, then finish().
+ */
+export class FileChecker {
+  private readonly files: ManifestEntry[];
+  private fi = 0;
+  private got = 0;
+  private h: Hasher | undefined;
+  constructor(m: Manifest) {
+    this.files = m.entries.filter((e) => e.type === 'file');
+    this.open();
+  }
+  private open(): void {
+    while (this.fi < this.files.length && this.files[this.fi]!.size === 0) this.close(createSha256());
+    this.h = this.fi < this.files.length ? createSha256() : undefined;
+    this.got = 0;
+  }
+  private close(h: Hasher): void {
+    const e = this.files[this.fi++]!;
+    const d = h.digest();
+    if (!e.sha256!.every((x, i) => x === d[i])) throw new PaniniError('CHECKSUM', `file "${e.path}" in the manifest has a SHA-256 that its bytes do not match`, { path: e.path });
+  }
+  feed(chunk: Uint8Array): void {
+    let k = 0;
+    while (k < chunk.length) {
+      if (!this.h) throw new PaniniError('FORMAT', 'the output holds bytes beyond the last file of the manifest');
+      const e = this.files[this.fi]!;
+      const take = Math.min(chunk.length - k, e.size - this.got);
+      this.h.update(chunk.subarray(k, k + take));
+      this.got += take;
+      k += take;
+      if (this.got === e.size) {
+        this.close(this.h);
+        this.open();
+      }
+    }
+  }
+  finish(): void {
+    if (this.h) throw new PaniniError('FORMAT', `the output ended inside file "${this.files[this.fi]!.path}"`);
+  }
 }

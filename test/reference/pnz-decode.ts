@@ -111,6 +111,7 @@ function decodePayload(codec: number, params: number, stored: Uint8Array, origin
   }
   if (codec === 1) {
     if (params < 1 || params > 9) throw new RefError('FORMAT', `record ${i}: deflate params ${params} outside 1-9`);
+    if (stored.length >= originalLength) throw new RefError('FORMAT', `record ${i}: deflate payload not smaller than the original (canonical form)`);
     let res: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
       // produce at most originalLength + 1 bytes: a longer stream is detected without inflating it all
@@ -126,7 +127,8 @@ function decodePayload(codec: number, params: number, stored: Uint8Array, origin
 }
 
 // ------------------------------------------------------------------------------------------------- manifest
-const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, moreTypes: false, structuredClone: false });
+// int64AsType 'auto': encoders write integers beyond 32 bits as MessagePack int64; within 2^53 they are numbers
+const unpackr = new Unpackr({ useRecords: false, mapsAsObjects: false, moreTypes: false, structuredClone: false, int64AsType: 'auto' as 'bigint' });
 
 function isInteger(v: unknown): v is number {
   return typeof v === 'number' && Number.isInteger(v);
@@ -294,6 +296,7 @@ export function decodePnz(c: Uint8Array, opts: RefOptions = {}): RefDecoded {
     const target = u32(h, 12);
     const sha = hex(h.subarray(16, 48));
     const payloadCrc = u32(h, 48);
+    if (originalLength === 0) throw new RefError('FORMAT', `record ${i} has original length 0 (canonical form)`);
     if (originalLength > MAX_RECORD) throw new RefError('LIMIT', `record ${i} original length ${originalLength}`);
     const rec: RefRecord = { index: i, kind: kind === 1 ? 'DATA' : 'REF', codec, params, storedLength, originalLength, target, sha256: sha, frameOffset: at, originalOffset: out };
     let bytes: Uint8Array;
