@@ -65,6 +65,17 @@ export function decodeChunk(codec: number, params: number, stored: Uint8Array, o
       }
       return inflateBounded(stored, originalLength, where);
     }
+    case CODEC_PLZ:
+      if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: plz level ${params} out of 1–9`, where);
+      if (stored.length >= originalLength) {
+        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: plz payload (${stored.length} bytes) is not smaller than the original (${originalLength})`, where);
+      }
+      try {
+        return plzDecode(stored, originalLength);
+      } catch (e) {
+        if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: ${e.message}`, where, { cause: e });
+        throw e;
+      }
     default:
       throw new PaniniError('UNSUPPORTED', `record ${where.chunk} at byte ${where.offset} uses codec ${codec}, which this decoder does not support (known: ${CODECS.map((c) => `${c.id} ${c.name}`).join(', ')})`, where);
   }
