@@ -3,14 +3,17 @@
 //
 // Safety on hostile input: the loop produces at least one byte per iteration and stops at outLen, so it ends; every
 // match is checked against the bytes produced so far (distance) and the bytes left (length) before it is copied;
-// input bytes past the payload read as zero and are counted: a decoder that needed any reports truncation, one
-// that ends before the payload's end reports trailing bytes (the encoder's output is consumed exactly).
+// the IN_SLACK bytes after the payload are zeroed and read as the stream's continuation, and the read pointer is
+// checked once per symbol (a symbol reads at most 51 bytes): a decoder that needed bytes past the payload reports
+// truncation, one that ends before the payload's end reports trailing bytes (the encoder's output is consumed
+// exactly).
 // OUT has SLACK bytes after the block, so 8-byte copies may overshoot the block's end by up to 7 bytes.
-import { IN, OUT } from "./layout";
+import { IN, IN_SLACK, OUT } from "./layout";
 import {
-  ALIGN_BITS, END_POS_MODEL, L_CHOICE, L_CHOICE2, L_HIGH, L_LOW, L_MID, LEN_STATES, MATCH_MIN, MOVE_BITS,
+  ALIGN_BITS, END_POS_MODEL, L_CHOICE, L_CHOICE2, L_HIGH, L_LOW, L_MID, LEN_STATES, MATCH_MIN,
   P_ALIGN, P_IS_MATCH, P_IS_REP, P_IS_REP0_LONG, P_IS_REP_G0, P_IS_REP_G1, P_IS_REP_G2, P_LEN, P_LITERAL,
-  P_POS_SLOT, P_REP_LEN, P_SPEC_POS, PROB_BITS, PROB_ONE, PROPS_RAW, RC_TOP, initProbs, pr,
+  P_POS_SLOT, P_REP_LEN, P_SPEC_POS, PROB_BITS, PROB_STRIDE_LOG, PROPS_RAW, RC_TOP, initProbs, pr, probOf, probRaw,
+  probUpd, probUpd0, probUpd1,
 } from "./model";
 
 // Error codes (negative results of decode()).
@@ -50,6 +53,7 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
   // range decoder: 5 initial bytes, the first one is always 0
   let ip: usize = IN + 1;
   const ie: usize = IN + inLen;
+  memory.fill(ie, 0, IN_SLACK);
   let range: u32 = 0xffffffff;
   let code: u32 = 0;
   if (inLen < 6) return E_TRUNCATED;
@@ -64,29 +68,34 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
   let prevByte: u32 = 0;
 
   while (pos < outLen) {
+    // one symbol reads at most 51 bytes (one per coded bit), so checking once per symbol keeps every read within
+    // the zeroed slack after the payload
+    if (ip > ie) return E_TRUNCATED;
     const posState = pos & pbMask;
     // isMatch[state][posState]
     let pp = pr(P_IS_MATCH + (state << 4) + posState);
-    let prob = <u32>load<u16>(pp);
+    let raw = probRaw(pp);
+    let prob = probOf(raw);
     let bound = (range >>> PROB_BITS) * prob;
     if (code < bound) {
       range = bound;
-      store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS));
-      if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+      probUpd0(pp, raw);
+      if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
       // ---- literal
       const base = pr(P_LITERAL + 0x300 * ((((pos & lpMask) << lc) + (prevByte >>> litShift))));
       let sym: u32 = 1;
       if (state < 7) {
         do {
-          pp = base + (<usize>sym << 1);
-          prob = <u32>load<u16>(pp);
+          pp = base + (<usize>sym << PROB_STRIDE_LOG);
+          raw = probRaw(pp); prob = probOf(raw);
           bound = (range >>> PROB_BITS) * prob;
-          if (code < bound) {
-            range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS)); sym <<= 1;
-          } else {
-            range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS)); sym = (sym << 1) | 1;
-          }
-          if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+          // branchless: literal bits are close to unpredictable
+          const bit = <u32>(code >= bound);
+          code -= bound & (0 - bit);
+          range = select<u32>(range - bound, bound, bit);
+          probUpd(pp, raw, bit);
+          sym = (sym << 1) | bit;
+          if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
         } while (sym < 0x100);
         state = state < 4 ? 0 : state - 3;
       } else {
@@ -96,17 +105,16 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
         do {
           matchByte <<= 1;
           const matchBit = matchByte & offs;
-          pp = base + (<usize>(offs + matchBit + sym) << 1);
-          prob = <u32>load<u16>(pp);
+          pp = base + (<usize>(offs + matchBit + sym) << PROB_STRIDE_LOG);
+          raw = probRaw(pp); prob = probOf(raw);
           bound = (range >>> PROB_BITS) * prob;
-          if (code < bound) {
-            range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS)); sym <<= 1;
-            offs &= ~matchBit;
-          } else {
-            range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS)); sym = (sym << 1) | 1;
-            offs &= matchBit;
-          }
-          if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+          const bit = <u32>(code >= bound);
+          code -= bound & (0 - bit);
+          range = select<u32>(range - bound, bound, bit);
+          probUpd(pp, raw, bit);
+          sym = (sym << 1) | bit;
+          offs &= select<u32>(matchBit, ~matchBit, bit);
+          if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
         } while (sym < 0x100);
         state = state < 10 ? state - 3 : state - 6;
       }
@@ -116,39 +124,39 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
       continue;
     }
     range -= bound; code -= bound;
-    store<u16>(pp, prob - (prob >>> MOVE_BITS));
-    if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+    probUpd1(pp, raw);
+    if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
 
     let lenBase: u32;
     // isRep[state]
     pp = pr(P_IS_REP + state);
-    prob = <u32>load<u16>(pp);
+    raw = probRaw(pp); prob = probOf(raw);
     bound = (range >>> PROB_BITS) * prob;
     if (code < bound) {
-      range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS));
-      if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+      range = bound; probUpd0(pp, raw);
+      if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
       // simple match: the distance follows the length
       rep3 = rep2; rep2 = rep1; rep1 = rep0;
       lenBase = P_LEN;
       state = state < 7 ? 7 : 10;
     } else {
-      range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS));
-      if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+      range -= bound; code -= bound; probUpd1(pp, raw);
+      if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
       if (pos == 0) return E_DATA;
       // isRepG0[state]
       pp = pr(P_IS_REP_G0 + state);
-      prob = <u32>load<u16>(pp);
+      raw = probRaw(pp); prob = probOf(raw);
       bound = (range >>> PROB_BITS) * prob;
       if (code < bound) {
-        range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS));
-        if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+        range = bound; probUpd0(pp, raw);
+        if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
         // isRep0Long[state][posState]
         pp = pr(P_IS_REP0_LONG + (state << 4) + posState);
-        prob = <u32>load<u16>(pp);
+        raw = probRaw(pp); prob = probOf(raw);
         bound = (range >>> PROB_BITS) * prob;
         if (code < bound) {
-          range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS));
-          if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+          range = bound; probUpd0(pp, raw);
+          if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
           // short rep: one byte at rep0
           state = state < 7 ? 9 : 11;
           prevByte = <u32>load<u8>(out + pos - rep0 - 1);
@@ -156,34 +164,34 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
           pos++;
           continue;
         }
-        range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS));
-        if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+        range -= bound; code -= bound; probUpd1(pp, raw);
+        if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
       } else {
-        range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS));
-        if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+        range -= bound; code -= bound; probUpd1(pp, raw);
+        if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
         let dist: u32;
         // isRepG1[state]
         pp = pr(P_IS_REP_G1 + state);
-        prob = <u32>load<u16>(pp);
+        raw = probRaw(pp); prob = probOf(raw);
         bound = (range >>> PROB_BITS) * prob;
         if (code < bound) {
-          range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS));
-          if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+          range = bound; probUpd0(pp, raw);
+          if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
           dist = rep1;
         } else {
-          range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS));
-          if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+          range -= bound; code -= bound; probUpd1(pp, raw);
+          if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
           // isRepG2[state]
           pp = pr(P_IS_REP_G2 + state);
-          prob = <u32>load<u16>(pp);
+          raw = probRaw(pp); prob = probOf(raw);
           bound = (range >>> PROB_BITS) * prob;
           if (code < bound) {
-            range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS));
-            if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+            range = bound; probUpd0(pp, raw);
+            if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
             dist = rep2;
           } else {
-            range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS));
-            if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+            range -= bound; code -= bound; probUpd1(pp, raw);
+            if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
             dist = rep3;
             rep3 = rep2;
           }
@@ -200,27 +208,27 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
     let len: u32;
     {
       pp = pr(lenBase + L_CHOICE);
-      prob = <u32>load<u16>(pp);
+      raw = probRaw(pp); prob = probOf(raw);
       bound = (range >>> PROB_BITS) * prob;
       let treeBase: u32;
       let treeBits: u32;
       if (code < bound) {
-        range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS));
-        if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+        range = bound; probUpd0(pp, raw);
+        if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
         treeBase = lenBase + L_LOW + (posState << 3); treeBits = 3; len = MATCH_MIN;
       } else {
-        range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS));
-        if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+        range -= bound; code -= bound; probUpd1(pp, raw);
+        if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
         pp = pr(lenBase + L_CHOICE2);
-        prob = <u32>load<u16>(pp);
+        raw = probRaw(pp); prob = probOf(raw);
         bound = (range >>> PROB_BITS) * prob;
         if (code < bound) {
-          range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS));
-          if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+          range = bound; probUpd0(pp, raw);
+          if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
           treeBase = lenBase + L_MID + (posState << 3); treeBits = 3; len = MATCH_MIN + 8;
         } else {
-          range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS));
-          if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+          range -= bound; code -= bound; probUpd1(pp, raw);
+          if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
           treeBase = lenBase + L_HIGH; treeBits = 8; len = MATCH_MIN + 16;
         }
       }
@@ -228,15 +236,15 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
       const limit: u32 = 1 << treeBits;
       let sym: u32 = 1;
       do {
-        pp = tb + (<usize>sym << 1);
-        prob = <u32>load<u16>(pp);
+        pp = tb + (<usize>sym << PROB_STRIDE_LOG);
+        raw = probRaw(pp); prob = probOf(raw);
         bound = (range >>> PROB_BITS) * prob;
         if (code < bound) {
-          range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS)); sym <<= 1;
+          range = bound; probUpd0(pp, raw); sym <<= 1;
         } else {
-          range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS)); sym = (sym << 1) | 1;
+          range -= bound; code -= bound; probUpd1(pp, raw); sym = (sym << 1) | 1;
         }
-        if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+        if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
       } while (sym < limit);
       len += sym - limit;
     }
@@ -247,15 +255,15 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
       const tb = pr(P_POS_SLOT + (lenState << 6));
       let slot: u32 = 1;
       do {
-        pp = tb + (<usize>slot << 1);
-        prob = <u32>load<u16>(pp);
+        pp = tb + (<usize>slot << PROB_STRIDE_LOG);
+        raw = probRaw(pp); prob = probOf(raw);
         bound = (range >>> PROB_BITS) * prob;
         if (code < bound) {
-          range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS)); slot <<= 1;
+          range = bound; probUpd0(pp, raw); slot <<= 1;
         } else {
-          range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS)); slot = (slot << 1) | 1;
+          range -= bound; code -= bound; probUpd1(pp, raw); slot = (slot << 1) | 1;
         }
-        if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+        if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
       } while (slot < 64);
       slot -= 64;
       let dist: u32;
@@ -278,7 +286,7 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
             const t = (code - range) >>> 31; // 1 when code < range: bit 0
             code -= range & (t - 1);
             d = (d << 1) | (1 - t);
-            if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+            if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
           } while (--n != 0);
           dist += d << ALIGN_BITS;
           rb = pr(P_ALIGN);
@@ -287,16 +295,16 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
         // reverse bit tree
         let m: u32 = 1;
         for (let i: u32 = 0; i < rbits; i++) {
-          pp = rb + (<usize>m << 1);
-          prob = <u32>load<u16>(pp);
+          pp = rb + (<usize>m << PROB_STRIDE_LOG);
+          raw = probRaw(pp); prob = probOf(raw);
           bound = (range >>> PROB_BITS) * prob;
           if (code < bound) {
-            range = bound; store<u16>(pp, prob + ((PROB_ONE - prob) >>> MOVE_BITS)); m <<= 1;
+            range = bound; probUpd0(pp, raw); m <<= 1;
           } else {
-            range -= bound; code -= bound; store<u16>(pp, prob - (prob >>> MOVE_BITS)); m = (m << 1) | 1;
+            range -= bound; code -= bound; probUpd1(pp, raw); m = (m << 1) | 1;
             dist |= <u32>1 << i;
           }
-          if (range < RC_TOP) { range <<= 8; code = (code << 8) | (ip < ie ? <u32>load<u8>(ip) : 0); ip++; }
+          if (range < RC_TOP) { range <<= 8; code = (code << 8) | <u32>load<u8>(ip); ip++; }
         }
       }
       if (dist >= pos) return E_DATA; // also catches 0xffffffff: plz has no end marker

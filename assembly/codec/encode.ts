@@ -1,4 +1,4 @@
-// The plz encoder: block in IN (n bytes), payload into OUT. Two parsers over the same match finders:
+// The plz encoder: block in src (n bytes), payload into OUT. Two parsers over the same match finders:
 //   fast   (levels 1–4): hash chains and the lazy heuristics of the LZMA SDK's fast mode, no prices
 //   optimal (levels 5–9): binary trees and a price-driven shortest path over up to OPT_NODES positions, with the
 //           literal + rep0 and match/rep + literal + rep0 combinations (the LZMA SDK's normal mode)
@@ -24,6 +24,7 @@ let pbMask: u32 = 3;
 let lpMask: u32 = 0;
 let nice: u32 = 32;
 let n: u32 = 0;
+let src: usize = 0; // the bytes being coded (IN, or a sample of it when choosing the literal context)
 
 // ---- coder state (at the coding position)
 let state: u32 = 0;
@@ -61,7 +62,7 @@ let lenPriceCount: u32 = 0;
 }
 // @ts-ignore: decorator
 @inline function byteAt(pos: u32): u32 {
-  return <u32>load<u8>(IN + pos);
+  return <u32>load<u8>(src + pos);
 }
 
 // =====================================================================================================================
@@ -188,7 +189,7 @@ function readMatches(): u32 {
   if (len == nice) {
     const dist = load<u32>(MATCHES + (<usize>(count - 1) << 2)) + 1;
     const limit = numAvail < MATCH_LEN_MAX ? numAvail : MATCH_LEN_MAX;
-    const cur = IN + mfPos - 1;
+    const cur = src + mfPos - 1;
     len = matchLen(cur, cur - dist, len, limit);
   }
   return len;
@@ -224,13 +225,13 @@ function getOptimumFast(): u32 {
   backRes = LIT;
   if (avail < 2) return 1;
   if (avail > MATCH_LEN_MAX) avail = MATCH_LEN_MAX;
-  const data = IN + mfPos - 1;
+  const data = src + mfPos - 1;
 
   let repLen: u32 = 0;
   let repIndex: u32 = 0;
   for (let i: u32 = 0; i < NUM_REPS; i++) {
     const data2 = data - getRep(i) - 1;
-    if (data2 < IN) continue;
+    if (data2 < src) continue;
     if (load<u16>(data) != load<u16>(data2)) continue;
     const len = matchLen(data, data2, 2, avail);
     if (len >= nice) {
@@ -278,10 +279,10 @@ function getOptimumFast(): u32 {
       return 1;
     }
   }
-  const data1 = IN + mfPos - 1;
+  const data1 = src + mfPos - 1;
   for (let i: u32 = 0; i < NUM_REPS; i++) {
     const data2 = data1 - getRep(i) - 1;
-    if (data2 < IN) continue;
+    if (data2 < src) continue;
     if (load<u16>(data1) != load<u16>(data2)) continue;
     const limit = mainLen - 1;
     const len = matchLen(data1, data2, 2, limit);
@@ -440,13 +441,13 @@ function getOptimum(position: u32): u32 {
   }
   if (avail > MATCH_LEN_MAX) avail = MATCH_LEN_MAX;
 
-  const data = IN + position;
+  const data = src + position;
   let repMaxIndex: u32 = 0;
   for (let i: u32 = 0; i < NUM_REPS; i++) {
     const r = getRep(i);
     store<u32>(REPS_TMP + (i << 2), r);
     const data2 = data - r - 1;
-    if (data2 < IN || load<u16>(data) != load<u16>(data2)) {
+    if (data2 < src || load<u16>(data) != load<u16>(data2)) {
       store<u32>(REP_LENS + (i << 2), 0);
       continue;
     }
@@ -585,7 +586,7 @@ function getOptimum(position: u32): u32 {
     setU(cur, O_REPS + 12, r3);
     const curPrice = getU(cur, O_PRICE);
     let nextIsChar = false;
-    const cdata = IN + position;
+    const cdata = src + position;
     const cByte = <u32>load<u8>(cdata);
     const mByte: u32 = position > r0 ? <u32>load<u8>(cdata - r0 - 1) : 0x100;
     const ps = position & pbMask;
@@ -621,7 +622,7 @@ function getOptimum(position: u32): u32 {
       const data2 = cdata - r0 - 1;
       let limit = nice + 1;
       if (limit > availFull) limit = availFull;
-      const t = data2 >= IN ? matchLen(cdata + 1, data2 + 1, 0, limit - 1) : 0;
+      const t = data2 >= src ? matchLen(cdata + 1, data2 + 1, 0, limit - 1) : 0;
       const lenTest2 = t;
       if (lenTest2 >= 2) {
         const st2 = stateAfterLiteral(st);
@@ -644,7 +645,7 @@ function getOptimum(position: u32): u32 {
     for (let repIndex: u32 = 0; repIndex < NUM_REPS; repIndex++) {
       const r = repIndex == 0 ? r0 : repIndex == 1 ? r1 : repIndex == 2 ? r2 : r3;
       const data2 = cdata - r - 1;
-      if (data2 < IN || load<u16>(cdata) != load<u16>(data2)) continue;
+      if (data2 < src || load<u16>(cdata) != load<u16>(data2)) continue;
       let lenTest = matchLen(cdata, data2, 2, av);
       while (lenEnd < cur + lenTest) setU(++lenEnd, O_PRICE, INFINITY_PRICE);
       const lenTestTemp = lenTest;
@@ -742,38 +743,29 @@ function getOptimum(position: u32): u32 {
 // =====================================================================================================================
 // Levels and the block loop
 
-/** Returns the payload length in OUT, or -1 if the memory is too small (never: checked by the host). */
-export function encodeBlock(len: u32, level: u32): i32 {
-  n = len;
-  if (level < 1) level = 1;
-  if (level > 9) level = 9;
-  if (n == 0) {
-    store<u8>(OUT, <u8>PROPS_RAW);
-    return 1;
-  }
-  // deterministic bytes after the block for the 8-byte compares
-  memory.fill(IN + n, 0, SLACK);
+let tMode: u32 = 0;
+let tDepth: u32 = 0;
+let tNice: u32 = 0;
+let tProps: i32 = -1;
+export function tuneOverride(mode: u32, depth: u32, nice: u32): void {
+  tMode = mode; tDepth = depth; tNice = nice;
+}
+export function tunePropsOverride(p: i32): void { tProps = p; }
 
-  lc = 3; lp = 0; pb = 2;
+/** Codes `len` bytes at `base` into OUT with the given parameters; returns the payload length, or len + 1 when
+ *  the coded form would not be shorter than the raw one (then OUT holds no valid payload). */
+function encodeCore(base: usize, len: u32, fast: bool, bt: bool, depth: u32, niceLen: u32, lc_: u32, lp_: u32, pb_: u32): u32 {
+  src = base;
+  n = len;
+  nice = niceLen;
+  lc = lc_; lp = lp_; pb = pb_;
   pbMask = (1 << pb) - 1;
   lpMask = (1 << lp) - 1;
-  const fast = level <= 4;
-  let depth: u32;
-  if (level == 1) { depth = 4; nice = 16; }
-  else if (level == 2) { depth = 8; nice = 24; }
-  else if (level == 3) { depth = 16; nice = 32; }
-  else if (level == 4) { depth = 48; nice = 48; }
-  else if (level == 5) { depth = 16; nice = 32; }
-  else if (level == 6) { depth = 24; nice = 64; }
-  else if (level == 7) { depth = 48; nice = 96; }
-  else if (level == 8) { depth = 128; nice = 192; }
-  else { depth = 512; nice = 273; }
-
   store<u8>(OUT, <u8>makeProps(lc, lp, pb));
   initProbs(lc + lp);
   // coded form must be shorter than the raw form (n + 1 bytes): stop writing at n
   rcInit(OUT + 1, OUT + n);
-  mfInit(n, !fast, depth, nice);
+  mfInit(src, n, bt, depth, nice);
   state = 0; rep0 = 0; rep1 = 0; rep2 = 0; rep3 = 0;
   additional = 0; pendingLen = 0; pendingCount = 0; numAvail = 0;
   optCur = 0; optEnd = 0;
@@ -787,13 +779,11 @@ export function encodeBlock(len: u32, level: u32): i32 {
   }
   matchPriceCount = 0; alignPriceCount = 0; lenPriceCount = 0;
 
-  let pos: u32 = 0;
   // the first byte is always a literal
   readMatches();
   additional--;
   encodeLiteral(0);
-  pos = 1;
-  // the match finder already looked at position 0; pending matches of position 0 are not used
+  let pos: u32 = 1;
   while (pos < n) {
     const l = fast ? getOptimumFast() : getOptimum(pos);
     if (l == 1 && backRes == LIT) {
@@ -820,10 +810,63 @@ export function encodeBlock(len: u32, level: u32): i32 {
   }
   if (!rcOverflow) rcFlush();
   const size = outPtr - OUT;
-  if (rcOverflow || size >= <usize>n + 1) {
+  if (rcOverflow || size >= <usize>n + 1) return n + 1;
+  return <u32>size;
+}
+
+// Literal contexts tried by levels 5–9 (lc; lp = 0, pb = 0): 3 suits most data, 4 text, 8 machine code.
+const LC_CANDIDATES: StaticArray<u32> = [3, 4, 8];
+// @ts-ignore: decorator
+@inline const TRIAL_SAMPLE: u32 = 256 << 10;
+
+/** Returns the payload length in OUT (at most len + 1). */
+export function encodeBlock(len: u32, level: u32): i32 {
+  if (level < 1) level = 1;
+  if (level > 9) level = 9;
+  if (len == 0) {
     store<u8>(OUT, <u8>PROPS_RAW);
-    memory.copy(OUT + 1, IN, n);
-    return <i32>(n + 1);
+    return 1;
+  }
+  // deterministic bytes after the block for the 8-byte compares
+  memory.fill(IN + len, 0, SLACK);
+
+  const fast0 = level <= 4;
+  let depth: u32;
+  let niceLen: u32;
+  if (level == 1) { depth = 4; niceLen = 16; }
+  else if (level == 2) { depth = 8; niceLen = 24; }
+  else if (level == 3) { depth = 16; niceLen = 32; }
+  else if (level == 4) { depth = 48; niceLen = 48; }
+  else if (level == 5) { depth = 16; niceLen = 32; }
+  else if (level == 6) { depth = 24; niceLen = 64; }
+  else if (level == 7) { depth = 48; niceLen = 96; }
+  else if (level == 8) { depth = 128; niceLen = 192; }
+  else { depth = 512; niceLen = 273; }
+  let fast = fast0;
+  let bt = !fast0;
+  if (tMode != 0) {
+    // 1 fast+hc, 2 fast+bt, 3 opt+hc, 4 opt+bt
+    fast = tMode <= 2; bt = tMode == 2 || tMode == 4; depth = tDepth; niceLen = tNice;
+  }
+  let lc_: u32 = 3, lp_: u32 = 0, pb_: u32 = 0;
+  if (tProps >= 0) {
+    lc_ = <u32>tProps % 9; lp_ = (<u32>tProps / 9) % 5; pb_ = <u32>tProps / 45;
+  } else if (level >= 5) {
+    // choose the literal context on a sample from the middle of the block, coded by the fastest settings
+    const sampleLen = len < TRIAL_SAMPLE ? len : TRIAL_SAMPLE;
+    const sample = IN + ((len - sampleLen) >> 1);
+    let best: u32 = 0xffffffff;
+    for (let i = 0; i < LC_CANDIDATES.length; i++) {
+      const c = LC_CANDIDATES[i];
+      const size = encodeCore(sample, sampleLen, true, false, 4, 16, c, 0, 0);
+      if (size < best) { best = size; lc_ = c; }
+    }
+  }
+  const size = encodeCore(IN, len, fast, bt, depth, niceLen, lc_, lp_, pb_);
+  if (size > len) {
+    store<u8>(OUT, <u8>PROPS_RAW);
+    memory.copy(OUT + 1, IN, len);
+    return <i32>(len + 1);
   }
   return <i32>size;
 }

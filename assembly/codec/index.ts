@@ -28,3 +28,15 @@ export function decode(inLen: u32, outLen: u32): i32 {
   if (outLen > MAX_BLOCK || inLen > MAX_BLOCK + 1 || memory.size() < <i32>((DEC_END + 65535) >> 16)) return -5;
   return decodeBlock(inLen, outLen);
 }
+
+// ---- temporary tuning hooks (development only)
+import { mfFind, mfInit, mfSkip } from "./mf";
+import { tuneOverride, tunePropsOverride } from "./encode";
+export function benchMf(len: u32, bt: u32, depth: u32, nice: u32): u32 {
+  mfInit(IN, len, bt != 0, depth, nice);
+  let s: u32 = 0;
+  for (let i: u32 = 0; i < len; i++) s += mfFind();
+  return s;
+}
+export function tune(mode: u32, depth: u32, nice: u32): void { tuneOverride(mode, depth, nice); }
+export function tuneProps(p: i32): void { tunePropsOverride(p); }

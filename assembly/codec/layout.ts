@@ -18,14 +18,17 @@
 // block's end; the match finder reads up to 8 bytes past the last position it compares (zeroed by the encoder).
 // @ts-ignore: decorator
 @inline export const SLACK: u32 = 64;
-// IN holds the input block (encode) or the payload (decode: a valid payload is never longer than the block + 1).
+// IN holds the input block (encode) or the payload (decode: a valid payload is never longer than the block + 1),
+// followed by IN_SLACK bytes the decoder zeroes and may read past a truncated payload.
 // @ts-ignore: decorator
 @inline export const IN_CAPACITY: u32 = MAX_BLOCK + 64;
+// @ts-ignore: decorator
+@inline export const IN_SLACK: u32 = 128;
 // OUT holds the payload (encode: stops once it would exceed the block + 1, then the raw form is used) or the block.
 // @ts-ignore: decorator
 @inline export const OUT_CAPACITY: u32 = MAX_BLOCK + 64;
 
-// Probability models: u16 each. Fixed part (see model.ts) then the literal coders, 0x300 << (lc + lp), lc + lp ≤ 8.
+// Probability models: u32 each (two u16 estimates, or one u16 in the LZMA-style variant). Fixed part (see model.ts) then the literal coders, 0x300 << (lc + lp), lc + lp ≤ 8.
 // @ts-ignore: decorator
 @inline export const PROBS_FIXED: u32 = 2048;
 // @ts-ignore: decorator
@@ -49,9 +52,9 @@
 // @ts-ignore: decorator
 @inline const OFF_PROBS: u32 = 0;
 // @ts-ignore: decorator
-@inline const OFF_IN: u32 = (OFF_PROBS + PROBS_COUNT * 2 + 63) & ~63;
+@inline const OFF_IN: u32 = (OFF_PROBS + PROBS_COUNT * 4 + 63) & ~63;
 // @ts-ignore: decorator
-@inline const OFF_OUT: u32 = (OFF_IN + IN_CAPACITY + SLACK + 63) & ~63;
+@inline const OFF_OUT: u32 = (OFF_IN + IN_CAPACITY + IN_SLACK + 63) & ~63;
 // @ts-ignore: decorator
 @inline const DECODER_END: u32 = (OFF_OUT + OUT_CAPACITY + SLACK + 63) & ~63;
 // encoder tier

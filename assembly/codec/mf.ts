@@ -8,8 +8,9 @@
 //
 // Positions are stored + 1 (0 = none). find() reports matches of strictly increasing length into MATCHES as
 // (length, distance − 1) pairs and returns the number of u32 written (2 per match); lengths stop at mfNice.
-import { HASH2, HASH3, HASH3_BITS, HASH4, HASH4_MAX_BITS, IN, MATCHES, SON } from "./layout";
+import { HASH2, HASH3, HASH3_BITS, HASH4, HASH4_MAX_BITS, MATCHES, SON } from "./layout";
 
+export let mfSrc: usize = 0; // the bytes being searched
 export let mfPos: u32 = 0; // next position to insert
 export let mfEnd: u32 = 0; // block length
 export let mfNice: u32 = 32; // stop searching at this length
@@ -38,7 +39,8 @@ let hash4Bits: u32 = 16;
   return len;
 }
 
-export function mfInit(n: u32, bt: bool, depth: u32, nice: u32): void {
+export function mfInit(src: usize, n: u32, bt: bool, depth: u32, nice: u32): void {
+  mfSrc = src;
   mfPos = 0;
   mfEnd = n;
   mfBt = bt;
@@ -65,7 +67,7 @@ export function mfFind(): u32 {
   mfPos = pos + 1;
   if (avail < 4) return 0;
   const lenLimit = avail < mfNice ? avail : mfNice;
-  const cur = IN + pos;
+  const cur = mfSrc + pos;
   const v = load<u32>(cur);
   const a2 = HASH2 + ((<usize>v & 0xffff) << 2);
   const a3 = HASH3 + (<usize>h3(v) << 2);
@@ -226,7 +228,7 @@ export function mfSkip(num: u32): void {
     const avail = mfEnd - pos;
     mfPos = pos + 1;
     if (avail < 4) continue;
-    const cur = IN + pos;
+    const cur = mfSrc + pos;
     const v = load<u32>(cur);
     const me = pos + 1;
     store<u32>(HASH2 + ((<usize>v & 0xffff) << 2), me);

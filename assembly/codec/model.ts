@@ -2,15 +2,75 @@
 // PROBS (in u16 units), the probability constants, the state machine and the props byte.
 import { PROBS, PROBS_FIXED } from "./layout";
 
-// Probabilities are 11-bit estimates of P(bit = 0), initialised to one half, updated by 1/32 of the error.
+// TWO_RATE: each model is two 16-bit estimates of P(bit = 0) with 15-bit precision, a fast one (moves by 1/2^FAST
+// of the error) and a slow one (1/2^SLOW); the coder uses their mean. Otherwise one 11-bit estimate moving by 1/32
+// (LZMA's counter).
 // @ts-ignore: decorator
-@inline export const PROB_BITS: u32 = 11;
+@inline export const TWO_RATE: bool = false;
+// @ts-ignore: decorator
+@inline export const FAST_BITS: u32 = 4;
+// @ts-ignore: decorator
+@inline export const SLOW_BITS: u32 = 7;
+// @ts-ignore: decorator
+@inline export const PROB_BITS: u32 = TWO_RATE ? 15 : 11;
 // @ts-ignore: decorator
 @inline export const PROB_ONE: u32 = 1 << PROB_BITS;
 // @ts-ignore: decorator
 @inline export const MOVE_BITS: u32 = 5;
 // @ts-ignore: decorator
-@inline export const PROB_INIT: u16 = <u16>(PROB_ONE >> 1);
+@inline export const PROB_STRIDE_LOG: u32 = TWO_RATE ? 2 : 1;
+// @ts-ignore: decorator
+@inline export const PROB_INIT_RAW: u32 = TWO_RATE ? (PROB_ONE >> 1) | ((PROB_ONE >> 1) << 16) : PROB_ONE >> 1;
+
+/** The stored form of the model at `pp`. */
+// @ts-ignore: decorator
+@inline export function probRaw(pp: usize): u32 {
+  return TWO_RATE ? load<u32>(pp) : <u32>load<u16>(pp);
+}
+/** P(bit = 0) in PROB_BITS precision, from the stored form. */
+// @ts-ignore: decorator
+@inline export function probOf(raw: u32): u32 {
+  return TWO_RATE ? ((raw & 0xffff) + (raw >>> 16)) >>> 1 : raw;
+}
+/** Stores the model updated after a 0 bit. */
+// @ts-ignore: decorator
+@inline export function probUpd0(pp: usize, raw: u32): void {
+  if (TWO_RATE) {
+    let f = raw & 0xffff;
+    let s = raw >>> 16;
+    f += (PROB_ONE - f) >>> FAST_BITS;
+    s += (PROB_ONE - s) >>> SLOW_BITS;
+    store<u32>(pp, f | (s << 16));
+  } else {
+    store<u16>(pp, <u16>(raw + ((PROB_ONE - raw) >>> MOVE_BITS)));
+  }
+}
+/** Stores the model updated after `bit` (0 or 1), without a branch. */
+// @ts-ignore: decorator
+@inline export function probUpd(pp: usize, raw: u32, bit: u32): void {
+  if (TWO_RATE) {
+    let f = raw & 0xffff;
+    let s = raw >>> 16;
+    f = select<u32>(f - (f >>> FAST_BITS), f + ((PROB_ONE - f) >>> FAST_BITS), bit);
+    s = select<u32>(s - (s >>> SLOW_BITS), s + ((PROB_ONE - s) >>> SLOW_BITS), bit);
+    store<u32>(pp, f | (s << 16));
+  } else {
+    store<u16>(pp, <u16>select<u32>(raw - (raw >>> MOVE_BITS), raw + ((PROB_ONE - raw) >>> MOVE_BITS), bit));
+  }
+}
+/** Stores the model updated after a 1 bit. */
+// @ts-ignore: decorator
+@inline export function probUpd1(pp: usize, raw: u32): void {
+  if (TWO_RATE) {
+    let f = raw & 0xffff;
+    let s = raw >>> 16;
+    f -= f >>> FAST_BITS;
+    s -= s >>> SLOW_BITS;
+    store<u32>(pp, f | (s << 16));
+  } else {
+    store<u16>(pp, <u16>(raw - (raw >>> MOVE_BITS)));
+  }
+}
 // @ts-ignore: decorator
 @inline export const RC_TOP: u32 = 1 << 24;
 
@@ -47,7 +107,7 @@ import { PROBS, PROBS_FIXED } from "./layout";
 // @ts-ignore: decorator
 @inline export const ALIGN_SIZE: u32 = 1 << ALIGN_BITS;
 
-// Offsets in u16 units from PROBS.
+// Model indexes (PROBS + index << PROB_STRIDE_LOG).
 // @ts-ignore: decorator
 @inline export const P_IS_MATCH: u32 = 0; // [state][posState] 12 × 16
 // @ts-ignore: decorator
@@ -86,18 +146,21 @@ import { PROBS, PROBS_FIXED } from "./layout";
 // @ts-ignore: decorator
 @inline export const LEN_CODER_SIZE: u32 = 514;
 
-/** Address of the u16 probability at offset `i` (u16 units). */
+/** Address of the model at index `i`. */
 // @ts-ignore: decorator
 @inline export function pr(i: u32): usize {
-  return PROBS + (<usize>i << 1);
+  return PROBS + (<usize>i << PROB_STRIDE_LOG);
 }
 
-/** Sets every probability used by literal contexts of width lc + lp to one half. */
+/** Sets every model used by literal contexts of width lc + lp to one half. */
 export function initProbs(lcLp: u32): void {
   const count = P_LITERAL + (<u32>0x300 << lcLp);
-  // two u16 at a time: PROB_INIT | PROB_INIT << 16
-  const v: u32 = (<u32>PROB_INIT) | ((<u32>PROB_INIT) << 16);
-  for (let i: u32 = 0; i < count; i += 2) store<u32>(PROBS + (<usize>i << 1), v);
+  if (TWO_RATE) {
+    for (let i: u32 = 0; i < count; i++) store<u32>(PROBS + (<usize>i << 2), PROB_INIT_RAW);
+  } else {
+    const v: u32 = PROB_INIT_RAW | (PROB_INIT_RAW << 16);
+    for (let i: u32 = 0; i < count; i += 2) store<u32>(PROBS + (<usize>i << 1), v);
+  }
 }
 
 // State machine: 0–6 after a literal, 7–11 after a match / rep / short rep.

@@ -3,13 +3,13 @@
 import { PRICES } from "./layout";
 import {
   ALIGN_BITS, ALIGN_SIZE, END_POS_MODEL, FULL_DISTANCES, L_CHOICE, L_CHOICE2, L_HIGH, L_LOW, L_MID, LEN_STATES,
-  LEN_SYMBOLS, P_ALIGN, P_POS_SLOT, P_SPEC_POS, PROB_BITS, PROB_ONE, pr,
+  LEN_SYMBOLS, P_ALIGN, P_POS_SLOT, P_SPEC_POS, PROB_BITS, PROB_ONE, pr, probOf, probRaw,
 } from "./model";
 
 // @ts-ignore: decorator
 @inline export const PRICE_SHIFT: u32 = 4; // prices in 1/16 bit
 // @ts-ignore: decorator
-@inline const REDUCE_BITS: u32 = 4; // bit prices looked up by prob >> 4
+@inline const PRICE_INDEX_BITS: u32 = 7; // bit prices looked up by the top 7 bits of the probability
 // @ts-ignore: decorator
 @inline export const INFINITY_PRICE: u32 = 1 << 30;
 
@@ -17,7 +17,7 @@ import {
 // @ts-ignore: decorator
 @inline const T_BIT: usize = 0; // [PROB_ONE >> REDUCE_BITS]
 // @ts-ignore: decorator
-@inline const T_LEN: usize = T_BIT + (PROB_ONE >> REDUCE_BITS) * 4; // [posState 16][LEN_SYMBOLS]
+@inline const T_LEN: usize = T_BIT + (1 << PRICE_INDEX_BITS) * 4; // [posState 16][LEN_SYMBOLS]
 // @ts-ignore: decorator
 @inline const T_REP_LEN: usize = T_LEN + 16 * LEN_SYMBOLS * 4;
 // @ts-ignore: decorator
@@ -28,7 +28,9 @@ import {
 @inline const T_ALIGN: usize = T_DIST + LEN_STATES * FULL_DISTANCES * 4; // [16]
 
 export function initBitPrices(): void {
-  for (let i: u32 = (1 << REDUCE_BITS) >> 1; i < PROB_ONE; i += 1 << REDUCE_BITS) {
+  // entry k: the price of a probability (k + 1/2) / 128, computed on its 11-bit value as in the LZMA SDK
+  for (let k: u32 = 0; k < (1 << PRICE_INDEX_BITS); k++) {
+    const i: u32 = (k << 4) + 8;
     let w: u32 = i;
     let bitCount: u32 = 0;
     for (let j: u32 = 0; j < PRICE_SHIFT; j++) {
@@ -39,24 +41,24 @@ export function initBitPrices(): void {
         bitCount++;
       }
     }
-    store<u32>(PRICES + T_BIT + ((<usize>i >> REDUCE_BITS) << 2), (PROB_BITS << PRICE_SHIFT) - 15 - bitCount);
+    store<u32>(PRICES + T_BIT + (<usize>k << 2), (11 << PRICE_SHIFT) - 15 - bitCount);
   }
 }
 
 /** Price of coding `bit` with the probability stored at address `p`. */
 // @ts-ignore: decorator
 @inline export function bitPrice(p: usize, bit: u32): u32 {
-  const prob = <u32>load<u16>(p);
+  const prob = probOf(probRaw(p));
   const q = bit ? PROB_ONE - prob : prob;
-  return load<u32>(PRICES + T_BIT + ((<usize>q >> REDUCE_BITS) << 2));
+  return load<u32>(PRICES + T_BIT + ((<usize>q >> (PROB_BITS - PRICE_INDEX_BITS)) << 2));
 }
 // @ts-ignore: decorator
 @inline export function price0(p: usize): u32 {
-  return load<u32>(PRICES + T_BIT + ((<usize>load<u16>(p) >> REDUCE_BITS) << 2));
+  return load<u32>(PRICES + T_BIT + ((<usize>probOf(probRaw(p)) >> (PROB_BITS - PRICE_INDEX_BITS)) << 2));
 }
 // @ts-ignore: decorator
 @inline export function price1(p: usize): u32 {
-  return load<u32>(PRICES + T_BIT + ((<usize>(PROB_ONE - <u32>load<u16>(p)) >> REDUCE_BITS) << 2));
+  return load<u32>(PRICES + T_BIT + ((<usize>(PROB_ONE - probOf(probRaw(p))) >> (PROB_BITS - PRICE_INDEX_BITS)) << 2));
 }
 
 export function treePrice(base: u32, numBits: u32, symbol: u32): u32 {

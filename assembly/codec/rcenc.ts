@@ -1,7 +1,7 @@
 // Range encoder (carry-less via the cache byte, as in LZMA) and the bit-tree helpers used by the encoder.
 // Output goes to [outPtr, outLimit); past the limit the encoder only counts (rcOverflow), and the caller falls back
 // to the raw form.
-import { MOVE_BITS, PROB_BITS, PROB_ONE, RC_TOP, pr } from "./model";
+import { PROB_BITS, RC_TOP, pr, probOf, probRaw, probUpd0, probUpd1 } from "./model";
 
 let low: u64 = 0;
 let range: u32 = 0xffffffff;
@@ -49,15 +49,15 @@ export function rcFlush(): void {
 /** Encodes `bit` with the adaptive probability at address `p`. */
 // @ts-ignore: decorator
 @inline export function encBit(p: usize, bit: u32): void {
-  const prob = <u32>load<u16>(p);
-  const bound = (range >>> PROB_BITS) * prob;
+  const raw = probRaw(p);
+  const bound = (range >>> PROB_BITS) * probOf(raw);
   if (bit == 0) {
     range = bound;
-    store<u16>(p, <u16>(prob + ((PROB_ONE - prob) >>> MOVE_BITS)));
+    probUpd0(p, raw);
   } else {
     low += bound;
     range -= bound;
-    store<u16>(p, <u16>(prob - (prob >>> MOVE_BITS)));
+    probUpd1(p, raw);
   }
   while (range < RC_TOP) {
     range <<= 8;
