@@ -176,6 +176,9 @@ export async function main(argv) {
         const got = await s.run(ctx);
         rows.push(...got);
         sectionsRun.push({ name: s.name, title: s.title ?? s.name, rows: got.length, seconds: (performance.now() - st) / 1000 });
+        // a long run that is stopped later still leaves the sections it finished
+        await mkdir(outDir, { recursive: true });
+        await writeFile(join(outDir, 'results.partial.json'), `${JSON.stringify({ meta: { partial: true, startedAt, options: { ...opts, filter: opts.filter?.source ?? null }, sections: sectionsRun }, rows }, null, 2)}\n`);
       } catch (e) {
         ctx.note(`section ${s.name} failed: ${errorMessage(e)}`);
         sectionsRun.push({ name: s.name, title: s.title ?? s.name, rows: 0, seconds: (performance.now() - st) / 1000, error: errorMessage(e) });
@@ -233,6 +236,7 @@ export async function main(argv) {
   await writeFile(join(outDir, 'results.json'), `${JSON.stringify(results, null, 2)}\n`);
   await writeFile(join(outDir, 'report.md'), renderMarkdown(results));
   await writeFile(join(outDir, 'report.html'), renderHtml(results));
+  await rmrf(join(outDir, 'results.partial.json'));
   const failed = rows.filter((r) => r.status !== 'ok' || r.verified === false);
   log(`\n${rows.length} rows (${failed.length} failed or not verified) in ${meta.wallSeconds.toFixed(1)} s -> ${outDir}/{results.json,report.md,report.html}`);
   log(`corpus ${fmtBytes(corpus.single.reduce((n, f) => n + f.size, 0))} in single files`);
