@@ -169,7 +169,7 @@ describe('Node worker pool', () => {
 
   describe('a failing worker gives a PaniniError', () => {
     const cases: [string, string, RegExp][] = [
-      ['throws while starting', `throw new Error('boom at start');`, /worker thread 1 of 2 threw: boom at start/],
+      ['throws while starting', `throw new Error('boom at start');`, /worker thread [12] of 2 threw: boom at start/],
       ['throws on a job', `parentPort.on('message', () => { throw new Error('boom on job'); });`, /threw: boom on job/],
       ['exits on a job', `parentPort.on('message', () => process.exit(3));`, /exited \(code 3\)/],
       ['answers nonsense', `parentPort.on('message', () => parentPort.postMessage({ id: 12345 }));`, /unexpected message/],

@@ -70,4 +70,13 @@ export function nodeCoderFactory(workers: number): ChunkCoder {
   return script ? createNodeWorkerPool(workers, script) : new InlineCoder();
 }
 
-setCoderFactory(nodeCoderFactory);
+/**
+ * Installs the Node pool as the coder factory (done when this module loads; call it again after replacing the
+ * factory). Modules that need the pool must reference an export of this file: a bare `import './pool-node.js'` is
+ * dropped by bundlers, as the package declares "sideEffects": false.
+ */
+export function installNodeWorkers(): void {
+  setCoderFactory(nodeCoderFactory);
+}
+
+installNodeWorkers();

@@ -71,7 +71,7 @@ export class WorkerPool implements ChunkCoder, RecordDecoder {
 
   code(data: Uint8Array, job: CodeJob): Promise<CodedChunk> {
     const copy = ownCopy(data);
-    return this.submit({ id: 0, op: 'code', data: copy, level: job.level, adaptive: job.adaptive }, [copy.buffer as ArrayBuffer], (r) => {
+    return this.submit({ id: 0, op: 'code', data: copy, job }, [copy.buffer as ArrayBuffer], (r) => {
       if (!('coded' in r)) throw new PaniniError('STATE', `${this.label} answered a code job with the wrong reply`);
       return r.coded;
     });

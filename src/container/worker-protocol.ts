@@ -4,7 +4,7 @@
 // Buffers travel as transfers, never as copies: the pool copies a chunk into a fresh ArrayBuffer and transfers it;
 // the worker transfers the result back.
 import { PaniniError, type ErrorCode, type ErrorWhere } from '../errors.js';
-import { codeChunkSync, type CodedChunk } from './coder.js';
+import { codeChunkSync, type CodedChunk, type CodeJob } from './coder.js';
 import { decodeVerified } from './decoder.js';
 import type { RecordHeader } from './format.js';
 
@@ -12,8 +12,8 @@ export interface CodeRequest {
   id: number;
   op: 'code';
   data: Uint8Array;
-  level: number;
-  adaptive: boolean;
+  /** passed whole (structured clone), so a field added to CodeJob reaches the worker without a protocol change */
+  job: CodeJob;
 }
 
 export interface DecodeRequest {
@@ -67,7 +67,7 @@ function serialize(e: unknown): SerializedError {
 export function handleRequest(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   try {
     if (req.op === 'code') {
-      const coded = codeChunkSync(req.data, { level: req.level, adaptive: req.adaptive });
+      const coded = codeChunkSync(req.data, req.job);
       return { reply: { id: req.id, ok: true, coded }, transfer: transferList(coded.stored) };
     }
     if (req.op === 'decode') {
