@@ -110,6 +110,39 @@ describe('plz round trips', () => {
     expect(sizes[0]!).toBeLessThan(text.length * 0.6);
   });
 
+  it('x86-like code (calls to a few targets) is coded with the x86 filter, and round trips at every level', () => {
+    const next = mulberry32(77);
+    const n = 300_000;
+    const d = new Uint8Array(n);
+    const targets = Array.from({ length: 50 }, () => next() % n);
+    let k = 0;
+    while (k + 5 <= n) {
+      if (next() % 4 === 0) {
+        // call rel32 to one of the targets: the relative displacement differs at every site
+        const rel = (targets[next() % targets.length]! - (k + 5)) | 0;
+        d[k] = 0xe8;
+        new DataView(d.buffer).setInt32(k + 1, rel, true);
+        k += 5;
+      } else {
+        const ops = [0x48, 0x89, 0x8b, 0x83, 0xc3, 0x0f, 0x85, 0x74];
+        d[k++] = ops[next() % ops.length]!;
+      }
+    }
+    for (const level of LEVELS) {
+      const p = roundTrip(d, level);
+      expect(p[0]).toBe(1);
+    }
+    // edge cases of the transform: opcodes in the last 4 bytes, displacements at the 25-bit limits
+    const edges = new Uint8Array(64);
+    const v = new DataView(edges.buffer);
+    edges[0] = 0xe8; v.setInt32(1, -(1 << 24), true);
+    edges[5] = 0xe9; v.setInt32(6, (1 << 24) - 1, true);
+    edges[10] = 0xe8; v.setInt32(11, 1 << 24, true); // does not fit: left alone
+    edges[15] = 0xe8; edges[16] = 0xe8; edges[17] = 0xe9;
+    edges[60] = 0xe8; edges[61] = 0xe9; edges[62] = 0xe8; edges[63] = 0xff;
+    for (const level of LEVELS) roundTrip(edges, level);
+  });
+
   it('mixed: random, runs and copies at distances from 1 to 1 MiB (long distances use the direct bits)', () => {
     const next = mulberry32(99);
     const n = 3 << 20;
@@ -180,6 +213,20 @@ describe('plz properties', () => {
         expect(Buffer.from(decode(p, data.length)).equals(Buffer.from(data))).toBe(true);
       }),
       { numRuns: 400, seed: 0x91a },
+    );
+  });
+
+  it('the x86 filter is exactly invertible on any bytes (dense in E8/E9 opcodes)', () => {
+    const c = getCodec();
+    const opcodeHeavy = fc.array(fc.oneof(fc.constantFrom(0xe8, 0xe9, 0x00, 0xff), fc.integer({ min: 0, max: 255 })), { maxLength: 2000 }).map((a) => Uint8Array.from(a));
+    fc.assert(
+      fc.property(opcodeHeavy, fc.boolean(), (data, forwardFirst) => {
+        c.mem().set(data, c.inPtr);
+        c.x.x86(data.length, forwardFirst ? 1 : 0);
+        c.x.x86(data.length, forwardFirst ? 0 : 1);
+        expect(Buffer.from(c.mem().subarray(c.inPtr, c.inPtr + data.length)).equals(Buffer.from(data))).toBe(true);
+      }),
+      { numRuns: 2000, seed: 0x86 },
     );
   });
 
@@ -257,35 +304,47 @@ describe('plz decoder on hostile payloads', () => {
     }
   });
 
-  it('trailing bytes, wrong lengths, bad props bytes are FORMAT', () => {
+  it('trailing bytes, wrong lengths, bad flags and props bytes are FORMAT', () => {
     const data = wordsText(13, 20_000);
     const p = encode(data, 6);
+    expect(p[0]).toBe(0); // coded, no filter
     const longer = new Uint8Array(p.length + 1);
     longer.set(p);
     expect(hostile(longer, data.length)).toBe('format');
     expect(hostile(p, data.length + 1)).toBe('format');
     expect(hostile(p, data.length - 1)).toBe('format');
     expect(hostile(p, 0)).toBe('format');
-    for (const props of [225, 226, 254, 9 * 5 + 8]) {
-      // 225–254 are not props bytes; lc 8 + lp 1 exceeds lc + lp ≤ 8
+    for (const flags of [2, 3, 0x80, 0xfe]) {
       const q = p.slice();
-      q[0] = props;
+      q[0] = flags;
       expect(hostile(q, data.length)).toBe('format');
     }
+    for (const props of [225, 226, 254, 255, 9 * 5 + 8]) {
+      // 225–255 are not props bytes; lc 8 + lp 1 exceeds lc + lp ≤ 8
+      const q = p.slice();
+      q[1] = props;
+      expect(hostile(q, data.length)).toBe('format');
+    }
+    // the same stream with the x86 flag decodes (to other bytes): the container's SHA-256 catches it
+    const x86 = p.slice();
+    x86[0] = 1;
+    expect(hostile(x86, data.length)).toBe('ok');
     // raw form must be exactly n + 1 bytes
     expect(hostile(new Uint8Array([0xff, 1, 2]), 3)).toBe('format');
     expect(hostile(new Uint8Array([0xff, 1, 2]), 2)).toBe('ok');
+    expect(hostile(new Uint8Array([0xff]), 0)).toBe('ok');
+    expect(hostile(new Uint8Array([0, 93, 0, 0, 0, 0]), 0)).toBe('format');
     expect(() => decode(new Uint8Array(10), PLZ_MAX_BLOCK + 1)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
     expect(() => decode(new Uint8Array(10), 5)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
   });
 
-  it('random garbage after a valid props byte is FORMAT or bytes of the declared length', () => {
+  it('random garbage after valid flags and props bytes is FORMAT or bytes of the declared length', () => {
     const next = mulberry32(0x9a7);
     for (let t = 0; t < 300; t++) {
       const len = 1 + (next() % 2000);
       const g = prngBytes(next(), len);
-      g[0] = 93; // lc 3, lp 0, pb 2
-      if (len > 1) g[1] = 0;
+      g[0] = next() & 1; // plain or x86
+      if (len > 1) g[1] = [3, 4, 8, 93][next() % 4]!; // lc 3, 4, 8 (pb 0) or lc 3 pb 2
       hostile(g, 1 + (next() % 100_000));
     }
   });

@@ -9,16 +9,17 @@
 // exactly).
 // OUT has SLACK bytes after the block, so 8-byte copies may overshoot the block's end by up to 7 bytes.
 import { IN, IN_SLACK, OUT } from "./layout";
+import { x86Filter } from "./filter";
 import {
   ALIGN_BITS, END_POS_MODEL, L_CHOICE, L_CHOICE2, L_HIGH, L_LOW, L_MID, LEN_STATES, MATCH_MIN,
   P_ALIGN, P_IS_MATCH, P_IS_REP, P_IS_REP0_LONG, P_IS_REP_G0, P_IS_REP_G1, P_IS_REP_G2, P_LEN, P_LITERAL,
-  P_POS_SLOT, P_REP_LEN, P_SPEC_POS, PROB_BITS, PROB_STRIDE_LOG, PROPS_RAW, RC_TOP, initProbs, pr, probOf, probRaw,
+  P_POS_SLOT, P_REP_LEN, P_SPEC_POS, PROB_BITS, PROB_STRIDE_LOG, FLAG_RAW, FLAG_X86, HEADER_SIZE, RC_TOP, initProbs, pr, probOf, probRaw,
   probUpd, probUpd0, probUpd1,
 } from "./model";
 
 // Error codes (negative results of decode()).
 // @ts-ignore: decorator
-@inline export const E_PROPS: i32 = -1; // bad props byte / payload too short
+@inline export const E_PROPS: i32 = -1; // bad flags or props byte
 // @ts-ignore: decorator
 @inline export const E_DATA: i32 = -2; // impossible symbol: distance beyond the start, length beyond the end
 // @ts-ignore: decorator
@@ -31,35 +32,34 @@ import {
 /** Decodes the `inLen`-byte payload in IN into `outLen` bytes in OUT. Returns outLen, or a negative error code. */
 export function decodeBlock(inLen: u32, outLen: u32): i32 {
   if (inLen < 1) return E_PROPS;
-  let props = <u32>load<u8>(IN);
-  if (props == PROPS_RAW) {
+  const flags = <u32>load<u8>(IN);
+  if (flags == FLAG_RAW) {
     if (inLen != outLen + 1) return E_RAW_LENGTH;
     memory.copy(OUT, IN + 1, outLen);
     return <i32>outLen;
   }
+  if (flags > FLAG_X86) return E_PROPS;
+  if (inLen < HEADER_SIZE + 4) return E_TRUNCATED;
+  let props = <u32>load<u8>(IN + 1);
   if (props >= 9 * 5 * 5) return E_PROPS;
   const lc = props % 9;
   props /= 9;
   const lp = props % 5;
   const pb = props / 5;
   if (lc + lp > 8) return E_PROPS;
-  if (outLen == 0) return inLen == 1 ? 0 : E_DATA;
+  if (outLen == 0) return E_DATA; // an empty block is always raw
   initProbs(lc + lp);
 
   const pbMask: u32 = (1 << pb) - 1;
   const lpMask: u32 = (1 << lp) - 1;
   const litShift: u32 = 8 - lc;
 
-  // range decoder: 5 initial bytes, the first one is always 0
-  let ip: usize = IN + 1;
+  // range decoder: the code starts with the stream's first 4 bytes (the encoder drops LZMA's leading zero byte)
   const ie: usize = IN + inLen;
   memory.fill(ie, 0, IN_SLACK);
   let range: u32 = 0xffffffff;
-  let code: u32 = 0;
-  if (inLen < 6) return E_TRUNCATED;
-  if (load<u8>(ip) != 0) return E_DATA;
-  for (let i = 1; i < 5; i++) code = (code << 8) | <u32>load<u8>(ip + i);
-  ip += 5;
+  let code: u32 = bswap<u32>(load<u32>(IN + HEADER_SIZE));
+  let ip: usize = IN + HEADER_SIZE + 4;
 
   const out = OUT;
   let pos: u32 = 0;
@@ -336,5 +336,6 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
   // the decoder reads exactly the bytes the encoder wrote: fewer means trailing garbage (or a wrong length)
   if (ip > ie) return E_TRUNCATED;
   if (ip < ie) return E_TRAILING;
+  if (flags == FLAG_X86) x86Filter(out, outLen, false);
   return <i32>outLen;
 }

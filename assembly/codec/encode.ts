@@ -6,9 +6,10 @@ import { IN, MATCHES, OPT, OPT_NODE_SIZE, OPT_NODES, OUT, SLACK, MATCH_LEN_MAX }
 import {
   ALIGN_BITS, ALIGN_SIZE, END_POS_MODEL, L_CHOICE, L_CHOICE2, L_HIGH, L_LOW, L_MID, LEN_STATES, MATCH_MIN,
   P_ALIGN, P_IS_MATCH, P_IS_REP, P_IS_REP0_LONG, P_IS_REP_G0, P_IS_REP_G1, P_IS_REP_G2, P_LEN, P_LITERAL,
-  P_POS_SLOT, P_REP_LEN, P_SPEC_POS, PROPS_RAW, initProbs, makeProps, pr, stateAfterLiteral, stateAfterMatch,
+  P_POS_SLOT, P_REP_LEN, P_SPEC_POS, FLAG_PLAIN, FLAG_RAW, FLAG_X86, HEADER_SIZE, initProbs, makeProps, pr, stateAfterLiteral, stateAfterMatch,
   stateAfterRep, stateAfterShortRep,
 } from "./model";
+import { x86Filter } from "./filter";
 import { encBit, encDirect, encTree, encTreeReverse, outPtr, rcFlush, rcInit, rcOverflow } from "./rcenc";
 import { mfAvail, mfFind, mfInit, mfPos, mfSkip, matchLen } from "./mf";
 import {
@@ -747,24 +748,26 @@ let tMode: u32 = 0;
 let tDepth: u32 = 0;
 let tNice: u32 = 0;
 let tProps: i32 = -1;
+let tFlags: u32 = 0;
 export function tuneOverride(mode: u32, depth: u32, nice: u32): void {
   tMode = mode; tDepth = depth; tNice = nice;
 }
-export function tunePropsOverride(p: i32): void { tProps = p; }
+export function tunePropsOverride(p: i32, f: u32): void { tProps = p; tFlags = f; }
 
 /** Codes `len` bytes at `base` into OUT with the given parameters; returns the payload length, or len + 1 when
  *  the coded form would not be shorter than the raw one (then OUT holds no valid payload). */
-function encodeCore(base: usize, len: u32, fast: bool, bt: bool, depth: u32, niceLen: u32, lc_: u32, lp_: u32, pb_: u32): u32 {
+function encodeCore(base: usize, len: u32, fast: bool, bt: bool, depth: u32, niceLen: u32, lc_: u32, lp_: u32, pb_: u32, flags: u32): u32 {
   src = base;
   n = len;
   nice = niceLen;
   lc = lc_; lp = lp_; pb = pb_;
   pbMask = (1 << pb) - 1;
   lpMask = (1 << lp) - 1;
-  store<u8>(OUT, <u8>makeProps(lc, lp, pb));
+  store<u8>(OUT, <u8>flags);
+  store<u8>(OUT + 1, <u8>makeProps(lc, lp, pb));
   initProbs(lc + lp);
   // coded form must be shorter than the raw form (n + 1 bytes): stop writing at n
-  rcInit(OUT + 1, OUT + n);
+  rcInit(OUT + HEADER_SIZE, OUT + n);
   mfInit(src, n, bt, depth, nice);
   state = 0; rep0 = 0; rep1 = 0; rep2 = 0; rep3 = 0;
   additional = 0; pendingLen = 0; pendingCount = 0; numAvail = 0;
@@ -814,17 +817,22 @@ function encodeCore(base: usize, len: u32, fast: bool, bt: bool, depth: u32, nic
   return <u32>size;
 }
 
-// Literal contexts tried by levels 5–9 (lc; lp = 0, pb = 0): 3 suits most data, 4 text, 8 machine code.
-const LC_CANDIDATES: StaticArray<u32> = [3, 4, 8];
+// Every level chooses the filter, and levels 5–9 the literal context, by coding a sample from the middle of the
+// block with the fastest settings (lp = 0 and pb = 0 always): first the x86 filter or none (with lc 3), then lc 3,
+// 4 or 8 (3 suits most data, 4 text, 8 machine code).
 // @ts-ignore: decorator
 @inline const TRIAL_SAMPLE: u32 = 256 << 10;
+
+function trial(sample: usize, len: u32, lc_: u32, flags: u32): u32 {
+  return encodeCore(sample, len, true, false, 4, 16, lc_, 0, 0, flags);
+}
 
 /** Returns the payload length in OUT (at most len + 1). */
 export function encodeBlock(len: u32, level: u32): i32 {
   if (level < 1) level = 1;
   if (level > 9) level = 9;
   if (len == 0) {
-    store<u8>(OUT, <u8>PROPS_RAW);
+    store<u8>(OUT, <u8>FLAG_RAW);
     return 1;
   }
   // deterministic bytes after the block for the 8-byte compares
@@ -849,22 +857,38 @@ export function encodeBlock(len: u32, level: u32): i32 {
     fast = tMode <= 2; bt = tMode == 2 || tMode == 4; depth = tDepth; niceLen = tNice;
   }
   let lc_: u32 = 3, lp_: u32 = 0, pb_: u32 = 0;
+  let flags: u32 = FLAG_PLAIN;
   if (tProps >= 0) {
     lc_ = <u32>tProps % 9; lp_ = (<u32>tProps / 9) % 5; pb_ = <u32>tProps / 45;
-  } else if (level >= 5) {
-    // choose the literal context on a sample from the middle of the block, coded by the fastest settings
-    const sampleLen = len < TRIAL_SAMPLE ? len : TRIAL_SAMPLE;
+    flags = tFlags;
+  } else {
+    // levels 1–4: only the filter, on a 64 KiB sample; levels 5–9: the filter, then lc, on 256 KiB
+    const full = level >= 5;
+    const cap = full ? TRIAL_SAMPLE : TRIAL_SAMPLE >> 2;
+    const sampleLen = len < cap ? len : cap;
     const sample = IN + ((len - sampleLen) >> 1);
-    let best: u32 = 0xffffffff;
-    for (let i = 0; i < LC_CANDIDATES.length; i++) {
-      const c = LC_CANDIDATES[i];
-      const size = encodeCore(sample, sampleLen, true, false, 4, 16, c, 0, 0);
-      if (size < best) { best = size; lc_ = c; }
+    let best = trial(sample, sampleLen, 3, FLAG_PLAIN);
+    x86Filter(sample, sampleLen, true);
+    const withX86 = trial(sample, sampleLen, 3, FLAG_X86);
+    if (withX86 < best) {
+      best = withX86;
+      flags = FLAG_X86;
+    } else {
+      x86Filter(sample, sampleLen, false);
     }
+    if (full) {
+      for (let c: u32 = 4; c <= 8; c += 4) {
+        const size = trial(sample, sampleLen, c, flags);
+        if (size < best) { best = size; lc_ = c; }
+      }
+    }
+    if (flags == FLAG_X86) x86Filter(sample, sampleLen, false);
   }
-  const size = encodeCore(IN, len, fast, bt, depth, niceLen, lc_, lp_, pb_);
+  if (flags == FLAG_X86) x86Filter(IN, len, true);
+  const size = encodeCore(IN, len, fast, bt, depth, niceLen, lc_, lp_, pb_, flags);
   if (size > len) {
-    store<u8>(OUT, <u8>PROPS_RAW);
+    if (flags == FLAG_X86) x86Filter(IN, len, false);
+    store<u8>(OUT, <u8>FLAG_RAW);
     memory.copy(OUT + 1, IN, len);
     return <i32>(len + 1);
   }

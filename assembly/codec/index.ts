@@ -4,6 +4,7 @@
 import { DEC_END, ENC_END, IN, MAX_BLOCK, OUT, ensureMemory } from "./layout";
 import { decodeBlock } from "./decode";
 import { encodeBlock } from "./encode";
+import { x86Filter } from "./filter";
 
 /** Reserves the decoder's memory (0 on success, 1 if the host refused to grow the memory). */
 export function initDecoder(): i32 {
@@ -29,6 +30,11 @@ export function decode(inLen: u32, outLen: u32): i32 {
   return decodeBlock(inLen, outLen);
 }
 
+/** The x86 filter (filter.ts) on the first `len` bytes of IN, in place: for tests and tools. */
+export function x86(len: u32, encoding: u32): void {
+  if (len <= MAX_BLOCK) x86Filter(IN, len, encoding != 0);
+}
+
 // ---- temporary tuning hooks (development only)
 import { mfFind, mfInit, mfSkip } from "./mf";
 import { tuneOverride, tunePropsOverride } from "./encode";
@@ -39,4 +45,4 @@ export function benchMf(len: u32, bt: u32, depth: u32, nice: u32): u32 {
   return s;
 }
 export function tune(mode: u32, depth: u32, nice: u32): void { tuneOverride(mode, depth, nice); }
-export function tuneProps(p: i32): void { tunePropsOverride(p); }
+export function tuneProps(p: i32, f: u32): void { tunePropsOverride(p, f); }

@@ -181,9 +181,16 @@ export function initProbs(lcLp: u32): void {
   return s < 7 ? 9 : 11;
 }
 
-/** Props byte: (pb × 5 + lp) × 9 + lc. 0xFF marks a raw (stored) payload. */
+// Payload header: a flags byte — 0 coded, 1 coded after the x86 filter (filter.ts), 0xFF raw (the block follows as
+// is) — then, when coded, the props byte: (pb × 5 + lp) × 9 + lc, with lc + lp ≤ 8.
 // @ts-ignore: decorator
-@inline export const PROPS_RAW: u32 = 0xff;
+@inline export const FLAG_PLAIN: u32 = 0;
+// @ts-ignore: decorator
+@inline export const FLAG_X86: u32 = 1;
+// @ts-ignore: decorator
+@inline export const FLAG_RAW: u32 = 0xff;
+// @ts-ignore: decorator
+@inline export const HEADER_SIZE: u32 = 2;
 // @ts-ignore: decorator
 @inline export function makeProps(lc: u32, lp: u32, pb: u32): u32 {
   return (pb * 5 + lp) * 9 + lc;

@@ -1,4 +1,4 @@
-// Range encoder (carry-less via the cache byte, as in LZMA) and the bit-tree helpers used by the encoder.
+// Range encoder (carry propagation through the cache byte, as in LZMA) and the bit-tree helpers used by the encoder.
 // Output goes to [outPtr, outLimit); past the limit the encoder only counts (rcOverflow), and the caller falls back
 // to the raw form.
 import { PROB_BITS, RC_TOP, pr, probOf, probRaw, probUpd0, probUpd1 } from "./model";
@@ -10,6 +10,8 @@ let cacheSize: u64 = 1;
 export let outPtr: usize = 0;
 export let outLimit: usize = 0;
 export let rcOverflow: bool = false;
+// the first byte out of the carry logic is always 0 (low + range never exceeds 2^32 at the start): not written
+let firstByte: bool = true;
 
 export function rcInit(out: usize, limit: usize): void {
   low = 0;
@@ -19,10 +21,15 @@ export function rcInit(out: usize, limit: usize): void {
   outPtr = out;
   outLimit = limit;
   rcOverflow = false;
+  firstByte = true;
 }
 
 // @ts-ignore: decorator
 @inline function putByte(b: u32): void {
+  if (firstByte) {
+    firstByte = false;
+    return;
+  }
   if (outPtr < outLimit) store<u8>(outPtr, <u8>b);
   else rcOverflow = true;
   outPtr++;

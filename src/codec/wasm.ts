@@ -14,6 +14,8 @@ export interface CodecExports {
   maxBlock(): number;
   encode(len: number, level: number): number;
   decode(inLen: number, outLen: number): number;
+  /** the x86 filter on the first `len` bytes of IN, in place (1 = forward, 0 = inverse): for tests and tools */
+  x86(len: number, encoding: number): void;
 }
 
 export interface Codec {
