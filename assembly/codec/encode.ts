@@ -744,16 +744,6 @@ function getOptimum(position: u32): u32 {
 // =====================================================================================================================
 // Levels and the block loop
 
-let tMode: u32 = 0;
-let tDepth: u32 = 0;
-let tNice: u32 = 0;
-let tProps: i32 = -1;
-let tFlags: u32 = 0;
-export function tuneOverride(mode: u32, depth: u32, nice: u32): void {
-  tMode = mode; tDepth = depth; tNice = nice;
-}
-export function tunePropsOverride(p: i32, f: u32): void { tProps = p; tFlags = f; }
-
 /** Codes `len` bytes at `base` into OUT with the given parameters; returns the payload length, or len + 1 when
  *  the coded form would not be shorter than the raw one (then OUT holds no valid payload). */
 function encodeCore(base: usize, len: u32, fast: bool, bt: bool, depth: u32, niceLen: u32, lc_: u32, lp_: u32, pb_: u32, flags: u32): u32 {
@@ -823,6 +813,21 @@ function encodeCore(base: usize, len: u32, fast: bool, bt: bool, depth: u32, nic
 // @ts-ignore: decorator
 @inline const TRIAL_SAMPLE: u32 = 256 << 10;
 
+// Per level 1–9: fast parser (1) or optimal (0), binary tree (1) or hash chain (0), search depth (u16 LE).
+const LEVELS = memory.data<u8>([
+  1, 0, 4, 0, // 1: lazy, hash chain, 4
+  1, 0, 16, 0, // 2: lazy, hash chain, 16
+  1, 0, 32, 0, // 3: lazy, hash chain, 32
+  0, 0, 4, 0, // 4: optimal, hash chain, 4
+  0, 1, 16, 0, // 5: optimal, binary tree, 16
+  0, 1, 24, 0, // 6: optimal, binary tree, 24
+  0, 1, 48, 0, // 7: optimal, binary tree, 48
+  0, 1, 128, 0, // 8: optimal, binary tree, 128
+  0, 1, 0, 2, // 9: optimal, binary tree, 512
+]);
+// Nice length per level: a match this long is taken without looking further.
+const LEVELS_NICE = memory.data<u16>([16, 32, 64, 16, 32, 64, 96, 192, 273]);
+
 function trial(sample: usize, len: u32, lc_: u32, flags: u32): u32 {
   return encodeCore(sample, len, true, false, 4, 16, lc_, 0, 0, flags);
 }
@@ -838,34 +843,22 @@ export function encodeBlock(len: u32, level: u32): i32 {
   // deterministic bytes after the block for the 8-byte compares
   memory.fill(IN + len, 0, SLACK);
 
-  const fast0 = level <= 4;
-  let depth: u32;
-  let niceLen: u32;
-  if (level == 1) { depth = 4; niceLen = 16; }
-  else if (level == 2) { depth = 8; niceLen = 24; }
-  else if (level == 3) { depth = 16; niceLen = 32; }
-  else if (level == 4) { depth = 48; niceLen = 48; }
-  else if (level == 5) { depth = 16; niceLen = 32; }
-  else if (level == 6) { depth = 24; niceLen = 64; }
-  else if (level == 7) { depth = 48; niceLen = 96; }
-  else if (level == 8) { depth = 128; niceLen = 192; }
-  else { depth = 512; niceLen = 273; }
-  let fast = fast0;
-  let bt = !fast0;
-  if (tMode != 0) {
-    // 1 fast+hc, 2 fast+bt, 3 opt+hc, 4 opt+bt
-    fast = tMode <= 2; bt = tMode == 2 || tMode == 4; depth = tDepth; niceLen = tNice;
-  }
-  let lc_: u32 = 3, lp_: u32 = 0, pb_: u32 = 0;
+  // level → parser, match finder, search depth, nice length (measured trade-offs: docs/CODEC.md "Levels")
+  const p = LEVELS + ((level - 1) << 2);
+  const fast = load<u8>(p) != 0;
+  const bt = load<u8>(p + 1) != 0;
+  const depth = <u32>load<u16>(p + 2);
+  const niceLen = <u32>load<u16>(LEVELS_NICE + ((level - 1) << 1));
+  let lc_: u32 = 3;
   let flags: u32 = FLAG_PLAIN;
-  if (tProps >= 0) {
-    lc_ = <u32>tProps % 9; lp_ = (<u32>tProps / 9) % 5; pb_ = <u32>tProps / 45;
-    flags = tFlags;
-  } else {
-    // levels 1–4: only the filter, on a 64 KiB sample; levels 5–9: the filter, then lc, on 256 KiB
+  {
+    // levels 1–4: only the filter, on up to 64 KiB; levels 5–9: the filter, then lc, on up to 256 KiB. The
+    // sample is an eighth of the block (at least 4 KiB), so the trials cost about 10 % of the block's coding time
     const full = level >= 5;
     const cap = full ? TRIAL_SAMPLE : TRIAL_SAMPLE >> 2;
-    const sampleLen = len < cap ? len : cap;
+    let sampleLen = len >> 3;
+    if (sampleLen < 4096) sampleLen = len < 4096 ? len : 4096;
+    if (sampleLen > cap) sampleLen = cap;
     const sample = IN + ((len - sampleLen) >> 1);
     let best = trial(sample, sampleLen, 3, FLAG_PLAIN);
     x86Filter(sample, sampleLen, true);
@@ -885,7 +878,7 @@ export function encodeBlock(len: u32, level: u32): i32 {
     if (flags == FLAG_X86) x86Filter(sample, sampleLen, false);
   }
   if (flags == FLAG_X86) x86Filter(IN, len, true);
-  const size = encodeCore(IN, len, fast, bt, depth, niceLen, lc_, lp_, pb_, flags);
+  const size = encodeCore(IN, len, fast, bt, depth, niceLen, lc_, 0, 0, flags);
   if (size > len) {
     if (flags == FLAG_X86) x86Filter(IN, len, false);
     store<u8>(OUT, <u8>FLAG_RAW);

@@ -35,14 +35,3 @@ export function x86(len: u32, encoding: u32): void {
   if (len <= MAX_BLOCK) x86Filter(IN, len, encoding != 0);
 }
 
-// ---- temporary tuning hooks (development only)
-import { mfFind, mfInit, mfSkip } from "./mf";
-import { tuneOverride, tunePropsOverride } from "./encode";
-export function benchMf(len: u32, bt: u32, depth: u32, nice: u32): u32 {
-  mfInit(IN, len, bt != 0, depth, nice);
-  let s: u32 = 0;
-  for (let i: u32 = 0; i < len; i++) s += mfFind();
-  return s;
-}
-export function tune(mode: u32, depth: u32, nice: u32): void { tuneOverride(mode, depth, nice); }
-export function tuneProps(p: i32, f: u32): void { tunePropsOverride(p, f); }
