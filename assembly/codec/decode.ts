@@ -4,7 +4,7 @@
 // Safety on hostile input: the loop produces at least one byte per iteration and stops at outLen, so it ends; every
 // match is checked against the bytes produced so far (distance) and the bytes left (length) before it is copied;
 // the IN_SLACK bytes after the payload are zeroed and read as the stream's continuation, and the read pointer is
-// checked once per symbol (a symbol reads at most 51 bytes): a decoder that needed bytes past the payload reports
+// checked once per symbol (a symbol reads at most 48 bytes): a decoder that needed bytes past the payload reports
 // truncation, one that ends before the payload's end reports trailing bytes (the encoder's output is consumed
 // exactly).
 // OUT has SLACK bytes after the block, so 8-byte copies may overshoot the block's end by up to 7 bytes.
@@ -68,7 +68,7 @@ export function decodeBlock(inLen: u32, outLen: u32): i32 {
   let prevByte: u32 = 0;
 
   while (pos < outLen) {
-    // one symbol reads at most 51 bytes (one per coded bit), so checking once per symbol keeps every read within
+    // one symbol reads at most 48 bytes (one per coded bit), so checking once per symbol keeps every read within
     // the zeroed slack after the payload
     if (ip > ie) return E_TRUNCATED;
     const posState = pos & pbMask;

@@ -1,7 +1,8 @@
-// The plz encoder: block in src (n bytes), payload into OUT. Two parsers over the same match finders:
-//   fast   (levels 1–4): hash chains and the lazy heuristics of the LZMA SDK's fast mode, no prices
-//   optimal (levels 5–9): binary trees and a price-driven shortest path over up to OPT_NODES positions, with the
-//           literal + rep0 and match/rep + literal + rep0 combinations (the LZMA SDK's normal mode)
+// The plz encoder: block in IN (n bytes), payload into OUT. Two parsers over the same match finders (mf.ts):
+//   lazy    (levels 1–3): the heuristics of the LZMA SDK's fast mode, no prices
+//   optimal (levels 4–9): a price-driven shortest path over up to OPT_NODES positions, with the literal + rep0 and
+//           match/rep + literal + rep0 combinations (the LZMA SDK's normal mode)
+// Levels 1–4 search hash chains, 5–9 binary trees (table LEVELS below). docs/CODEC.md has the bitstream.
 import { IN, MATCHES, OPT, OPT_NODE_SIZE, OPT_NODES, OUT, SLACK, MATCH_LEN_MAX } from "./layout";
 import {
   ALIGN_BITS, ALIGN_SIZE, END_POS_MODEL, L_CHOICE, L_CHOICE2, L_HIGH, L_LOW, L_MID, LEN_STATES, MATCH_MIN,
@@ -210,7 +211,7 @@ function readMatches(): u32 {
 }
 
 // =====================================================================================================================
-// Fast parser (levels 1–4)
+// Lazy parser (levels 1–3)
 
 function getOptimumFast(): u32 {
   let mainLen: u32;
@@ -295,7 +296,7 @@ function getOptimumFast(): u32 {
 }
 
 // =====================================================================================================================
-// Optimal parser (levels 5–9)
+// Optimal parser (levels 4–9)
 
 // node fields (byte offsets)
 // @ts-ignore: decorator
