@@ -11,7 +11,7 @@ import { compress, compressStream, decompress, init, isPaniniError, PaniniError,
 import { setCoderFactory } from '../src/container/api.js';
 import { codeChunkSync } from '../src/container/coder.js';
 import { createNodeWorkerPool, nodeCoderFactory, nodeWorkerScript } from '../src/container/pool-node.js';
-import type { WorkerPool } from '../src/container/worker-pool.js';
+import { WorkerPool } from '../src/container/worker-pool.js';
 import { browserSkipReason, ROOT, withPage } from './helpers/browser.js';
 import { prngBytes } from './helpers/prng.mjs';
 
@@ -185,6 +185,18 @@ describe('Node worker pool', () => {
         await pool.close();
       });
     }
+
+    it('when its script does not exist, or a worker cannot be created at all', async () => {
+      const missing = createNodeWorkerPool(2, join(tmp, 'no-such-worker.cjs'));
+      await expect(missing.code(textLike(1000, 1), { level: 6, adaptive: false })).rejects.toSatisfy((e: unknown) => isPaniniError(e) && e.code === 'STATE');
+      await missing.close();
+      const cannot = new WorkerPool(2, () => {
+        throw new Error('no threads here');
+      });
+      const jobs = [1, 2, 3].map(() => cannot.code(textLike(1000, 1), { level: 6, adaptive: false }));
+      for (const j of jobs) await expect(j).rejects.toSatisfy((e: unknown) => isPaniniError(e) && /could not start \(no threads here\)/.test(e.message));
+      await cannot.close();
+    });
 
     it('through compress() and compressStream(), with no unhandled rejection', async () => {
       const script = fixtureWorker('crash-later.cjs', `let n = 0; parentPort.on('message', (m) => { if (++n === 3) throw new Error('third job'); parentPort.postMessage({ id: m.id, ok: true, coded: { codec: 0, params: 0, stored: m.data, storedCrc: 0, skipped: false } }); });`);

@@ -101,7 +101,8 @@ export class WorkerPool implements ChunkCoder, RecordDecoder {
   private pump(): void {
     while (this.queue.length && !this.failure && !this.closed) {
       const slot = this.pick();
-      if (!slot) return;
+      // no room, or starting a worker failed the pool (which rejected the queue)
+      if (!slot || this.failure || !slot.worker) return;
       const job = this.queue.shift()!;
       slot.active.set(job.id, job);
       if (slot.active.size === 1) slot.worker!.ref?.();
