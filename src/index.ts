@@ -26,6 +26,6 @@ export {
   type VerifyReport,
   type Inspection,
 } from './container/api.js';
-export type { CompressOptions, DecompressOptions, Progress, Strategy } from './container/options.js';
+export type { CompressOptions, DecompressOptions, Progress, Strategy, CodecName } from './container/options.js';
 export type { Manifest, ManifestEntry } from './container/manifest.js';
 export { webWorkersAvailable } from './container/pool-web.js';

@@ -256,3 +256,27 @@ describe('files', () => {
     expect(sha(await fsp.readFile(f))).toBe(sha(await compress(data, { dedupWindow: 0 })));
   });
 });
+
+describe('codec option', () => {
+  it('codec "plz" round-trips through compress, streams, workers and the CLI, and is smaller than deflate on text', async () => {
+    const { compress: c, decompress: d, inspect: ins, compressStream } = await import('../src/index.js');
+    const text = readFileSync(join(CORPUS, 'single', 'text-brown-all.txt')).subarray(0, 1 << 20);
+    const opts = { codec: 'plz', level: 6, avgSize: 256 << 10 } as const;
+    const plz = await c(text, opts);
+    const defl = await c(text, { level: 6, avgSize: 256 << 10 });
+    expect(sha(await d(plz))).toBe(sha(text));
+    expect(plz.length).toBeLessThan(defl.length);
+    const i = await ins(plz);
+    expect(i.codecs.map((x) => x.name)).toContain('plz');
+    expect(sha(await c(text, { ...opts, workers: 2 }))).toBe(sha(plz)); // worker pool installed by ../src/node.js
+    const streamed = new Uint8Array(await new Response(new Blob([text]).stream().pipeThrough(compressStream(opts))).arrayBuffer());
+    expect(sha(streamed)).toBe(sha(plz));
+    const f = join(dir, 'plz-src.txt');
+    await fsp.writeFile(f, text);
+    const r = await cli('compress', f, '-o', `${f}.pnz`, '--codec', 'plz', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    expect((await cli('validate-reconstruction', '--original', f, '--compressed', `${f}.pnz`)).code).toBe(0);
+    expect((await cli('compress', f, '-o', `${f}.x.pnz`, '--codec', 'lzma')).code).toBe(2);
+    await expect(c(text, { codec: 'plz', maxSize: 32 << 20, avgSize: 1 << 20 })).rejects.toMatchObject({ code: 'OPTION' });
+  });
+});

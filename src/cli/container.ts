@@ -59,10 +59,13 @@ export async function runCompress(p: Parsed): Promise<number> {
     throw new PaniniError('OPTION', `--strategy must be fixed, cdc or adaptive, got "${strategy}"`, { option: 'strategy' });
   }
   const level = int(p, 'level', 0, 9);
+  const codec = p.values.codec as string | undefined;
+  if (codec !== undefined && codec !== 'deflate' && codec !== 'plz') throw new PaniniError('OPTION', `--codec must be deflate or plz, got "${codec}"`, { option: 'codec' });
   const workers = int(p, 'workers', 1, 64);
   const bar = progressBar('compress', !json);
   const opts = {
     ...(level !== undefined ? { level } : {}),
+    ...(codec ? { codec: codec as 'deflate' | 'plz' } : {}),
     ...(strategy ? { strategy } : {}),
     ...(workers !== undefined ? { workers } : {}),
     force: p.values.force === true,

@@ -9,7 +9,8 @@ import { runCompress, runDecompress, runInspect, runValidate, runVerify } from '
 const USAGE = `usage: panini-fs <command> [options]
 
 commands:
-  compress IN [-o OUT] [--level 0-9] [--strategy fixed|cdc|adaptive] [--workers N] [--force] [--json]
+  compress IN [-o OUT] [--level 0-9] [--codec deflate|plz] [--strategy fixed|cdc|adaptive] [--workers N]
+           [--force] [--json]
                                             IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz
   decompress IN [-o OUT] [--force] [--json] restores a file, or a tree whose contents land inside OUT
                                             (default OUT is IN without .pnz; - writes a file's bytes to stdout)
@@ -56,6 +57,7 @@ export async function main(argv: string[]): Promise<number> {
         parse(rest, {
           output: { type: 'string', short: 'o' },
           level: { type: 'string' },
+          codec: { type: 'string' },
           strategy: { type: 'string' },
           workers: { type: 'string' },
           force: { type: 'boolean', short: 'f' },

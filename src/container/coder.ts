@@ -6,6 +6,8 @@ import { CODEC_STORE, encodeChunk } from './codecs.js';
 
 export interface CodeJob {
   level: number;
+  /** codec id for coded chunks: CODEC_DEFLATE (the default when absent) or CODEC_PLZ */
+  codec?: number;
   /** adaptive strategy: skip coding effort on chunks that measure as incompressible */
   adaptive: boolean;
 }
@@ -43,7 +45,7 @@ export function codeChunkSync(data: Uint8Array, job: CodeJob): CodedChunk {
   if (job.adaptive && job.level > 0 && looksIncompressible(data)) {
     return { codec: CODEC_STORE, params: 0, stored: data, storedCrc: crc32(data), skipped: true };
   }
-  const { codec, params, stored } = encodeChunk(data, job.level);
+  const { codec, params, stored } = encodeChunk(data, job.level, job.codec);
   return { codec, params, stored, storedCrc: crc32(stored), skipped: false };
 }
 

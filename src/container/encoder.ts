@@ -5,6 +5,7 @@ import { PaniniError } from '../errors.js';
 import { createSha256, sha256, type Hasher } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
 import type { ChunkCoder, CodedChunk } from './coder.js';
+import { CODEC_DEFLATE, CODEC_PLZ } from './codecs.js';
 import {
   HEADER_SIZE,
   INDEX_ENTRY_SIZE,
@@ -125,7 +126,7 @@ export class ContainerEncoder {
       this.stats.dedupBytes += data.length;
     } else {
       this.window.add(key, index, data.length);
-      slot = { index, originalLength: data.length, sha256: digest, target: -1, coded: this.coder.code(data, { level: this.opts.level, adaptive: this.opts.strategy === 'adaptive' }) };
+      slot = { index, originalLength: data.length, sha256: digest, target: -1, coded: this.coder.code(data, { level: this.opts.level, codec: this.opts.codec === 'plz' ? CODEC_PLZ : CODEC_DEFLATE, adaptive: this.opts.strategy === 'adaptive' }) };
       this.stats.dataRecords++;
     }
     this.stats.records++;

@@ -16,9 +16,14 @@ export interface Progress {
   total?: number;
 }
 
+export type CodecName = 'deflate' | 'plz';
+export const CODEC_NAMES: readonly CodecName[] = ['deflate', 'plz'];
+
 export interface CompressOptions {
-  /** 0 = store only, 1–9 = deflate level (default 6) */
+  /** 0 = store only, 1–9 = the codec's level (default 6) */
   level?: number;
+  /** the coder for chunks: 'deflate' (default; fast, universal) or 'plz' (LZ + range coding, smaller, slower: docs/CODEC.md) */
+  codec?: CodecName;
   /** chunking strategy (default 'cdc') */
   strategy?: Strategy;
   /** fixed strategy: chunk size, 64 KiB–1 MiB (default 256 KiB) */
@@ -37,6 +42,7 @@ export interface CompressOptions {
 
 export interface ResolvedCompressOptions {
   level: number;
+  codec: CodecName;
   strategy: Strategy;
   chunkSize: number;
   minSize: number;
@@ -49,13 +55,16 @@ export interface ResolvedCompressOptions {
   signal: AbortSignal | undefined;
 }
 
-export const COMPRESS_OPTION_KEYS = ['level', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'onProgress', 'signal'] as const;
+export const COMPRESS_OPTION_KEYS = ['level', 'codec', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'onProgress', 'signal'] as const;
 export const DEFAULT_DEDUP_WINDOW = 64 << 20;
+/** plz codes blocks of at most 16 MiB (src/codec/lz.ts PLZ_MAX_BLOCK) */
+export const PLZ_MAX_CHUNK = 1 << 24;
 export const MAX_WORKERS = 64;
 
 export function resolveCompressOptions(options: unknown, what = 'compress'): ResolvedCompressOptions {
   const o = assertOptions<CompressOptions>(what, options, COMPRESS_OPTION_KEYS);
   const level = o.level === undefined ? 6 : assertInt('level', o.level, 0, 9);
+  const codec = o.codec === undefined ? 'deflate' : assertOneOf('codec', o.codec, CODEC_NAMES);
   const strategy = o.strategy === undefined ? 'cdc' : assertOneOf('strategy', o.strategy, STRATEGIES);
   if (strategy === 'fixed') {
     for (const k of ['minSize', 'avgSize', 'maxSize'] as const) if (o[k] !== undefined) throw optionError(k, 'applies to strategies "cdc" and "adaptive", not "fixed"');
@@ -69,11 +78,12 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   if (minSize > avgSize) throw optionError('minSize', `(${minSize}) must not exceed avgSize (${avgSize})`);
   if (avgSize > maxSize) throw optionError('avgSize', `(${avgSize}) must not exceed maxSize (${maxSize})`);
   if (minSize >= maxSize) throw optionError('minSize', `(${minSize}) must be less than maxSize (${maxSize})`);
+  if (codec === 'plz' && maxSize > PLZ_MAX_CHUNK) throw optionError('maxSize', `(${maxSize}) must not exceed ${PLZ_MAX_CHUNK} with codec "plz" (its largest block)`);
   const dedupWindow = o.dedupWindow === undefined ? DEFAULT_DEDUP_WINDOW : assertInt('dedupWindow', o.dedupWindow, 0, Number.MAX_SAFE_INTEGER);
   const workers = o.workers === undefined ? 1 : assertInt('workers', o.workers, 1, MAX_WORKERS);
   const onProgress = o.onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', o.onProgress);
   const signal = o.signal === undefined ? undefined : assertSignal(o.signal);
-  return { level, strategy, chunkSize, minSize, avgSize, maxSize, bits: Math.round(Math.log2(avgSize)), dedupWindow, workers, onProgress, signal };
+  return { level, codec, strategy, chunkSize, minSize, avgSize, maxSize, bits: Math.round(Math.log2(avgSize)), dedupWindow, workers, onProgress, signal };
 }
 
 export interface DecompressOptions {
