@@ -2,8 +2,8 @@
 // A tiny deterministic corpus in the layout of the real one, for CI smoke runs of the harness:
 //   node bench/make-tiny-corpus.mjs DIR [--scale N]
 // single/ (text, JSON, binary), tree/small-tree (a few dozen files in folders), versions/v1..v3 (a small source tree
-// edited from version to version). Same bytes on every machine: a fixed xorshift generator, no clock, no randomness.
-import { mkdirSync, writeFileSync } from 'node:fs';
+// edited from version to version; one file keeps its size and date but not its bytes). Same bytes on every machine: a fixed xorshift generator, no clock, no randomness.
+import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -77,9 +77,14 @@ function source(r, name, lines) {
   return `${out.join('\n')}\n`;
 }
 
+// every file gets the same mtime, as in an npm package tarball: a backup tool that trusts dates and sizes would
+// take a changed file for an unchanged one (the harness must tell them not to; src/const.js below checks it)
+const MTIME = new Date('1985-10-26T08:15:00Z');
+
 function put(path, data) {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, data);
+  utimesSync(path, MTIME, MTIME);
 }
 
 export function makeTinyCorpus(dir, { scale = 1 } = {}) {
@@ -110,6 +115,7 @@ export function makeTinyCorpus(dir, { scale = 1 } = {}) {
       if (v === 3) delete files['src/mod0.js'];
       files['README.md'] += `\n## version ${v}\n${text(r2, 300)}\n`;
     }
+    files['src/const.js'] = `export const VERSION = ${v};\n`; // same size and date in every version
     for (const [p, body] of Object.entries(files)) put(join(dir, 'versions', `v${v}`, p), body);
   }
   return dir;

@@ -159,6 +159,13 @@ describe('bench harness --quick on a tiny corpus', () => {
     }
   });
 
+  it('checked every anchor round trip too (backup tools with same-date, same-size changed files included)', () => {
+    for (const r of results.rows.filter((x) => !x.isPanini && x.section !== 'core')) {
+      expect(r.status, `${String(r.key)}: ${String(r.error)}`).toBe('ok');
+      expect(r.verified, String(r.key)).toBe(true);
+    }
+  });
+
   it('names the skipped tools, and writes readable reports', () => {
     const md = readFileSync(join(outDir, 'report.md'), 'utf8');
     const html = readFileSync(join(outDir, 'report.html'), 'utf8');

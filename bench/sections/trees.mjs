@@ -1,7 +1,9 @@
 // Section "trees": whole directories. Each corpus/tree/NAME is one item; corpus/versions/* together is the item
 // "versions": panini-fs and tar+compressor take the versions folder as one tree, the backup tools (zpaq, borg,
 // restic) add the versions to one repository one after the other, in order, as a user would, and the repository's
-// size on disk at the end is their compressed size. Round trips: panini-fs and tar extract everything and the
+// size on disk at the end is their compressed size. Files of a package tarball all carry the same mtime, so the
+// tools are told to read every file whatever its date (zpaq -force, restic --force, borg --files-cache=disabled):
+// otherwise a changed file with an unchanged date and size is taken as unchanged. Round trips: panini-fs and tar extract everything and the
 // result is compared file by file (SHA-256); the backup tools restore the last version, which is compared.
 import { mkdir, stat } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -73,9 +75,9 @@ function backupTools(ctx) {
       ],
       threads: true,
       init: async () => {},
-      add: (v, repo, dir) => runChecked(ctx.tools.zpaq, ['add', join(repo, 'a.zpaq'), '.', '-method', v.m, '-threads', T], { cwd: dir }),
+      add: (v, repo, dir) => runChecked(ctx.tools.zpaq, ['add', join(repo, 'a.zpaq'), '.', '-method', v.m, '-threads', T, '-force'], { cwd: dir }),
       restore: (v, repo, out) => runChecked(ctx.tools.zpaq, ['extract', join(repo, 'a.zpaq'), '-to', out, '-threads', T]),
-      command: (v) => `cd VERSION && zpaq add REPO/a.zpaq . -method ${v.m} -threads ${T}`,
+      command: (v) => `cd VERSION && zpaq add REPO/a.zpaq . -method ${v.m} -threads ${T} -force`,
     },
     {
       tool: 'borg',
@@ -102,13 +104,13 @@ function backupTools(ctx) {
       threads: true,
       init: (v, repo) => runChecked(ctx.tools.restic, ['init', '--repo', repo, '--repository-version', '2'], { env: resticEnv }),
       add: (v, repo, dir) =>
-        runChecked(ctx.tools.restic, ['--repo', repo, 'backup', '--compression', v.c, '--host', 'bench', '--quiet', '.'], {
+        runChecked(ctx.tools.restic, ['--repo', repo, 'backup', '--compression', v.c, '--force', '--host', 'bench', '--quiet', '.'], {
           cwd: dir,
           env: resticEnv,
         }),
       restore: (v, repo, out) =>
         runChecked(ctx.tools.restic, ['--repo', repo, 'restore', 'latest', '--target', out, '--quiet'], { env: resticEnv }),
-      command: (v) => `restic init --repository-version 2; cd VERSION && restic backup --compression ${v.c} . (GOMAXPROCS=${T})`,
+      command: (v) => `restic init --repository-version 2; cd VERSION && restic backup --compression ${v.c} --force . (GOMAXPROCS=${T})`,
     },
   ];
 }
