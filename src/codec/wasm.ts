@@ -4,6 +4,7 @@
 // are re-made only then (`mem()` checks the buffer).
 import { PaniniError } from '../errors.js';
 import { CODEC_BASE64 } from './binary.generated.js';
+import { decodeBase64 } from '../wasm/base64.js';
 
 export interface CodecExports {
   memory: WebAssembly.Memory;
@@ -32,13 +33,6 @@ export interface Codec {
 
 let codec: Codec | undefined;
 let loading: Promise<Codec> | undefined;
-
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 function setUp(instance: WebAssembly.Instance): Codec {
   const x = instance.exports as unknown as CodecExports;

@@ -3,6 +3,7 @@
 // here stay valid for the life of the instance.
 import { PaniniError } from '../errors.js';
 import { CORE_SCALAR_BASE64, CORE_SIMD_BASE64 } from './binary.generated.js';
+import { decodeBase64 } from './base64.js';
 
 export interface CoreExports {
   memory: WebAssembly.Memory;
@@ -37,13 +38,6 @@ export interface Core {
 
 let core: Core | undefined;
 let loading: Promise<Core> | undefined;
-
-function decodeBase64(s: string): Uint8Array<ArrayBuffer> {
-  const bin = atob(s);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
 
 function pickBinary(prefer?: 'simd' | 'scalar'): { bytes: Uint8Array<ArrayBuffer>; simd: boolean } {
   const simdBytes = decodeBase64(CORE_SIMD_BASE64);
