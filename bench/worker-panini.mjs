@@ -29,12 +29,26 @@ await runWorker({
     } catch {
       /* none */
     }
-    const info = typeof m.coreInfo === 'function' ? (await m.init?.(), m.coreInfo()) : null;
+    // which codecs the compress option `codec` accepts (none: the option does not exist in this build)
+    const codecs = [];
+    await m.init?.();
+    if (typeof m.compress === 'function') {
+      for (const codec of ['deflate', 'plz']) {
+        try {
+          await m.compress(new Uint8Array([1, 2, 3]), { codec });
+          codecs.push(codec);
+        } catch {
+          /* not supported */
+        }
+      }
+    }
+    const info = typeof m.coreInfo === 'function' ? m.coreInfo() : null;
     return {
       available: missing.length === 0,
       single: typeof m.compress === 'function' && typeof m.decompress === 'function',
       tree: typeof m.compressTree === 'function' && typeof m.extractTree === 'function',
       missing,
+      codecs,
       version,
       core: info,
     };

@@ -12,14 +12,20 @@ const BENCH = new URL('..', import.meta.url).pathname;
 export const PANINI_WORKER = join(BENCH, 'worker-panini.mjs');
 const JS_WORKER = join(BENCH, 'lib', 'worker-js.mjs');
 
-/** panini-fs settings: levels 1/6/9 with the default strategy (cdc), fixed and adaptive at the default level. */
-export function paniniVariants(threads) {
-  const v = (level, strategy, quick = false) => ({
-    variant: `L${level} ${strategy}`,
-    options: { level, strategy, workers: threads },
+/**
+ * panini-fs settings: levels 1/6/9 with the default strategy (cdc), fixed and adaptive at the default level, all with
+ * the library's default codec (no `codec` option passed); and, where the build has the codec option with "plz",
+ * levels 1/6/9 cdc with codec plz (variant names end in " plz").
+ */
+export function paniniVariants(threads, codecs = []) {
+  const v = (level, strategy, quick = false, codec = null) => ({
+    variant: `L${level} ${strategy}${codec ? ` ${codec}` : ''}`,
+    options: { level, strategy, workers: threads, ...(codec ? { codec } : {}) },
     quick,
   });
-  return [v(1, 'cdc', true), v(6, 'cdc'), v(9, 'cdc'), v(6, 'fixed'), v(6, 'adaptive')];
+  const out = [v(1, 'cdc', true), v(6, 'cdc'), v(9, 'cdc'), v(6, 'fixed'), v(6, 'adaptive')];
+  if (codecs.includes('plz')) out.push(v(1, 'cdc', false, 'plz'), v(6, 'cdc', false, 'plz'), v(9, 'cdc', false, 'plz'));
+  return out;
 }
 
 const JS_ANCHORS = [
@@ -148,7 +154,7 @@ export default {
       };
       const jobs = [];
       if (panini.single) {
-        for (const v of paniniVariants(ctx.threads)) {
+        for (const v of paniniVariants(ctx.threads, panini.codecs)) {
           if (ctx.quick && !v.quick) continue;
           jobs.push({
             base: { ...base, tool: PANINI, variant: v.variant, threads: ctx.threads },

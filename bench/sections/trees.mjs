@@ -13,13 +13,15 @@ import { runChecked } from '../lib/tools.mjs';
 import { errorMessage, repeat, rmrf, sameTree, treeBytes } from '../lib/util.mjs';
 import { PANINI_WORKER } from './single.mjs';
 
-function paniniTreeVariants(threads) {
-  const v = (level, quick = false) => ({
-    variant: `L${level} cdc`,
-    options: { level, strategy: 'cdc', workers: threads },
+function paniniTreeVariants(threads, codecs = []) {
+  const v = (level, quick = false, codec = null) => ({
+    variant: `L${level} cdc${codec ? ` ${codec}` : ''}`,
+    options: { level, strategy: 'cdc', workers: threads, ...(codec ? { codec } : {}) },
     quick,
   });
-  return [v(1, true), v(6), v(9)];
+  const out = [v(1, true), v(6), v(9)];
+  if (codecs.includes('plz')) out.push(v(6, false, 'plz'), v(9, false, 'plz'));
+  return out;
 }
 
 function tarCreateArgs(ctx, root) {
@@ -272,7 +274,7 @@ export default {
       };
       const jobs = [];
       if (panini.tree) {
-        for (const v of paniniTreeVariants(ctx.threads)) {
+        for (const v of paniniTreeVariants(ctx.threads, panini.codecs)) {
           if (ctx.quick && !v.quick) continue;
           jobs.push({ base: { ...base, tool: PANINI, variant: v.variant, threads: ctx.threads }, run: (b) => measurePanini(ctx, b, item, v) });
         }
