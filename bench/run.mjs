@@ -120,6 +120,9 @@ export async function main(argv) {
   const corpus = await scanCorpus(corpusDir);
   const tools = findTools();
   const machineStart = machine();
+  // the state of the code being measured: taken before anything runs (dist/ was built from it just before)
+  const gitAtStart = gitState(ROOT);
+  const baselineRss = nodeBaselineRss();
   const notes = [];
   const skippedTools = Object.entries(tools)
     .filter(([, p]) => !p)
@@ -216,8 +219,8 @@ export async function main(argv) {
       nodeWorkers: 'getrusage maxRSS of the child node process, read right after the timed runs (includes node itself)',
       cli: tv.time ? 'GNU time %M of the child (a pipeline: its largest process)' : 'not measured (no GNU time): null',
     },
-    nodeBaselineRssBytes: nodeBaselineRss(),
-    git: gitState(ROOT),
+    nodeBaselineRssBytes: baselineRss,
+    git: gitAtStart,
     panini: paniniProbe ?? null,
     corpus: {
       dir: corpusDir,
