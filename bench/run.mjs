@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -131,6 +131,16 @@ export async function main(argv) {
   const tarV = tools.tar ? spawnSync(tools.tar, ['--version'], { encoding: 'utf8' }).stdout ?? '' : '';
 
   const tmp = await tempDir();
+  // Measure one build from start to end: a snapshot of dist/ (others may rebuild dist/ during a long run). It lives
+  // under .bench/ so that its bare imports (fflate, msgpackr) still resolve from the project's node_modules.
+  const distSnapshot = join(ROOT, '.bench', `.dist-${process.pid}`);
+  let distDigest = null;
+  if (existsSync(join(ROOT, 'dist', 'node.js'))) {
+    await rmrf(distSnapshot);
+    await cp(join(ROOT, 'dist'), distSnapshot, { recursive: true });
+    process.env.PANINI_BENCH_DIST = join(distSnapshot, 'node.js');
+    distDigest = createHash('sha256').update(readFileSync(join(distSnapshot, 'node.js'))).digest('hex');
+  }
   let paniniProbe;
   const ctx = {
     opts,
@@ -189,6 +199,7 @@ export async function main(argv) {
     }
   } finally {
     await rmrf(tmp);
+    await rmrf(distSnapshot);
   }
 
   const toolsMeta = {};
@@ -221,7 +232,7 @@ export async function main(argv) {
     },
     nodeBaselineRssBytes: baselineRss,
     git: gitAtStart,
-    panini: paniniProbe ?? null,
+    panini: paniniProbe ? { ...paniniProbe, distNodeJsSha256: distDigest } : null,
     corpus: {
       dir: corpusDir,
       sha256sumsDigest: corpus.sha256sums,

@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Measures panini-fs in a child process of its own (see bench/lib/worker-common.mjs for the protocol):
 //   node bench/worker-panini.mjs '{"op":"compress","input":"f","output":"f.pnz","options":{"level":6},"runs":3}'
-// It loads the built library (dist/node.js): run `npm run build` first.
+// It loads the built library (dist/node.js, or $PANINI_BENCH_DIST): run `npm run build` first.
+import { pathToFileURL } from 'node:url';
 import { runWorker } from './lib/worker-common.mjs';
 
-const DIST = new URL('../dist/node.js', import.meta.url);
+// bench/run.mjs points this at its snapshot of dist/ (PANINI_BENCH_DIST), so that one build is measured throughout
+const DIST = process.env.PANINI_BENCH_DIST ? pathToFileURL(process.env.PANINI_BENCH_DIST) : new URL('../dist/node.js', import.meta.url);
 const NEEDED = ['compress', 'decompress', 'compressTree', 'extractTree'];
 
 let lib;

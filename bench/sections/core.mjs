@@ -4,6 +4,7 @@
 // commands measure the same thing (random data, interleaved runs, medians); its rows are mapped onto the harness's
 // row fields. Should that file be missing, a small built-in measurement runs instead.
 import { createHash } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import { makeRow, PANINI } from '../lib/rows.mjs';
 import { errorMessage, exists, median } from '../lib/util.mjs';
@@ -64,7 +65,7 @@ async function builtIn(ctx) {
   const cases = [];
   let panini = null;
   try {
-    panini = await import(new URL('../../dist/node.js', import.meta.url).href);
+    panini = await import(process.env.PANINI_BENCH_DIST ? pathToFileURL(process.env.PANINI_BENCH_DIST).href : new URL('../../dist/node.js', import.meta.url).href);
     await panini.init?.();
   } catch (e) {
     ctx.note(`core: cannot load dist/node.js (${errorMessage(e)}); panini-fs core rows left out`);
