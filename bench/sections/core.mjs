@@ -55,6 +55,7 @@ function normalise(r, sizeMiB) {
     compressTimes: times,
     throughputMBps: r.mbps ?? null,
     vsHashWasm: r.vsHashWasm ?? null,
+    bestMBps: r.bestMbps ?? null,
   });
 }
 
