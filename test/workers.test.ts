@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compress, compressStream, decompress, init, isPaniniError, PaniniError, verify } from '../src/node.js';
 import { setCoderFactory } from '../src/container/api.js';
 import { codeChunkSync } from '../src/container/coder.js';
-import { createNodeWorkerPool, nodeCoderFactory, nodeWorkerScript } from '../src/container/pool-node.js';
-import { WorkerPool } from '../src/container/worker-pool.js';
+import { createNodeWorkerPool, nodeCoderFactory, nodeWorkerCache, nodeWorkerScript } from '../src/container/pool-node.js';
+import { WorkerCache, WorkerPool } from '../src/container/worker-pool.js';
 import { browserSkipReason, ROOT, withPage } from './helpers/browser.js';
 import { prngBytes } from './helpers/prng.mjs';
 
@@ -134,6 +134,34 @@ describe('Node worker pool', () => {
     expect(Buffer.compare(buf, copy)).toBe(0);
     const back = await decompress(Buffer.from(c), { workers: 2 });
     expect(Buffer.compare(back, copy)).toBe(0);
+  });
+
+  it('lends the idle workers of a closed pool to the next one, and stops them once unused', async () => {
+    const script = nodeWorkerScript()!;
+    const cache = nodeWorkerCache(script);
+    cache.clear();
+    const data = textLike(1 << 20, 21);
+    const a = createNodeWorkerPool(2, script);
+    await Promise.all([0, 1, 2, 3].map((k) => a.code(data.subarray(k << 18, (k + 1) << 18), { level: 6, adaptive: false })));
+    expect(a.started).toBe(2);
+    await a.close();
+    expect(cache.size).toBe(2);
+    const b = createNodeWorkerPool(3, script);
+    const got = await Promise.all([0, 1, 2, 3].map((k) => b.code(data.subarray(k << 18, (k + 1) << 18), { level: 6, adaptive: false })));
+    expect(cache.size).toBe(0); // both borrowed (and a third started)
+    expect(Buffer.compare(got[1]!.stored, codeChunkSync(data.subarray(1 << 18, 2 << 18), { level: 6, adaptive: false }).stored)).toBe(0);
+    await b.close();
+    expect(cache.size).toBe(3);
+    cache.clear();
+    expect(cache.size).toBe(0);
+    // a short idle time: the timer stops them
+    let stopped = 0;
+    const quick = new WorkerCache(() => ({ post: () => undefined, terminate: () => void stopped++ }), 20);
+    quick.give(quick.take());
+    quick.give(quick.take()); // the same worker again
+    expect([quick.size, stopped]).toEqual([1, 0]);
+    await new Promise((r) => setTimeout(r, 80));
+    expect([quick.size, stopped]).toEqual([0, 1]);
   });
 
   it('codes a chunk exactly like the inline coder', async () => {

@@ -13,7 +13,7 @@ import { type ChunkCoder, codeChunkSync, type CodedChunk, type CodeJob, InlineCo
 import { decodeVerified, type RecordDecoder } from './decoder.js';
 import type { RecordHeader } from './format.js';
 import type { WorkerReply } from './worker-protocol.js';
-import { WorkerPool, type SpawnWorker } from './worker-pool.js';
+import { WorkerCache, WorkerPool, type SpawnWorker } from './worker-pool.js';
 
 declare const __PANINI_WEB_WORKER__: string | undefined;
 
@@ -31,6 +31,7 @@ function workerSource(): string | undefined {
 }
 
 let blobUrl: string | undefined;
+let cache: WorkerCache | undefined;
 /** set once a worker failed to start: later pools code inline */
 let unavailable = false;
 
@@ -72,9 +73,9 @@ class WebPool implements ChunkCoder, RecordDecoder {
   private pool: WorkerPool;
   private inline = false;
   private answered = false;
-  constructor(size: number, Ctor: WorkerCtor, url: string) {
+  constructor(size: number, cache: WorkerCache) {
     this.parallelism = size;
-    this.pool = new WorkerPool(size, spawner(Ctor, url), 'web worker');
+    this.pool = new WorkerPool(size, cache, 'web worker');
   }
 
   private run<T>(viaPool: () => Promise<T>, inline: () => T): Promise<T> {
@@ -133,7 +134,8 @@ function installWebWorkers(): boolean {
       unavailable = true;
       return new InlineCoder();
     }
-    return new WebPool(workers, Ctor, blobUrl);
+    cache ??= new WorkerCache(spawner(Ctor, blobUrl));
+    return new WebPool(workers, cache);
   });
   return true;
 }
