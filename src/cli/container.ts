@@ -93,7 +93,8 @@ export async function runDecompress(p: Parsed): Promise<number> {
     out = input.slice(0, -4);
   }
   const bar = progressBar('decompress', !json && out !== '-');
-  const opts = { force: p.values.force === true, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
+  const workers = int(p, 'workers', 1, 64);
+  const opts = { force: p.values.force === true, ...(workers !== undefined ? { workers } : {}), ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
   const kind = await containerKind(input);
   const r = kind === 'tree' ? await extractTree(input, out, opts) : await decompressFile(input, out, opts);
   bar.done();

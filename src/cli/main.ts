@@ -12,7 +12,8 @@ commands:
   compress IN [-o OUT] [--level 0-9] [--codec deflate|plz] [--strategy fixed|cdc|adaptive] [--workers N]
            [--force] [--json]
                                             IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz
-  decompress IN [-o OUT] [--force] [--json] restores a file, or a tree whose contents land inside OUT
+  decompress IN [-o OUT] [--workers N] [--force] [--json]
+                                            restores a file, or a tree whose contents land inside OUT
                                             (default OUT is IN without .pnz; - writes a file's bytes to stdout)
   verify IN [--json]                        checks every checksum and decodes every chunk; exit 0 when intact
   inspect IN [--json]                       chunks, codecs, files, dedup savings, ratio
@@ -65,7 +66,7 @@ export async function main(argv: string[]): Promise<number> {
         }),
       );
     case 'decompress':
-      return runDecompress(parse(rest, { output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
+      return runDecompress(parse(rest, { output: { type: 'string', short: 'o' }, workers: { type: 'string' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
     case 'verify':
       return runVerify(parse(rest, { json: { type: 'boolean' } }));
     case 'inspect':

@@ -313,7 +313,8 @@ export function compressStream(options?: CompressOptions): TransformStream<Uint8
         assertBytes('stream chunk', piece);
         throwIfAborted(o.signal);
         // the chunk views must stay valid until coded: copy pieces the caller may reuse
-        for (const c of asm.push(piece.slice())) await enc.add(c);
+        // a copy (not piece.slice(): on a Node Buffer that is a view of memory the caller may reuse)
+        for (const c of asm.push(new Uint8Array(piece))) await enc.add(c);
       } catch (e) {
         await enc.abort();
         await coder.close();

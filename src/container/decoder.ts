@@ -429,7 +429,7 @@ export class StreamDecoder {
           const data = decodeVerified(f, this.q.take(f.storedLength), this.recAt, this.records);
           this.at += f.storedLength;
           // a stored payload may be a view of the input piece: copy what the window keeps
-          const kept = data.byteOffset === 0 && data.length === data.buffer.byteLength ? data : data.slice();
+          const kept = data.byteOffset === 0 && data.length === data.buffer.byteLength ? data : new Uint8Array(data); // a copy even of a Buffer
           this.window!.add(String(this.records), kept, kept.length);
           this.out(kept);
           this.phase = 'frame';
@@ -438,7 +438,7 @@ export class StreamDecoder {
         case 'manifest': {
           const n = this.end!.manifestLength;
           if (this.q.length < n) return;
-          const m = this.q.take(n).slice();
+          const m = new Uint8Array(this.q.take(n)); // a copy even of a Buffer
           const c = crc32(m);
           if (c !== this.end!.manifestCrc) throw new PaniniError('CHECKSUM', `manifest at byte ${this.at} is corrupt (CRC32 ${hex8(c)}, expected ${hex8(this.end!.manifestCrc)})`, { offset: this.at });
           this.manifestBytes = m;

@@ -6,7 +6,8 @@ import { PaniniError } from '../errors.js';
 import { createSha256 } from '../hash/sha256.js';
 import { assertBool, assertOptions } from '../validate.js';
 import { getCore } from '../wasm/core.js';
-import { encodeInputs, inspectSource, verifySource, type Inspection, type VerifyReport } from '../container/api.js';
+import { encodeInputs, inspectSource, makeDecoder, verifySource, type Inspection, type VerifyReport } from '../container/api.js';
+import { installNodeWorkers } from '../container/pool-node.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
 import { checkPath, decodeManifest, encodeManifest, type Manifest, type ManifestEntry } from '../container/manifest.js';
 import {
@@ -19,6 +20,10 @@ import {
   throwIfAborted,
 } from '../container/options.js';
 import { AtomicFile, ioError, openFileSource } from './io.js';
+
+// The CLI imports this module rather than src/node.ts: install the worker_threads pool here too (idempotent; an
+// explicit call, because the package is "sideEffects": false and a bare import would be dropped by bundlers).
+installNodeWorkers();
 
 const READ = 1 << 20;
 
@@ -259,8 +264,9 @@ export async function decompressFile(path: string, out: string, options?: FileDe
   try {
     if (manifest?.root === 'tree') throw new PaniniError('OPTION', `${path} holds a directory tree: use extractTree / \`panini-fs decompress\``, { path });
     const file = out === '-' ? undefined : await AtomicFile.create(out, force);
+    const decoder = makeDecoder(o.workers);
     try {
-      await walk(src, info, o, async (chunk) => {
+      await walk(src, info, { ...o, decoder }, async (chunk) => {
         if (file) await file.write(chunk);
         else if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
       });
@@ -271,6 +277,8 @@ export async function decompressFile(path: string, out: string, options?: FileDe
     } catch (e) {
       await file?.discard();
       throw e;
+    } finally {
+      await decoder?.close();
     }
     return { kind: manifest ? 'file' : 'stream', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: 1, path: out };
   } finally {
@@ -367,9 +375,10 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
       }
       await c.f.commit(c.e.mode, fsTime(c.e.mtime));
     };
+    const decoder = makeDecoder(o.workers);
     try {
       await next();
-      await walk(src, info, o, async (chunk, i) => {
+      await walk(src, info, { ...o, decoder }, async (chunk, i) => {
         let k = 0;
         while (k < chunk.length) {
           if (!cur) throw new PaniniError('FORMAT', `record ${i} holds bytes beyond the last file`, { chunk: i });
@@ -389,6 +398,8 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
     } catch (e) {
       if (cur) await (cur as { f: AtomicFile }).f.discard();
       throw e;
+    } finally {
+      await decoder?.close();
     }
     // 3. symlinks last, each checked not to escape the root
     checked.clear();
