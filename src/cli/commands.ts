@@ -1,13 +1,9 @@
 import { PaniniError } from '../errors.js';
+import { hex } from '../container/decoder.js';
 import type { ChunkOptions } from '../chunk/options.js';
 import { chunkFile, hashFile } from '../node/files.js';
 import type { Parsed } from './main.js';
 
-export const hex = (b: Uint8Array): string => {
-  let s = '';
-  for (let i = 0; i < b.length; i++) s += b[i]!.toString(16).padStart(2, '0');
-  return s;
-};
 
 function onePath(p: Parsed, command: string): string {
   if (p.positionals.length !== 1) {

@@ -69,15 +69,7 @@ export class ChunkAssembler {
         out.push(piece.subarray(c.offset - pieceStart, c.offset - pieceStart + c.length));
       } else {
         // the chunk starts in earlier pieces
-        const buf = new Uint8Array(c.length);
-        let k = 0;
-        for (const p of this.pending) {
-          buf.set(p, k);
-          k += p.length;
-        }
-        const rest = c.offset + c.length - pieceStart;
-        buf.set(piece.subarray(0, rest), k);
-        out.push(buf);
+        out.push(concat([...this.pending, piece.subarray(0, c.offset + c.length - pieceStart)], c.length));
         this.pending = [];
       }
       this.pendingStart = c.offset + c.length;
@@ -90,14 +82,7 @@ export class ChunkAssembler {
     const cuts = this.chunker.flush();
     if (cuts.length === 0) return [];
     const c = cuts[0]!;
-    const buf = this.pending.length === 1 ? this.pending[0]! : new Uint8Array(c.length);
-    if (this.pending.length !== 1) {
-      let k = 0;
-      for (const p of this.pending) {
-        buf.set(p, k);
-        k += p.length;
-      }
-    }
+    const buf = this.pending.length === 1 ? this.pending[0]! : concat(this.pending, c.length);
     this.pending = [];
     return [buf];
   }

@@ -1,6 +1,6 @@
 // Node helpers for files and directory trees: compressFile, decompressFile, compressTree, extractTree, verifyFile,
 // inspectFile. Everything streams: memory does not depend on the size of the files.
-import { createReadStream, lstatSync, promises as fsp } from 'node:fs';
+import { createReadStream, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { createSha256 } from '../hash/sha256.js';
@@ -92,14 +92,14 @@ export interface CompressResult {
 export async function compressFile(path: string, out: string, options?: FileCompressOptions): Promise<CompressResult> {
   const { o, force } = splitFileOptions(options, 'compressFile');
   getCore();
-  let st: { mode: number; mtimeMs: number; size: number } | undefined;
+  let st: Stats | undefined;
   if (path !== '-') {
     try {
       st = await fsp.stat(path);
     } catch (e) {
       throw ioError(e, 'read', path);
     }
-    if (!(await fsp.stat(path)).isFile()) throw new PaniniError('IO', `${path} is not a regular file (use compressTree for directories)`, { path });
+    if (!st.isFile()) throw new PaniniError('IO', `${path} is not a regular file (use compressTree for directories)`, { path });
   }
   const file = await AtomicFile.create(out, force);
   try {

@@ -1,7 +1,7 @@
 // validate-reconstruction: the full proof that a container rebuilds an original file or tree bit for bit — sizes,
 // whole SHA-256, every chunk's SHA-256 against the original's bytes at the same place, and the first differing
 // offset if any. Computed from the original on disk with node:crypto (independent of the wasm core).
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { PaniniError } from '../errors.js';
@@ -30,11 +30,16 @@ export interface ReconstructionReport {
   problems: string[];
 }
 
-/** A reader of the original's bytes in order, across files for a tree. */
+/**
+ * A reader of the original's bytes in order, across files for a tree. Each file is read once: its size and SHA-256
+ * are taken on the way (`files`, by path) for the per-file check.
+ */
 class OriginalReader {
   private buf: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private it: AsyncIterator<Uint8Array> | undefined;
+  private cur: { path: string; hash: Hash; size: number } | undefined;
+  readonly files = new Map<string, { size: number; sha256: string }>();
   constructor(private paths: string[]) {}
   private async next(): Promise<boolean> {
     for (;;) {
@@ -42,18 +47,22 @@ class OriginalReader {
         const p = this.paths.shift();
         if (p === undefined) return false;
         this.it = (createReadStream(p, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
+        this.cur = { path: p, hash: createHash('sha256'), size: 0 };
       }
       let r: IteratorResult<Uint8Array>;
       try {
         r = await this.it.next();
       } catch (e) {
-        throw ioError(e, 'read', 'original');
+        throw ioError(e, 'read', this.cur!.path);
       }
       if (!r.done) {
         this.buf = r.value;
         this.pos = 0;
+        this.cur!.hash.update(r.value);
+        this.cur!.size += r.value.length;
         return true;
       }
+      this.files.set(this.cur!.path, { size: this.cur!.size, sha256: this.cur!.hash.digest('hex') });
       this.it = undefined;
     }
   }
@@ -111,7 +120,7 @@ export async function validateReconstruction(original: string, compressed: strin
       recHash.update(chunk);
       const o = await reader.read(chunk.length);
       origHash.update(o);
-      const same = o.length === chunk.length && createHash('sha256').update(o).digest().equals(createHash('sha256').update(chunk).digest());
+      const same = Buffer.from(o.buffer, o.byteOffset, o.length).equals(chunk);
       if (same) chunksMatching++;
       else if (firstDifference === null) {
         let k = 0;
@@ -135,22 +144,10 @@ export async function validateReconstruction(original: string, compressed: strin
     let filesMatching = 0;
     let firstDifferentFile: string | null = null;
     if (manifest) {
-      let k = 0;
       for (const e of fileEntries) {
-        const p = kind === 'tree' ? join(original, ...e.path.split('/')) : original;
-        const h = createHash('sha256');
-        let size = 0;
-        try {
-          for await (const b of createReadStream(p)) {
-            h.update(b as Buffer);
-            size += (b as Buffer).length;
-          }
-          if (size === e.size && h.digest('hex') === hex(e.sha256!)) filesMatching++;
-          else firstDifferentFile ??= e.path;
-        } catch {
-          firstDifferentFile ??= e.path;
-        }
-        k++;
+        const seen = reader.files.get(kind === 'tree' ? join(original, ...e.path.split('/')) : original);
+        if (seen && seen.size === e.size && seen.sha256 === hex(e.sha256!)) filesMatching++;
+        else firstDifferentFile ??= e.path;
       }
     }
     const ok = problems.length === 0 && firstDifference === null && origSize === recSize && originalSha256 === reconstructedSha256 && chunksMatching === chunks && filesMatching === fileEntries.length;
