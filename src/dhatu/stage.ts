@@ -42,6 +42,8 @@ export interface StageKind {
   readonly dhatu: Dhatu;
   /** inverse transform: the streams this stage produced (in order) → the streams it consumed */
   inverse(params: Uint8Array, streams: Uint8Array[], ctx: DecodeContext): Uint8Array[];
+  /** stages that read earlier output (COMM): the ranges they will read, from params alone (see SourcesFn) */
+  sources?: SourcesFn;
 }
 
 /** The encode side's result for one stage. */
@@ -59,3 +61,10 @@ export function planFail(ctx: Pick<DecodeContext, 'where'>, what: string): never
 }
 
 // Stage id ranges (u8): 1–15 CODER · 16–47 TRANS/ITER/TOKEN/SPLIT · 48–63 COMM · 64–95 REFLATE · 0 and 96–255 unassigned.
+
+/**
+ * Optional on a StageKind: the ranges of earlier output its inverse will read through ctx.readOutput, computed from
+ * its params alone (no decoding), as [offset, length] pairs. A random-access decoder fetches them (asynchronously,
+ * decoding the records that hold them) before it runs the plan; stages without it read no earlier output.
+ */
+export type SourcesFn = (params: Uint8Array, ctx: Pick<DecodeContext, 'recordOffset' | 'recordLength' | 'where'>) => Array<[number, number]>;
