@@ -8,7 +8,7 @@ import { CODECS, codecName } from './codecs.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
 import { bytesSource, hex, openContainer, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
-import { HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
+import { HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, MAX_RECORD, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
 import { decodeManifest, FileChecker, type Manifest } from './manifest.js';
 import {
   type CompressOptions,
@@ -88,9 +88,56 @@ export class ChunkAssembler {
   }
 }
 
+/**
+ * The record cutter of the dhātu codec: groups CDC chunks (content-defined, so cut points stay put when data shifts)
+ * into blocks of about `blockSize` bytes, one record each. cut() is a no-op: blocks are solid across file boundaries
+ * (the COMM stage finds repeats wherever they are, so alignment buys nothing).
+ */
+export class BlockAssembler {
+  private readonly chunks: ChunkAssembler;
+  private pending: Uint8Array[] = [];
+  private size = 0;
+  constructor(private readonly o: ResolvedCompressOptions) {
+    this.chunks = new ChunkAssembler(o);
+  }
+  private take(chunks: Uint8Array[], out: Uint8Array[]): void {
+    for (const c of chunks) {
+      if (this.size + c.length > MAX_RECORD) this.emit(out);
+      this.pending.push(c);
+      this.size += c.length;
+      if (this.size >= this.o.blockSize) this.emit(out);
+    }
+  }
+  private emit(out: Uint8Array[]): void {
+    if (this.size === 0) return;
+    out.push(this.pending.length === 1 ? this.pending[0]! : concat(this.pending, this.size));
+    this.pending = [];
+    this.size = 0;
+  }
+  cut(): Uint8Array[] {
+    return [];
+  }
+  push(piece: Uint8Array): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.take(this.chunks.push(piece), out);
+    return out;
+  }
+  flush(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.take(this.chunks.flush(), out);
+    this.emit(out);
+    return out;
+  }
+}
+
+/** The record cutter for the options: CDC/fixed chunks, or blocks for the dhātu codec. */
+export function makeAssembler(o: ResolvedCompressOptions): ChunkAssembler | BlockAssembler {
+  return o.codec === 'dhatu' ? new BlockAssembler(o) : new ChunkAssembler(o);
+}
+
 /** Chunk boundaries of an in-memory input, per the options. */
 function chunkViews(data: Uint8Array, o: ResolvedCompressOptions): Uint8Array[] {
-  const a = new ChunkAssembler(o);
+  const a = makeAssembler(o);
   const out = a.push(data);
   for (const c of a.flush()) out.push(c);
   return out;
@@ -110,7 +157,7 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 export async function encodeInputs(
   o: ResolvedCompressOptions,
   sink: (b: Uint8Array) => void | Promise<void>,
-  feed: (add: (chunk: Uint8Array) => Promise<void>, assembler: () => ChunkAssembler, encoder: ContainerEncoder) => Promise<Uint8Array | undefined>,
+  feed: (add: (chunk: Uint8Array) => Promise<void>, assembler: () => ChunkAssembler | BlockAssembler, encoder: ContainerEncoder) => Promise<Uint8Array | undefined>,
   total?: number,
 ): Promise<{ stats: EncodeStats; sha256: Uint8Array; size: number; containerSize: number }> {
   getCore();
@@ -118,7 +165,7 @@ export async function encodeInputs(
   const enc = new ContainerEncoder(o, sink, coder, total);
   try {
     await enc.start();
-    const manifest = await feed((c) => enc.add(c), () => new ChunkAssembler(o), enc);
+    const manifest = await feed((c) => enc.add(c), () => makeAssembler(o), enc);
     const r = await enc.finish(manifest);
     return { stats: enc.stats, ...r };
   } catch (e) {
@@ -281,14 +328,14 @@ export async function inspectSource(src: Source): Promise<Inspection> {
 export function compressStream(options?: CompressOptions): TransformStream<Uint8Array, Uint8Array> {
   const o = resolveCompressOptions(options, 'compressStream');
   getCore();
-  let asm: ChunkAssembler;
+  let asm: ChunkAssembler | BlockAssembler;
   let enc: ContainerEncoder;
   let coder: ChunkCoder;
   let ctl!: TransformStreamDefaultController<Uint8Array>;
   return new TransformStream<Uint8Array, Uint8Array>({
     async start(c) {
       ctl = c;
-      asm = new ChunkAssembler(o);
+      asm = makeAssembler(o);
       coder = makeCoder(o.workers);
       enc = new ContainerEncoder(o, (b) => ctl.enqueue(b), coder);
       await enc.start();

@@ -4,6 +4,7 @@
 import { deflateSync, Inflate } from 'fflate';
 import { decode as plzDecode, encode as plzEncode } from '../codec/lz.js';
 import { PaniniError } from '../errors.js';
+import { CODEC_DHATU, decodeDhatu, type OutputAccess } from './plan-record.js';
 
 export const CODEC_STORE = 0;
 export const CODEC_DEFLATE = 1;
@@ -20,6 +21,7 @@ export const CODECS: readonly CodecInfo[] = [
   { id: CODEC_STORE, name: 'store', params: 'must be 0' },
   { id: CODEC_DEFLATE, name: 'deflate', params: 'deflate level used by the encoder (1–9); informational' },
   { id: CODEC_PLZ, name: 'plz', params: 'plz level used by the encoder (1–9); informational (docs/CODEC.md)' },
+  { id: CODEC_DHATU, name: 'dhatu', params: 'dhātu level used by the encoder (1–9); informational (docs/DHATU.md)' },
 ];
 
 export function codecName(id: number): string {
@@ -49,8 +51,10 @@ export function encodeChunkPlz(data: Uint8Array, level: number): { codec: number
  * Decodes one payload into exactly `originalLength` bytes. Never allocates more than originalLength (itself
  * bounded by MAX_RECORD); a payload that decodes to a different length is reported, not trusted.
  */
-export function decodeChunk(codec: number, params: number, stored: Uint8Array, originalLength: number, where: { offset: number; chunk: number }): Uint8Array {
+export function decodeChunk(codec: number, params: number, stored: Uint8Array, originalLength: number, where: { offset: number; chunk: number }, out?: OutputAccess): Uint8Array {
   switch (codec) {
+    case CODEC_DHATU:
+      return decodeDhatu(stored, params, originalLength, where, out);
     case CODEC_STORE:
       if (params !== 0) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: store codec with params ${params}`, where);
       if (stored.length !== originalLength) {

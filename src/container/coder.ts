@@ -3,6 +3,7 @@
 import { deflateSync } from 'fflate';
 import { crc32 } from '../hash/crc32.js';
 import { CODEC_STORE, encodeChunk } from './codecs.js';
+import { CODEC_DHATU, encodeDhatu } from './plan-record.js';
 
 export interface CodeJob {
   level: number;
@@ -10,6 +11,20 @@ export interface CodeJob {
   codec?: number;
   /** adaptive strategy: skip coding effort on chunks that measure as incompressible */
   adaptive: boolean;
+  /** codec dhātu: stages the encoder already applied to the record (COMM, REFLATE), streams left out: `data` is the last one's output */
+  pre?: PreStage[];
+  /** codec dhātu: the record's format, from the grammar layer */
+  hint?: string;
+  /** codec dhātu: the record's original length (`data` may be a residue of it) */
+  recordLength?: number;
+  /** codec dhātu with pre stages that may not pay (REFLATE): the record's bytes, coded plainly if the plan does not shrink */
+  original?: Uint8Array;
+}
+
+export interface PreStage {
+  id: number;
+  params: Uint8Array;
+  handled: number;
 }
 
 export interface CodedChunk {
@@ -19,6 +34,8 @@ export interface CodedChunk {
   storedCrc: number;
   /** the adaptive probe judged the chunk incompressible and stored it without coding */
   skipped: boolean;
+  /** codec dhātu: bytes of the record each primitive handled */
+  dhatu?: Record<string, number>;
 }
 
 export interface ChunkCoder {
@@ -42,6 +59,7 @@ export function looksIncompressible(data: Uint8Array): boolean {
 
 /** The coding function shared by the inline coder and the workers. Needs the wasm core (crc32). */
 export function codeChunkSync(data: Uint8Array, job: CodeJob): CodedChunk {
+  if (job.codec === CODEC_DHATU) return encodeDhatu(data, job);
   if (job.adaptive && job.level > 0 && looksIncompressible(data)) {
     return { codec: CODEC_STORE, params: 0, stored: data, storedCrc: crc32(data), skipped: true };
   }

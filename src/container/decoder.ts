@@ -30,6 +30,8 @@ import {
 import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
 import { DedupWindow } from './window.js';
 import { decodeManifest } from './manifest.js';
+import { OutputHistory } from './history.js';
+import { CODEC_DHATU, planSources, rangeReader, type OutputAccess } from './plan-record.js';
 
 export interface Source {
   readonly size: number;
@@ -141,7 +143,7 @@ export interface RecordDecoder {
   readonly parallelism: number;
 }
 
-type ReadRecord = { rec: RecordHeader; data: Uint8Array | undefined; next: number };
+type ReadRecord = { rec: RecordHeader; data: Uint8Array | undefined; next: number; stored?: Uint8Array };
 
 /**
  * walk()'s read-ahead when a RecordDecoder is given: reads the records that follow in order and hands their payloads
@@ -168,7 +170,12 @@ class ReadAhead {
       let p: Promise<ReadRecord>;
       try {
         const { rec, stored, next } = await readRecordRaw(this.src, at, i, this.limit);
-        p = stored === undefined ? Promise.resolve({ rec, data: undefined, next }) : this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
+        p =
+          stored === undefined
+            ? Promise.resolve({ rec, data: undefined, next })
+            : readsOutput(rec)
+              ? Promise.resolve({ rec, data: undefined, next, stored }) // decoded in order by walk(), which holds the earlier output
+              : this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
         this.readAt = next;
         this.readI++;
       } catch (e) {
@@ -182,16 +189,111 @@ class ReadAhead {
   }
 }
 
-export function decodeVerified(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number): Uint8Array {
-  const pc = crc32(stored);
-  if (pc !== f.payloadCrc) {
-    throw new PaniniError('CHECKSUM', `record ${i} payload at byte ${frameOffset + RECORD_HEADER_SIZE} is corrupt (CRC32 ${hex8(pc)}, expected ${hex8(f.payloadCrc)})`, { offset: frameOffset, chunk: i });
-  }
-  const data = decodeChunk(f.codec, f.params, stored, f.originalLength, { offset: frameOffset, chunk: i });
+export function decodeVerified(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, out?: OutputAccess, crcChecked = false): Uint8Array {
+  if (!crcChecked) checkPayloadCrc(f, stored, frameOffset, i);
+  const data = decodeChunk(f.codec, f.params, stored, f.originalLength, { offset: frameOffset, chunk: i }, out);
   if (!equal(sha256(data), f.sha256)) {
     throw new PaniniError('CHECKSUM', `record ${i} at byte ${frameOffset} decodes to bytes whose SHA-256 differs from the recorded one`, { offset: frameOffset, chunk: i });
   }
   return data;
+}
+
+function checkPayloadCrc(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number): void {
+  const pc = crc32(stored);
+  if (pc !== f.payloadCrc) {
+    throw new PaniniError('CHECKSUM', `record ${i} payload at byte ${frameOffset + RECORD_HEADER_SIZE} is corrupt (CRC32 ${hex8(pc)}, expected ${hex8(f.payloadCrc)})`, { offset: frameOffset, chunk: i });
+  }
+}
+
+/** True for a DATA record whose decoding may read earlier output (it must be decoded in order, in this thread). */
+export function readsOutput(f: RecordHeader): boolean {
+  return f.kind === KIND_DATA && f.codec === CODEC_DHATU;
+}
+
+/** Somewhere to read earlier output from, asynchronously. */
+export interface OutputSource {
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/**
+ * Decodes and verifies a DATA record that may read earlier output: checks the payload CRC, asks the plan which
+ * ranges it reads (checked against the record's offset and the window), fetches them, then decodes.
+ */
+export async function decodeWithOutput(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, recordOffset: number, window: number, output: OutputSource): Promise<Uint8Array> {
+  if (!readsOutput(f)) return decodeVerified(f, stored, frameOffset, i);
+  checkPayloadCrc(f, stored, frameOffset, i);
+  const where = { offset: frameOffset, chunk: i };
+  const ranges = planSources(stored, recordOffset, f.originalLength, window, where);
+  const bytes: Uint8Array[] = [];
+  for (const [o, l] of ranges) bytes.push(await output.read(o, l));
+  return decodeVerified(f, stored, frameOffset, i, { recordOffset, window, readOutput: rangeReader(ranges, bytes, where) }, true);
+}
+
+/**
+ * Earlier output of a container with random access: from a history of recent output when it holds the bytes, else
+ * by decoding the records that hold them (through the index; recursively, since those may copy from earlier output
+ * too), keeping recently decoded records in a bounded cache.
+ */
+export class OutputResolver implements OutputSource {
+  private readonly cache: DedupWindow<Uint8Array>;
+  constructor(
+    private readonly src: Source,
+    private readonly info: ContainerInfo,
+    private readonly history?: OutputHistory,
+    cacheBytes = 64 << 20,
+  ) {
+    this.cache = new DedupWindow<Uint8Array>(cacheBytes);
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (this.history?.holds(offset, length)) return this.history.read(offset, length);
+    const n = this.info.footer.recordCount;
+    if (offset < 0 || length < 0 || offset + length > this.info.footer.totalSize) {
+      throw new PaniniError('FORMAT', `output bytes ${offset}..${offset + length} are outside the output (${this.info.footer.totalSize} bytes)`);
+    }
+    // the last record starting at or before offset
+    let lo = 0;
+    let hi = n - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (readIndexEntry(this.info.index, mid, this.info.indexOffset).originalOffset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const out = new Uint8Array(length);
+    let k = 0;
+    for (let i = lo; k < length; i++) {
+      if (i >= n) throw new PaniniError('FORMAT', `output bytes ${offset}..${offset + length} run past the last record`);
+      const start = readIndexEntry(this.info.index, i, this.info.indexOffset).originalOffset;
+      const data = await this.record(i);
+      const from = offset + k - start;
+      if (from < 0 || from > data.length) throw new PaniniError('FORMAT', `index entry ${i} disagrees with the records' lengths`, { chunk: i });
+      const m = Math.min(length - k, data.length - from);
+      out.set(data.subarray(from, from + m), k);
+      k += m;
+      if (m === 0 && data.length === from) continue;
+    }
+    return out;
+  }
+
+  /** The verified original bytes of record i. */
+  async record(i: number, depth = 0): Promise<Uint8Array> {
+    const hit = this.cache.get(String(i));
+    if (hit) return hit;
+    const e = readIndexEntry(this.info.index, i, this.info.indexOffset);
+    const { rec, stored } = await readRecordRaw(this.src, e.frameOffset, i, this.info.footer.endOffset);
+    let data: Uint8Array;
+    if (stored === undefined) {
+      if (depth > 0 || rec.target >= i) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not an earlier DATA record`, { chunk: i });
+      data = await this.record(rec.target, depth + 1);
+      if (data.length !== rec.originalLength || !equal(sha256(data), rec.sha256)) {
+        throw new PaniniError('FORMAT', `REF record ${i} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { chunk: i });
+      }
+    } else {
+      data = await decodeWithOutput(rec, stored, e.frameOffset, i, e.originalOffset, this.info.header.window, this);
+    }
+    this.cache.add(String(i), data, data.length);
+    return data;
+  }
 }
 
 export interface WalkStats {
@@ -223,13 +325,21 @@ export async function walk(
   let at = from === 0 ? HEADER_SIZE : readIndexEntry(info.index, from, info.indexOffset).frameOffset;
   let original = from === 0 ? 0 : readIndexEntry(info.index, from, info.indexOffset).originalOffset;
   const ahead = opts.decoder ? new ReadAhead(src, opts.decoder, info.footer.endOffset, from, at, to, Math.max(2, opts.decoder.parallelism * 3)) : undefined;
+  // recent output for COMM copies (dhātu records), and the records behind it through the index
+  const w = info.header.window;
+  const history = new OutputHistory(w === 0 ? WALK_HISTORY : Math.min(w, WALK_HISTORY));
+  history.end = original;
+  const resolver = new OutputResolver(src, info, history);
   for (let i = from; i < to; i++) {
     throwIfAborted(opts.signal);
     const e = readIndexEntry(info.index, i, info.indexOffset);
     if (e.frameOffset !== at || e.originalOffset !== original) {
       throw new PaniniError('FORMAT', `index entry ${i} says record at byte ${e.frameOffset} (original offset ${e.originalOffset}), found byte ${at} (original offset ${original})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, chunk: i });
     }
-    const { rec, data, next } = ahead ? await ahead.next() : await readRecord(src, at, i, info.footer.endOffset);
+    const r = ahead ? await ahead.next() : await readRecordRaw(src, at, i, info.footer.endOffset);
+    const { rec, next } = r;
+    let data = 'data' in r ? r.data : undefined;
+    if (data === undefined && r.stored !== undefined) data = await decodeWithOutput(rec, r.stored, at, i, original, w, resolver);
     let out: Uint8Array;
     if (data !== undefined) {
       out = data;
@@ -247,12 +357,13 @@ export async function walk(
       if (declared && declared.get(String(rec.target)) === undefined) {
         throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, which is not a DATA record inside the declared ${info.header.window}-byte dedup window`, { offset: at, chunk: i });
       }
-      out = cache.get(String(rec.target)) ?? (await resolveTarget(src, info, rec, i));
+      out = cache.get(String(rec.target)) ?? (await resolveTarget(resolver, rec, i));
       if (out.length !== rec.originalLength || !equal(sha256(out), rec.sha256)) {
         throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { offset: at, chunk: i });
       }
     }
     whole?.update(out);
+    history.push(out);
     await onChunk(out, i, original);
     original += out.length;
     at = next;
@@ -269,12 +380,19 @@ export async function walk(
   return stats;
 }
 
-async function resolveTarget(src: Source, info: ContainerInfo, rec: RecordHeader, i: number): Promise<Uint8Array> {
-  const t = readIndexEntry(info.index, rec.target, info.indexOffset);
-  const r = await readRecord(src, t.frameOffset, rec.target, info.footer.endOffset);
-  if (r.data === undefined) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not a DATA record`, { chunk: i });
-  return r.data;
+async function resolveTarget(resolver: OutputResolver, rec: RecordHeader, i: number): Promise<Uint8Array> {
+  try {
+    return await resolver.record(rec.target, 1);
+  } catch (e) {
+    if (e instanceof PaniniError && e.code === 'FORMAT' && /^REF record/.test(e.message)) {
+      throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not a DATA record`, { chunk: i });
+    }
+    throw e;
+  }
 }
+
+/** The most recent output walk() keeps for COMM copies (older bytes are re-decoded through the index). */
+const WALK_HISTORY = 256 << 20;
 
 // ------------------------------------------------------------------------------------------ sequential decoding
 /** A byte queue for the stream decoder: pieces in, exact-length reads out. */
@@ -332,6 +450,7 @@ export class StreamDecoder {
   private at = 0; // container offset of the next byte to parse
   private header: Header | undefined;
   private window: DedupWindow<Uint8Array> | undefined;
+  private history: OutputHistory | undefined;
   private rec: RecordHeader | undefined;
   private recAt = 0;
   private records = 0;
@@ -381,6 +500,7 @@ export class StreamDecoder {
           } else {
             this.window = new DedupWindow<Uint8Array>(w);
           }
+          this.history = new OutputHistory(w === 0 || w > this.opts.maxWindow ? this.opts.maxWindow : w);
           this.at = HEADER_SIZE;
           this.phase = 'frame';
           break;
@@ -426,7 +546,7 @@ export class StreamDecoder {
         case 'payload': {
           const f = this.rec!;
           if (this.q.length < f.storedLength) return;
-          const data = decodeVerified(f, this.q.take(f.storedLength), this.recAt, this.records);
+          const data = this.decodeData(f, this.q.take(f.storedLength));
           this.at += f.storedLength;
           // a stored payload may be a view of the input piece: copy what the window keeps
           const kept = data.byteOffset === 0 && data.length === data.buffer.byteLength ? data : new Uint8Array(data); // a copy even of a Buffer
@@ -483,6 +603,22 @@ export class StreamDecoder {
     }
   }
 
+  private decodeData(f: RecordHeader, stored: Uint8Array): Uint8Array {
+    if (!readsOutput(f)) return decodeVerified(f, stored, this.recAt, this.records);
+    checkPayloadCrc(f, stored, this.recAt, this.records);
+    const where = { offset: this.recAt, chunk: this.records };
+    const w = this.header!.window;
+    const ranges = planSources(stored, this.original, f.originalLength, w, where);
+    const h = this.history!;
+    const bytes = ranges.map(([o, l]) => {
+      if (!h.holds(o, l)) {
+        throw new PaniniError('LIMIT', `record ${this.records} at byte ${this.recAt} copies output bytes ${o}..${o + l}, older than the ${h.capacity} bytes this decoder retains (decode this container with random access: decompress/decompressFile, or raise maxWindow)`, where);
+      }
+      return h.read(o, l);
+    });
+    return decodeVerified(f, stored, this.recAt, this.records, { recordOffset: this.original, window: w, readOutput: rangeReader(ranges, bytes, where) }, true);
+  }
+
   private addExpectedEntry(frameOffset: number, originalOffset: number): void {
     const v = new DataView(this.expectEntry.buffer);
     v.setUint32(0, frameOffset >>> 0, true);
@@ -499,6 +635,7 @@ export class StreamDecoder {
     this.records++;
     this.original += data.length;
     this.whole.update(data);
+    this.history!.push(data);
     this.emit(data);
     this.opts.onProgress?.({ bytesIn: this.at, bytesOut: this.original });
   }

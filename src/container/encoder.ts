@@ -6,6 +6,8 @@ import { createSha256, sha256, type Hasher } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
 import type { ChunkCoder, CodedChunk } from './coder.js';
 import { CODEC_DEFLATE, CODEC_PLZ } from './codecs.js';
+import { RecordAnalyzer } from './analyze.js';
+import { CODEC_DHATU } from './plan-record.js';
 import {
   HEADER_SIZE,
   INDEX_ENTRY_SIZE,
@@ -38,6 +40,8 @@ export interface EncodeStats {
   refRecords: number;
   dedupBytes: number;
   skippedBytes: number;
+  /** codec dhātu: bytes of the input each primitive handled (a byte may count for several) */
+  dhatu: Record<string, number>;
 }
 
 /** Growable little-endian u64 pairs (frame offset, original offset) for the index, 16 bytes per record. */
@@ -76,7 +80,8 @@ export class ContainerEncoder {
   private records = 0;
   private started = false;
   private finished = false;
-  readonly stats: EncodeStats = { records: 0, dataRecords: 0, refRecords: 0, dedupBytes: 0, skippedBytes: 0 };
+  readonly stats: EncodeStats = { records: 0, dataRecords: 0, refRecords: 0, dedupBytes: 0, skippedBytes: 0, dhatu: {} };
+  private analyzer: RecordAnalyzer | undefined;
 
   constructor(
     private readonly opts: ResolvedCompressOptions,
@@ -126,13 +131,34 @@ export class ContainerEncoder {
       this.stats.dedupBytes += data.length;
     } else {
       this.window.add(key, index, data.length);
-      slot = { index, originalLength: data.length, sha256: digest, target: -1, coded: this.coder.code(data, { level: this.opts.level, codec: this.opts.codec === 'plz' ? CODEC_PLZ : CODEC_DEFLATE, adaptive: this.opts.strategy === 'adaptive' }) };
+      slot = { index, originalLength: data.length, sha256: digest, target: -1, coded: this.codeData(data) };
       this.stats.dataRecords++;
     }
+    if (hit !== undefined) this.analyzer?.skip(data);
     this.stats.records++;
     this.original += data.length;
     this.queue.push(slot);
     while (this.queue.length > this.maxInFlight) await this.emit(this.queue.shift()!);
+  }
+
+  private codeData(data: Uint8Array): Promise<CodedChunk> {
+    const adaptive = this.opts.strategy === 'adaptive';
+    if (this.opts.codec !== 'dhatu') {
+      return this.coder.code(data, { level: this.opts.level, codec: this.opts.codec === 'plz' ? CODEC_PLZ : CODEC_DEFLATE, adaptive });
+    }
+    // dhātu: the stages that need the whole history (COMM) or the record's structure (REFLATE) run here, in order;
+    // the planner and the entropy coders run in the coder (a worker when there is a pool)
+    this.analyzer ??= new RecordAnalyzer(this.opts);
+    const a = this.analyzer.analyze(data, this.original);
+    return this.coder.code(a.residue, {
+      level: this.opts.level,
+      codec: CODEC_DHATU,
+      adaptive,
+      pre: a.pre,
+      recordLength: data.length,
+      ...(a.hint ? { hint: a.hint } : {}),
+      ...(a.mayNotPay ? { original: data } : {}),
+    });
   }
 
   private async emit(s: Slot): Promise<void> {
@@ -143,6 +169,7 @@ export class ContainerEncoder {
     } else {
       const c = await s.coded;
       if (c.skipped) this.stats.skippedBytes += s.originalLength;
+      if (c.dhatu) for (const [k, v] of Object.entries(c.dhatu)) this.stats.dhatu[k] = (this.stats.dhatu[k] ?? 0) + v;
       await this.write(writeRecordHeader({ kind: KIND_DATA, codec: c.codec, params: c.params, storedLength: c.stored.length, originalLength: s.originalLength, target: 0, sha256: s.sha256, payloadCrc: c.storedCrc }));
       await this.write(c.stored);
     }

@@ -16,14 +16,20 @@ export interface Progress {
   total?: number;
 }
 
-export type CodecName = 'deflate' | 'plz';
-export const CODEC_NAMES: readonly CodecName[] = ['deflate', 'plz'];
+export type CodecName = 'deflate' | 'plz' | 'dhatu';
+export const CODEC_NAMES: readonly CodecName[] = ['deflate', 'plz', 'dhatu'];
 
 export interface CompressOptions {
   /** 0 = store only, 1–9 = the codec's level (default 6) */
   level?: number;
-  /** the coder for chunks: 'deflate' (default; fast, universal) or 'plz' (LZ + range coding, smaller, slower: docs/CODEC.md) */
+  /**
+   * how records are coded: 'deflate' (default; fast, universal), 'plz' (LZ + range coding per chunk, smaller, slower:
+   * docs/CODEC.md) or 'dhatu' (records are blocks of about `blockSize` bytes, re-expressed by a dhātu plan — long-range
+   * copies from earlier output, deflate-stream recompression, typed streams, transforms — then entropy-coded: docs/DHATU.md)
+   */
   codec?: CodecName;
+  /** codec 'dhatu': the target record size, 1–64 MiB (default by level: 4 MiB at 1–3, 8 MiB at 4–6, 16 MiB at 7–9) */
+  blockSize?: number;
   /** chunking strategy (default 'cdc') */
   strategy?: Strategy;
   /** fixed strategy: chunk size, 64 KiB–1 MiB (default 256 KiB) */
@@ -45,6 +51,7 @@ export interface ResolvedCompressOptions {
   codec: CodecName;
   strategy: Strategy;
   chunkSize: number;
+  blockSize: number;
   minSize: number;
   avgSize: number;
   maxSize: number;
@@ -55,7 +62,7 @@ export interface ResolvedCompressOptions {
   signal: AbortSignal | undefined;
 }
 
-export const COMPRESS_OPTION_KEYS = ['level', 'codec', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'onProgress', 'signal'] as const;
+export const COMPRESS_OPTION_KEYS = ['level', 'codec', 'blockSize', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'onProgress', 'signal'] as const;
 export const DEFAULT_DEDUP_WINDOW = 64 << 20;
 /** plz codes blocks of at most 16 MiB (src/codec/lz.ts PLZ_MAX_BLOCK) */
 export const PLZ_MAX_CHUNK = 1 << 24;
@@ -79,11 +86,13 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   if (avgSize > maxSize) throw optionError('avgSize', `(${avgSize}) must not exceed maxSize (${maxSize})`);
   if (minSize >= maxSize) throw optionError('minSize', `(${minSize}) must be less than maxSize (${maxSize})`);
   if (codec === 'plz' && maxSize > PLZ_MAX_CHUNK) throw optionError('maxSize', `(${maxSize}) must not exceed ${PLZ_MAX_CHUNK} with codec "plz" (its largest block)`);
+  if (o.blockSize !== undefined && codec !== 'dhatu') throw optionError('blockSize', `applies to codec "dhatu", not "${codec}"`);
+  const blockSize = o.blockSize === undefined ? (level <= 3 ? 4 << 20 : level <= 6 ? 8 << 20 : 16 << 20) : assertInt('blockSize', o.blockSize, 1 << 20, MAX_RECORD);
   const dedupWindow = o.dedupWindow === undefined ? DEFAULT_DEDUP_WINDOW : assertInt('dedupWindow', o.dedupWindow, 0, Number.MAX_SAFE_INTEGER);
   const workers = o.workers === undefined ? 1 : assertInt('workers', o.workers, 1, MAX_WORKERS);
   const onProgress = o.onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', o.onProgress);
   const signal = o.signal === undefined ? undefined : assertSignal(o.signal);
-  return { level, codec, strategy, chunkSize, minSize, avgSize, maxSize, bits: Math.round(Math.log2(avgSize)), dedupWindow, workers, onProgress, signal };
+  return { level, codec, strategy, chunkSize, blockSize, minSize, avgSize, maxSize, bits: Math.round(Math.log2(avgSize)), dedupWindow, workers, onProgress, signal };
 }
 
 export interface DecompressOptions {

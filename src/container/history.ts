@@ -1,0 +1,75 @@
+// Earlier output, addressed by absolute output offset: what a COMM stage (src/dhatu/comm.ts) copies from. Decoders
+// keep the most recent output here (bounded: at most `capacity` bytes, oldest records dropped first); the encoder's
+// matcher keeps its own history. FORMAT.md "Dedup window" bounds how far back a copy may reach.
+import { PaniniError } from '../errors.js';
+
+interface Segment {
+  offset: number;
+  bytes: Uint8Array;
+}
+
+export class OutputHistory {
+  private segs: Segment[] = [];
+  private first = 0; // index of the oldest live segment in segs
+  private held = 0;
+  /** output offset just past the newest byte */
+  end = 0;
+
+  constructor(readonly capacity: number) {}
+
+  /** the oldest output offset still held */
+  get start(): number {
+    return this.first < this.segs.length ? this.segs[this.first]!.offset : this.end;
+  }
+
+  /** Appends the next record's output (must start at `end`). The bytes must not change afterwards. */
+  push(bytes: Uint8Array): void {
+    if (bytes.length === 0) return;
+    this.segs.push({ offset: this.end, bytes });
+    this.end += bytes.length;
+    this.held += bytes.length;
+    while (this.held > this.capacity && this.first < this.segs.length) {
+      this.held -= this.segs[this.first]!.bytes.length;
+      this.segs[this.first] = undefined as unknown as Segment;
+      this.first++;
+    }
+    if (this.first > 1024 && this.first * 2 > this.segs.length) {
+      this.segs = this.segs.slice(this.first);
+      this.first = 0;
+    }
+  }
+
+  /** True when [offset, offset + length) is entirely held. */
+  holds(offset: number, length: number): boolean {
+    return offset >= this.start && offset + length <= this.end;
+  }
+
+  /** The bytes [offset, offset + length); a view when they lie in one record. Throws LIMIT when not held. */
+  read(offset: number, length: number): Uint8Array {
+    if (!this.holds(offset, length)) {
+      throw new PaniniError('LIMIT', `bytes ${offset}..${offset + length} of the output are no longer held (this decoder keeps ${this.capacity} bytes: output ${this.start}..${this.end})`);
+    }
+    if (length === 0) return new Uint8Array(0);
+    // binary search: the last segment starting at or before offset
+    let lo = this.first;
+    let hi = this.segs.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1;
+      if (this.segs[mid]!.offset <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    const s = this.segs[lo]!;
+    const rel = offset - s.offset;
+    if (rel + length <= s.bytes.length) return s.bytes.subarray(rel, rel + length);
+    const out = new Uint8Array(length);
+    let k = 0;
+    for (let i = lo; k < length; i++) {
+      const seg = this.segs[i]!;
+      const from = i === lo ? rel : 0;
+      const n = Math.min(length - k, seg.bytes.length - from);
+      out.set(seg.bytes.subarray(from, from + n), k);
+      k += n;
+    }
+    return out;
+  }
+}
