@@ -1,0 +1,204 @@
+// The planner: chooses a chain of stages for a record by trial (code each candidate, keep the smallest) and writes
+// the plan. Candidates depend on the format (a hint from the grammar layer, or a cheap sniff); the level sets how
+// much is tried: 1–3 the first two candidates, judged on a 1 MiB sample; 4–6 every candidate on a 4 MiB sample;
+// 7–9 every candidate on the whole record. Always deterministic (no clocks, no randomness).
+import { PaniniError } from '../errors.js';
+import { writePlan } from './plan.js';
+import { hasStage, stageKind } from './registry.js';
+import type { Dhatu, StageResult } from './stage.js';
+import { DHATUS } from './stage.js';
+import { CODER_PLZ, coderForward } from './stages/coder.js';
+import { iterRunsForward } from './stages/iter.js';
+import { splitJsonForward } from './stages/split.js';
+import { tokenForward } from './stages/token.js';
+
+export type FormatHint =
+  | 'text' | 'json' | 'ndjson' | 'csv' | 'tsv' | 'xml' | 'html' | 'js' | 'sourcemap' | 'mail'
+  | 'elf' | 'wasm' | 'png' | 'jpeg' | 'zip' | 'gzip' | 'tar' | 'pdf' | 'generic';
+
+export interface PlanOptions {
+  /** 1–9 */
+  level: number;
+  /** format id from the grammar layer; sniffed when absent */
+  hint?: FormatHint | string;
+  /** stages the caller already applied (COMM, REFLATE): written first; the last one's single stream is coded */
+  pre?: StageResult[];
+  /** coder id for the final streams (default plz) */
+  coder?: number;
+}
+
+export interface PlanStageInfo {
+  id: number;
+  name: string;
+  dhatu: Dhatu;
+  handled: number;
+}
+
+export interface PlanStats {
+  /** the format the candidates were chosen for */
+  format: string;
+  /** the chosen candidate's name */
+  chosen: string;
+  /** every candidate tried and its trial size (sample or whole, see the level) */
+  tried: { name: string; size: number }[];
+  stages: PlanStageInfo[];
+  /** bytes of the record each dhātu handled */
+  byDhatu: Record<Dhatu, number>;
+  /** payload bytes */
+  size: number;
+}
+
+type Candidate = { name: string; build(data: Uint8Array): StageResult[] | null };
+
+const CANDIDATES = {
+  plain: { name: 'plain', build: () => [] } as Candidate,
+  runs: { name: 'runs', build: (d: Uint8Array) => [iterRunsForward([d], 0, 32)] } as Candidate,
+  words: {
+    name: 'words',
+    build: (d: Uint8Array) => {
+      const t = tokenForward([d], 0);
+      return t ? [t] : null;
+    },
+  } as Candidate,
+  json: { name: 'json', build: (d: Uint8Array) => [splitJsonForward([d], 0)] } as Candidate,
+  jsonWords: {
+    name: 'json+words',
+    build: (d: Uint8Array) => {
+      const s = splitJsonForward([d], 0);
+      const t = tokenForward(s.streams, 2);
+      return t ? [s, t] : null;
+    },
+  } as Candidate,
+};
+
+/** Cheap format sniff on the first bytes (the grammar layer's hint is better when there is one). */
+export function sniffFormat(d: Uint8Array): FormatHint {
+  const b = (i: number): number => d[i] ?? -1;
+  if (b(0) === 0x7f && b(1) === 0x45 && b(2) === 0x4c && b(3) === 0x46) return 'elf';
+  if (b(0) === 0 && b(1) === 0x61 && b(2) === 0x73 && b(3) === 0x6d) return 'wasm';
+  if (b(0) === 0x89 && b(1) === 0x50) return 'png';
+  if (b(0) === 0xff && b(1) === 0xd8) return 'jpeg';
+  if (b(0) === 0x50 && b(1) === 0x4b) return 'zip';
+  if (b(0) === 0x1f && b(1) === 0x8b) return 'gzip';
+  const n = Math.min(d.length, 4096);
+  let text = 0;
+  let first = -1;
+  for (let i = 0; i < n; i++) {
+    const c = d[i]!;
+    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c >= 0x80) text++;
+    if (first < 0 && c > 0x20) first = c;
+  }
+  if (n === 0 || text < n * 0.97) return 'generic';
+  if (first === 0x7b || first === 0x5b) return 'json';
+  return 'text';
+}
+
+function candidatesFor(format: string): Candidate[] {
+  const C = CANDIDATES;
+  switch (format) {
+    case 'json':
+    case 'ndjson':
+    case 'sourcemap':
+      return [C.words, C.plain, C.jsonWords, C.json];
+    case 'text':
+    case 'js':
+    case 'xml':
+    case 'html':
+    case 'mail':
+    case 'csv':
+    case 'tsv':
+      return [C.words, C.plain];
+    case 'elf':
+    case 'wasm':
+    case 'tar':
+    case 'pdf':
+      return [C.plain, C.runs];
+    case 'png':
+    case 'jpeg':
+    case 'zip':
+    case 'gzip':
+      return [C.plain];
+    default:
+      return [C.plain, C.words, C.runs];
+  }
+}
+
+function checkLevel(level: unknown): number {
+  if (typeof level !== 'number' || !Number.isInteger(level) || level < 1 || level > 9) {
+    throw new PaniniError('OPTION', `plan level must be an integer from 1 to 9, got ${String(level)}`, { option: 'level' });
+  }
+  return level;
+}
+
+interface Trial {
+  chain: StageResult[];
+  coded: StageResult;
+  /** coded stream bytes + params + framing estimate */
+  size: number;
+}
+
+/** Builds and codes candidate `c` on `d`; null when it does not apply. */
+function trial(c: Candidate, d: Uint8Array, level: number, coder: number): Trial | null {
+  const chain = c.build(d);
+  if (!chain) return null;
+  const last = chain.length ? chain[chain.length - 1]!.streams : [d];
+  const coded = coderForward(last, { level, coder });
+  let size = coded.params.length;
+  for (const s of coded.streams) size += s.length + 3;
+  for (const s of chain) size += s.params.length + 6;
+  return { chain, coded, size };
+}
+
+/** A deterministic sample: the whole record when small, else `max` bytes from its middle. */
+function sample(d: Uint8Array, max: number): Uint8Array {
+  if (d.length <= max) return d;
+  const a = Math.floor((d.length - max) / 2);
+  return d.subarray(a, a + max);
+}
+
+/** Chooses and applies a chain for `data` (or for the last `pre` stage's stream) and returns the plan payload. */
+export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint8Array; stats: PlanStats } {
+  const level = checkLevel(opts.level);
+  const coder = opts.coder ?? CODER_PLZ;
+  const pre = opts.pre ?? [];
+  let input = data;
+  if (pre.length) {
+    const lastPre = pre[pre.length - 1]!;
+    if (lastPre.streams.length !== 1) throw new PaniniError('OPTION', `the last pre stage must leave one stream, it leaves ${lastPre.streams.length}`, { option: 'pre' });
+    input = lastPre.streams[0]!;
+  }
+  const format = opts.hint ?? sniffFormat(input);
+  let cands = candidatesFor(format);
+  if (level <= 3) cands = cands.slice(0, 2);
+  const tried: { name: string; size: number }[] = [];
+  let best = cands[0]!;
+  let bestTrial: Trial | null = null;
+  if (cands.length > 1) {
+    const probe = level <= 3 ? sample(input, 1 << 20) : level <= 6 ? sample(input, 4 << 20) : input;
+    for (const c of cands) {
+      const t = trial(c, probe, level, coder);
+      tried.push({ name: c.name, size: t ? t.size : Infinity });
+      if (t && (!bestTrial || t.size < bestTrial.size)) {
+        bestTrial = t;
+        best = c;
+      }
+    }
+    if (probe !== input) bestTrial = null;
+  }
+  bestTrial ??= trial(best, input, level, coder);
+  if (!bestTrial) {
+    best = CANDIDATES.plain;
+    bestTrial = trial(best, input, level, coder)!;
+  }
+  const { chain, coded } = bestTrial;
+  const all = [...pre, ...chain, coded];
+  const payload = writePlan(all);
+  const byDhatu = Object.fromEntries(DHATUS.map((d) => [d, 0])) as Record<Dhatu, number>;
+  const stages: PlanStageInfo[] = all.map((s) => {
+    const k = hasStage(s.id) ? stageKind(s.id) : undefined;
+    const dhatu: Dhatu = k?.dhatu ?? 'CODER';
+    byDhatu[dhatu] += s.handled;
+    return { id: s.id, name: k?.name ?? `stage-${s.id}`, dhatu, handled: s.handled };
+  });
+  return { payload, stats: { format, chosen: best.name, tried, stages, byDhatu, size: payload.length } };
+}
