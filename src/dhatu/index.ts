@@ -1,8 +1,8 @@
 // dhātu plans: reversible stages + a coder, stored as container codec 16 (docs/DHATU.md).
 export type { DecodeContext, Dhatu, StageKind, StageResult } from './stage.js';
 export { DHATUS, planFail } from './stage.js';
-export { decodePlan, planStats, writePlan, PLAN_MAX_STAGES, PLAN_MAX_STREAMS } from './plan.js';
-export type { PlanStageStat } from './plan.js';
+export { decodePlan, planStages, planStats, writePlan, PLAN_MAX_STAGES, PLAN_MAX_STREAMS } from './plan.js';
+export type { ParsedStage, PlanStageStat } from './plan.js';
 export { hasStage, registerStage, stageKind, stageKinds } from './registry.js';
 export { encodePlan, sniffFormat } from './planner.js';
 export type { FormatHint, PlanOptions, PlanStageInfo, PlanStats } from './planner.js';

@@ -44,7 +44,7 @@ export function writePlan(stages: readonly StageResult[]): Uint8Array {
   return w.finish();
 }
 
-interface ParsedStage {
+export interface ParsedStage {
   id: number;
   handled: number;
   params: Uint8Array;
