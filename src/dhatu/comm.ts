@@ -1,0 +1,296 @@
+// COMM (stage 48): long-range copies. The encoder (createLongMatcher) replaces long repeats of a record by copies
+// from earlier output — earlier records or earlier in the same record — rzip / zstd --long style, so that the coder
+// after it only sees the literal residue. The hot matcher is WebAssembly (assembly/match/, embedded by
+// scripts/build-match-wasm.mjs); the inverse is plain TypeScript. docs/DHATU-COMM.md specifies the ops bit-exactly.
+//
+//   params  = the copy ops (varints, below)          streams = [literal residue]
+//   inverse: record = residue and copies interleaved; copy sources before the record come from ctx.readOutput
+//
+// Ops: a sequence of  varint(lit) varint(code) [varint(dist − 1) when code is even]  until the params end, where
+// lit = residue bytes before the copy, len = ⌊code / 2⌋ + 1, and the copy's distance (current output position −
+// source position, ≥ 1) is the previous copy's in this record when code is odd ("repeat"), else dist. The residue
+// left after the last op ends the record. Varints are LEB128, 1–5 bytes, canonical (no final 0x00 byte after the
+// first).
+import { PaniniError } from '../errors.js';
+import { decodeBase64 } from '../wasm/base64.js';
+import { MATCH_BASE64 } from './comm.generated.js';
+import { planFail, type DecodeContext, type StageKind, type StageResult } from './stage.js';
+
+export const COMM_STAGE_ID = 48;
+/** Largest record (output bytes) the matcher takes: the container's record limit. */
+export const COMM_MAX_RECORD = 64 * 1024 * 1024;
+export const COMM_MIN_WINDOW = 1024;
+export const COMM_MAX_WINDOW = 1024 * 1024 * 1024;
+export const COMM_DEFAULT_MIN_MATCH = 64;
+
+export interface LongMatcherOptions {
+  /** largest copy distance and bytes of history kept (1 KiB – 1 GiB) */
+  window: number;
+  /** shortest copy at a new distance (default 64; 24 – 65536) */
+  minMatch?: number;
+  /** shortest copy at the previous copy's distance (default min(32, minMatch); 8 – minMatch) */
+  repMinMatch?: number;
+  /** bytes hashed per sampled position (default clamp(minMatch / 2, 12, 32); 8 – 64, ≤ minMatch) */
+  hashWindow?: number;
+  /** one window start in 2^sampleBits is indexed (default from minMatch and hashWindow; 0 – 10) */
+  sampleBits?: number;
+  /** log2 of the hash table's buckets (4 entries each; default from window / sampling, 10 – 22) */
+  tableBits?: number;
+}
+
+export interface LongMatcher {
+  /**
+   * Finds copies for `record` (starting at absolute output offset `recordOffset`) in the history and earlier in
+   * the record, then appends the record to the history. Returns the COMM stage result, or null when no copy was
+   * worth making. When `recordOffset` is not where the history ends, the history is forgotten first.
+   */
+  encode(record: Uint8Array, recordOffset: number): StageResult | null;
+  /**
+   * Like encode, but takes only the longest prefix of `record` whose literal residue stays ≤ `maxResidue` bytes
+   * (a record cut for a coder with a block limit). Returns the prefix length; only the prefix joins the history.
+   */
+  encodePrefix(record: Uint8Array, recordOffset: number, maxResidue: number): { result: StageResult | null; length: number };
+  /** Appends `record` to the history without matching it (a record coded without COMM). */
+  append(record: Uint8Array): void;
+  /** absolute output offset where the history ends (the next record's offset); 0 before the first record */
+  readonly end: number;
+  /** bytes of WebAssembly memory the matcher holds now */
+  readonly memoryBytes: number;
+  /** the resolved settings */
+  readonly settings: Readonly<Required<LongMatcherOptions>>;
+}
+
+interface MatchExports {
+  memory: WebAssembly.Memory;
+  init(win: number, hashWin: number, sBits: number, tBits: number, nOps: number, maxRecord: number): number;
+  reset(start: number): void;
+  prepare(len: number): number;
+  opsAddress(): number;
+  consumedLength(): number;
+  coveredLength(): number;
+  memoryBytes(): number;
+  process(len: number, minMatch: number, repMin: number, maxLit: number, doMatch: number): number;
+}
+
+let matchModule: WebAssembly.Module | undefined;
+
+function instantiate(): MatchExports {
+  try {
+    matchModule ??= new WebAssembly.Module(decodeBase64(MATCH_BASE64));
+    return new WebAssembly.Instance(matchModule, {}).exports as unknown as MatchExports;
+  } catch (e) {
+    throw new PaniniError('WASM', `cannot instantiate the COMM match module: ${String(e)}`, undefined, { cause: e });
+  }
+}
+
+function intOption(value: number | undefined, name: string, def: number, lo: number, hi: number): number {
+  const v = value ?? def;
+  if (!Number.isInteger(v) || v < lo || v > hi) {
+    throw new PaniniError('OPTION', `COMM ${name} must be an integer from ${lo} to ${hi}, got ${String(value)}`, { option: name });
+  }
+  return v;
+}
+
+function resolve(o: LongMatcherOptions): Required<LongMatcherOptions> {
+  const window = intOption(o.window, 'window', 0, COMM_MIN_WINDOW, COMM_MAX_WINDOW);
+  const minMatch = intOption(o.minMatch, 'minMatch', COMM_DEFAULT_MIN_MATCH, 24, 65536);
+  const repMinMatch = intOption(o.repMinMatch, 'repMinMatch', Math.min(32, minMatch), 8, minMatch);
+  const hashWindow = intOption(o.hashWindow, 'hashWindow', Math.max(12, Math.min(32, minMatch >> 1)), 8, Math.min(64, minMatch));
+  // about three sampled starts expected inside a minMatch repeat
+  const starts = minMatch - hashWindow + 1;
+  const defSample = Math.max(0, Math.min(10, Math.floor(Math.log2(Math.max(1, starts / 3)))));
+  const sampleBits = intOption(o.sampleBits, 'sampleBits', defSample, 0, 10);
+  const defTable = Math.max(10, Math.min(22, Math.ceil(Math.log2(Math.max(1, window / 2 ** sampleBits / 4)))));
+  const tableBits = intOption(o.tableBits, 'tableBits', defTable, 10, 22);
+  return { window, minMatch, repMinMatch, hashWindow, sampleBits, tableBits };
+}
+
+function pushVarint(out: number[], v: number): void {
+  while (v >= 0x80) {
+    out.push((v & 0x7f) | 0x80);
+    v = Math.floor(v / 128);
+  }
+  out.push(v);
+}
+
+/**
+ * Creates a long-range matcher with its own WebAssembly instance. Memory (bounded by the window, whatever the
+ * stream length): 16 · 2^tableBits (hash table) + 12 · (64 MiB / min(repMinMatch, minMatch) + 1) (op slots, touched
+ * only as far as used) + window + the largest record seen (≤ 64 MiB) bytes.
+ */
+export function createLongMatcher(options: LongMatcherOptions): LongMatcher {
+  if (options === null || typeof options !== 'object') throw new PaniniError('OPTION', 'createLongMatcher needs { window }', { option: 'window' });
+  const s = resolve(options);
+  const x = instantiate();
+  const minCopy = Math.min(s.minMatch, s.repMinMatch);
+  const opsCap = Math.floor(COMM_MAX_RECORD / minCopy) + 1;
+  const rc = x.init(s.window, s.hashWindow, s.sampleBits, s.tableBits, opsCap, COMM_MAX_RECORD);
+  if (rc !== 0) throw new PaniniError('WASM', `the COMM match module could not reserve its memory (${rc})`);
+  let end = 0;
+  let started = false;
+
+  function run(record: Uint8Array, recordOffset: number, maxLit: number, doMatch: boolean): { result: StageResult | null; length: number } {
+    if (!(record instanceof Uint8Array)) throw new PaniniError('OPTION', 'COMM: the record must be a Uint8Array', { option: 'record' });
+    if (record.length > COMM_MAX_RECORD) {
+      throw new PaniniError('LIMIT', `COMM matches records of at most ${COMM_MAX_RECORD} bytes, got ${record.length}`);
+    }
+    if (!Number.isSafeInteger(recordOffset) || recordOffset < 0) {
+      throw new PaniniError('OPTION', `COMM: record offset must be a non-negative integer, got ${String(recordOffset)}`, { option: 'recordOffset' });
+    }
+    if (!started || recordOffset !== end) {
+      x.reset(recordOffset >>> 0);
+      end = recordOffset;
+      started = true;
+    }
+    const at = x.prepare(record.length);
+    if (at === 0) throw new PaniniError('WASM', 'the COMM match module could not grow its memory');
+    new Uint8Array(x.memory.buffer, at, record.length).set(record);
+    const n = x.process(record.length, s.minMatch, s.repMinMatch, maxLit, doMatch ? 1 : 0);
+    if (n < 0) throw new PaniniError('WASM', `the COMM matcher failed (${n})`);
+    const length = x.consumedLength();
+    end += length;
+    if (n === 0) return { result: null, length };
+    const handled = x.coveredLength();
+    const ops = new Uint32Array(x.memory.buffer, x.opsAddress(), n * 3);
+    const residue = new Uint8Array(length - handled);
+    const params: number[] = [];
+    let pos = 0;
+    let r = 0;
+    let last = 0;
+    for (let i = 0; i < n * 3; i += 3) {
+      const lit = ops[i]!;
+      const len = ops[i + 1]!;
+      const dist = ops[i + 2]!;
+      residue.set(record.subarray(pos, pos + lit), r);
+      r += lit;
+      pos += lit + len;
+      pushVarint(params, lit);
+      if (dist === last) {
+        pushVarint(params, (len - 1) * 2 + 1);
+      } else {
+        pushVarint(params, (len - 1) * 2);
+        pushVarint(params, dist - 1);
+        last = dist;
+      }
+    }
+    residue.set(record.subarray(pos, length), r);
+    return { result: { id: COMM_STAGE_ID, params: Uint8Array.from(params), streams: [residue], handled }, length };
+  }
+
+  return {
+    encode(record, recordOffset) {
+      return run(record, recordOffset, 0xffffffff, true).result;
+    },
+    encodePrefix(record, recordOffset, maxResidue) {
+      if (!Number.isInteger(maxResidue) || maxResidue < 0) {
+        throw new PaniniError('OPTION', `COMM: maxResidue must be a non-negative integer, got ${String(maxResidue)}`, { option: 'maxResidue' });
+      }
+      return run(record, recordOffset, Math.min(maxResidue, 0xffffffff), true);
+    },
+    append(record) {
+      run(record, started ? end : 0, 0xffffffff, false);
+    },
+    get end() {
+      return end;
+    },
+    get memoryBytes() {
+      return x.memoryBytes();
+    },
+    settings: s,
+  };
+}
+
+/** Reads a canonical LEB128 varint (≤ 5 bytes) at params[i.at]; FORMAT when truncated, too long or non-canonical. */
+function readVarint(params: Uint8Array, i: { at: number }, ctx: DecodeContext, what: string): number {
+  let v = 0;
+  let scale = 1;
+  for (let k = 0; k < 5; k++) {
+    if (i.at >= params.length) planFail(ctx, `COMM ops end inside the ${what} of an op at byte ${i.at}`);
+    const b = params[i.at++]!;
+    v += (b & 0x7f) * scale;
+    if (b < 0x80) {
+      if (b === 0 && k > 0) planFail(ctx, `COMM ops: non-canonical varint (${what}) ending at byte ${i.at - 1}`);
+      return v;
+    }
+    scale *= 128;
+  }
+  planFail(ctx, `COMM ops: varint (${what}) longer than 5 bytes at byte ${i.at - 5}`);
+}
+
+/** Copies `len` bytes within `out` from `src` to `dst` (src < dst) with LZ semantics (the source may overlap). */
+function copyInside(out: Uint8Array, src: number, dst: number, len: number): void {
+  if (dst - src >= len) {
+    out.copyWithin(dst, src, src + len);
+    return;
+  }
+  // periodic: [src, dst) repeats; copy ever larger multiples of the period
+  while (len > 0) {
+    const c = Math.min(len, dst - src);
+    out.copyWithin(dst, src, src + c);
+    dst += c;
+    len -= c;
+  }
+}
+
+/** The COMM stage's decode side. */
+export const commStage: StageKind = {
+  id: COMM_STAGE_ID,
+  name: 'comm',
+  dhatu: 'COMM',
+  inverse(params: Uint8Array, streams: Uint8Array[], ctx: DecodeContext): Uint8Array[] {
+    if (streams.length !== 1) planFail(ctx, `COMM takes 1 stream (the literal residue), got ${streams.length}`);
+    const residue = streams[0]!;
+    const n = ctx.recordLength;
+    if (!Number.isSafeInteger(n) || n < 0 || n > ctx.maxBytes) planFail(ctx, `COMM record length ${String(n)} outside 0–${ctx.maxBytes}`);
+    if (residue.length > n) planFail(ctx, `COMM residue of ${residue.length} bytes is longer than the record (${n})`);
+    const base = ctx.recordOffset;
+    if (!Number.isSafeInteger(base) || base < 0) planFail(ctx, `COMM record offset ${String(base)} is invalid`);
+    const out = new Uint8Array(n);
+    const i = { at: 0 };
+    let pos = 0;
+    let r = 0;
+    let last = 0;
+    while (i.at < params.length) {
+      const opAt = i.at;
+      const lit = readVarint(params, i, ctx, 'literal length');
+      const code = readVarint(params, i, ctx, 'copy length');
+      if (lit > n - pos) planFail(ctx, `COMM op at byte ${opAt}: ${lit} literals run past the record's ${n} bytes (at ${pos})`);
+      if (lit > residue.length - r) planFail(ctx, `COMM op at byte ${opAt}: ${lit} literals but only ${residue.length - r} residue bytes left`);
+      out.set(residue.subarray(r, r + lit), pos);
+      r += lit;
+      pos += lit;
+      const len = Math.floor(code / 2) + 1;
+      let dist: number;
+      if (code % 2 === 1) {
+        if (last === 0) planFail(ctx, `COMM op at byte ${opAt}: repeat distance before any copy`);
+        dist = last;
+      } else {
+        dist = readVarint(params, i, ctx, 'distance') + 1;
+      }
+      if (len > n - pos) planFail(ctx, `COMM op at byte ${opAt}: copy of ${len} bytes runs past the record's ${n} bytes (at ${pos})`);
+      if (dist > base + pos) planFail(ctx, `COMM op at byte ${opAt}: distance ${dist} reaches before the output's start (at ${base + pos})`);
+      let left = len;
+      let src = pos - dist; // relative to the record: negative = earlier output
+      if (src < 0) {
+        const k = Math.min(left, -src);
+        if (!ctx.readOutput) planFail(ctx, `COMM op at byte ${opAt}: copies from earlier output, which this container does not offer`);
+        const got = ctx.readOutput(base + src, k);
+        if (!(got instanceof Uint8Array) || got.length !== k) planFail(ctx, `COMM op at byte ${opAt}: earlier output returned the wrong length`);
+        out.set(got, pos);
+        pos += k;
+        left -= k;
+        src = 0;
+      }
+      if (left > 0) {
+        copyInside(out, src, pos, left);
+        pos += left;
+      }
+      last = dist;
+    }
+    if (residue.length - r !== n - pos) {
+      planFail(ctx, `COMM: ${residue.length - r} residue bytes left for the record's last ${n - pos} bytes`);
+    }
+    out.set(residue.subarray(r), pos);
+    return [out];
+  },
+};
