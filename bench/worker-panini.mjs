@@ -35,7 +35,7 @@ await runWorker({
     const codecs = [];
     await m.init?.();
     if (typeof m.compress === 'function') {
-      for (const codec of ['deflate', 'plz']) {
+      for (const codec of ['deflate', 'plz', 'dhatu']) {
         try {
           await m.compress(new Uint8Array([1, 2, 3]), { codec });
           codecs.push(codec);

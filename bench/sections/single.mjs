@@ -15,7 +15,7 @@ const JS_WORKER = join(BENCH, 'lib', 'worker-js.mjs');
 /**
  * panini-fs settings: levels 1/6/9 with the default strategy (cdc), fixed and adaptive at the default level, all with
  * the library's default codec (no `codec` option passed); and, where the build has the codec option with "plz",
- * levels 1/6/9 cdc with codec plz (variant names end in " plz").
+ * levels 1/6/9 cdc with codec plz (variant names end in " plz"), and likewise with codec dhatu (" dhatu").
  */
 export function paniniVariants(threads, codecs = []) {
   const v = (level, strategy, quick = false, codec = null) => ({
@@ -25,6 +25,7 @@ export function paniniVariants(threads, codecs = []) {
   });
   const out = [v(1, 'cdc', true), v(6, 'cdc'), v(9, 'cdc'), v(6, 'fixed'), v(6, 'adaptive')];
   if (codecs.includes('plz')) out.push(v(1, 'cdc', false, 'plz'), v(6, 'cdc', false, 'plz'), v(9, 'cdc', false, 'plz'));
+  if (codecs.includes('dhatu')) out.push(v(1, 'cdc', true, 'dhatu'), v(6, 'cdc', false, 'dhatu'), v(9, 'cdc', false, 'dhatu'));
   return out;
 }
 

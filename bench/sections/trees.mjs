@@ -21,6 +21,7 @@ function paniniTreeVariants(threads, codecs = []) {
   });
   const out = [v(1, true), v(6), v(9)];
   if (codecs.includes('plz')) out.push(v(6, false, 'plz'), v(9, false, 'plz'));
+  if (codecs.includes('dhatu')) out.push(v(1, true, 'dhatu'), v(6, false, 'dhatu'), v(9, false, 'dhatu'));
   return out;
 }
 

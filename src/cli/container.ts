@@ -60,12 +60,12 @@ export async function runCompress(p: Parsed): Promise<number> {
   }
   const level = int(p, 'level', 0, 9);
   const codec = p.values.codec as string | undefined;
-  if (codec !== undefined && codec !== 'deflate' && codec !== 'plz') throw new PaniniError('OPTION', `--codec must be deflate or plz, got "${codec}"`, { option: 'codec' });
+  if (codec !== undefined && codec !== 'deflate' && codec !== 'plz' && codec !== 'dhatu') throw new PaniniError('OPTION', `--codec must be deflate, plz or dhatu, got "${codec}"`, { option: 'codec' });
   const workers = int(p, 'workers', 1, 64);
   const bar = progressBar('compress', !json);
   const opts = {
     ...(level !== undefined ? { level } : {}),
-    ...(codec ? { codec: codec as 'deflate' | 'plz' } : {}),
+    ...(codec ? { codec: codec as 'deflate' | 'plz' | 'dhatu' } : {}),
     ...(strategy ? { strategy } : {}),
     ...(workers !== undefined ? { workers } : {}),
     force: p.values.force === true,
@@ -135,6 +135,12 @@ export async function runInspect(p: Parsed): Promise<number> {
     'codecs:',
     ...i.codecs.map((c) => `  ${String(c.id).padStart(3)} ${codecName(c.id).padEnd(8)} ${String(c.records).padStart(7)} chunks  ${human(c.originalBytes).padStart(10)} → ${human(c.storedBytes).padStart(10)}`),
   ];
+  if (i.dhatu.length) {
+    lines.push('dhātu:      share of the output each primitive handled');
+    for (const d of i.dhatu) lines.push(`  ${d.primitive.padEnd(8)} ${(d.share * 100).toFixed(1).padStart(6)}%  ${human(d.bytes).padStart(10)}`);
+    lines.push('stages:');
+    for (const st of i.stages) lines.push(`  ${st.name.padEnd(14)} ${st.dhatu.padEnd(8)} ${String(st.records).padStart(6)} records  ${human(st.bytes).padStart(10)} handled  ${human(st.paramsBytes).padStart(10)} params`);
+  }
   if (i.manifest) {
     const files = i.manifest.entries.filter((e) => e.type === 'file');
     lines.push(`content     ${i.manifest.root === 'tree' ? `tree: ${files.length} files, ${i.manifest.entries.length - files.length} directories/links` : `file: ${i.manifest.entries[0]!.path}`}`);

@@ -9,14 +9,14 @@ import { runCompress, runDecompress, runInspect, runValidate, runVerify } from '
 const USAGE = `usage: panini-fs <command> [options]
 
 commands:
-  compress IN [-o OUT] [--level 0-9] [--codec deflate|plz] [--strategy fixed|cdc|adaptive] [--workers N]
+  compress IN [-o OUT] [--level 0-9] [--codec deflate|plz|dhatu] [--strategy fixed|cdc|adaptive] [--workers N]
            [--force] [--json]
                                             IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz
   decompress IN [-o OUT] [--workers N] [--force] [--json]
                                             restores a file, or a tree whose contents land inside OUT
                                             (default OUT is IN without .pnz; - writes a file's bytes to stdout)
   verify IN [--json]                        checks every checksum and decodes every chunk; exit 0 when intact
-  inspect IN [--json]                       chunks, codecs, files, dedup savings, ratio
+  inspect IN [--json]                       chunks, codecs, dhātu distribution, files, dedup, ratio
   validate-reconstruction --original PATH --compressed PNZ [--json]
                                             the full proof: sizes, whole SHA-256, every chunk, first difference;
                                             exit 0 when bit-perfect, 1 when not

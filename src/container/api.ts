@@ -5,9 +5,13 @@ import { createChunker, type Chunker } from '../chunk/index.js';
 import { assertBytes } from '../validate.js';
 import { getCore } from '../wasm/core.js';
 import { CODECS, codecName } from './codecs.js';
+import { CODEC_DHATU } from './plan-record.js';
+import { planStats } from '../dhatu/plan.js';
+import { crc32 } from '../hash/crc32.js';
+import { sha256 } from '../hash/sha256.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
-import { bytesSource, hex, openContainer, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
+import { bytesSource, hex, openContainer, OutputResolver, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
 import { HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, MAX_RECORD, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
 import { decodeManifest, FileChecker, type Manifest } from './manifest.js';
 import {
@@ -218,6 +222,52 @@ export async function decompress(container: Uint8Array, options?: DecompressOpti
   return out;
 }
 
+export interface ExtractResult {
+  /** the file's bytes, checked against its SHA-256 in the manifest */
+  data: Uint8Array;
+  /** original bytes of the records decoded to get them (the file's own records and any they copy from) */
+  decodedBytes: number;
+  decodedRecords: number;
+}
+
+/**
+ * One file of a tree (or the file of a file container), by its path in the manifest, with random access: only the
+ * records that hold it, and those its records copy from, are decoded. Verified against the manifest's SHA-256.
+ */
+export async function extract(container: Uint8Array, path: string, options?: Pick<DecompressOptions, 'maxOutputSize' | 'signal'>): Promise<Uint8Array> {
+  assertBytes('container', container);
+  getCore();
+  return (await extractSource(bytesSource(container), path, options)).data;
+}
+
+export async function extractSource(src: Source, path: string, options?: Pick<DecompressOptions, 'maxOutputSize' | 'signal'>): Promise<ExtractResult> {
+  if (typeof path !== 'string' || path.length === 0) throw new PaniniError('OPTION', 'path must be a non-empty string', { option: 'path' });
+  const o = resolveDecompressOptions(options, 'extract', DEFAULT_MAX_OUTPUT);
+  const info = await openContainer(src);
+  if (!info.manifest) throw new PaniniError('OPTION', `this container is a bare stream: it has no files (path "${path}")`, { option: 'path' });
+  const m = decodeManifest(info.manifest, info.footer.totalSize);
+  let offset = 0;
+  for (const e of m.entries) {
+    if (e.type !== 'file') continue;
+    if (e.path === path) {
+      if (e.size > o.maxOutputSize) throw new PaniniError('LIMIT', `file "${path}" has ${e.size} bytes, over maxOutputSize ${o.maxOutputSize}`, { path });
+      throwIfAborted(o.signal);
+      const r = new OutputResolver(src, info);
+      const data = await r.read(offset, e.size);
+      if (!equalBytes(sha256(data), e.sha256!)) throw new PaniniError('CHECKSUM', `file "${path}" decodes to bytes whose SHA-256 differs from the manifest's`, { path });
+      return { data, decodedBytes: r.decodedBytes, decodedRecords: r.decodedRecords };
+    }
+    offset += e.size;
+  }
+  throw new PaniniError('PATH', `no file "${path}" in this container`, { path });
+}
+
+function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
 export interface VerifyReport {
   ok: boolean;
   /** the failure, when ok is false */
@@ -266,6 +316,13 @@ export interface Inspection {
   dedupBytes: number;
   codecs: { id: number; name: string; records: number; originalBytes: number; storedBytes: number }[];
   overheadBytes: number;
+  /**
+   * dhātu records: the bytes of the output each primitive handled (a byte may count for several: COMM copies it, or
+   * REFLATE expands it and the coder codes the expansion), and that as a share of the output, largest first
+   */
+  dhatu: { primitive: string; bytes: number; share: number }[];
+  /** dhātu records: every stage that ran, by name, with the records and bytes it handled */
+  stages: { name: string; dhatu: string; records: number; bytes: number; paramsBytes: number }[];
   manifest: Manifest | undefined;
 }
 
@@ -284,6 +341,8 @@ export async function inspectSource(src: Source): Promise<Inspection> {
   let refRecords = 0;
   let dedupBytes = 0;
   let payload = 0;
+  const byDhatu = new Map<string, number>();
+  const stages = new Map<string, { records: number; bytes: number; paramsBytes: number }>();
   for (let i = 0; i < info.footer.recordCount; i++) {
     const e = readIndexEntry(info.index, i, info.indexOffset);
     // the index is CRC-checked but not yet matched against the records: keep its offsets inside the record area
@@ -296,6 +355,20 @@ export async function inspectSource(src: Source): Promise<Inspection> {
     if (f.kind === KIND_DATA) {
       dataRecords++;
       payload += f.storedLength;
+      if (f.codec === CODEC_DHATU) {
+        const where = `record ${i} at byte ${e.frameOffset}`;
+        const stored = await src.read(e.frameOffset + RECORD_HEADER_SIZE, f.storedLength);
+        if (crc32(stored) !== f.payloadCrc) throw new PaniniError('CHECKSUM', `${where}: payload is corrupt (CRC32)`, { offset: e.frameOffset, chunk: i });
+        for (const st of planStats(stored, where).stages) {
+          byDhatu.set(st.dhatu, (byDhatu.get(st.dhatu) ?? 0) + st.handled);
+          const k = `${st.name}\u0000${st.dhatu}`;
+          const a = stages.get(k) ?? { records: 0, bytes: 0, paramsBytes: 0 };
+          a.records++;
+          a.bytes += st.handled;
+          a.paramsBytes += st.paramsBytes;
+          stages.set(k, a);
+        }
+      }
       const c = codecs.get(f.codec) ?? { records: 0, originalBytes: 0, storedBytes: 0 };
       c.records++;
       c.originalBytes += f.originalLength;
@@ -319,6 +392,10 @@ export async function inspectSource(src: Source): Promise<Inspection> {
     dedupBytes,
     codecs: [...codecs].sort((a, b) => a[0] - b[0]).map(([id, c]) => ({ id, name: codecName(id), ...c })),
     overheadBytes: info.size - payload,
+    dhatu: [...byDhatu]
+      .map(([primitive, bytes]) => ({ primitive, bytes, share: info.footer.totalSize ? bytes / info.footer.totalSize : 0 }))
+      .sort((a, b) => b.bytes - a.bytes || (a.primitive < b.primitive ? -1 : 1)),
+    stages: [...stages].map(([k, v]) => ({ name: k.split('\u0000')[0]!, dhatu: k.split('\u0000')[1]!, ...v })).sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1)),
     manifest,
   };
 }

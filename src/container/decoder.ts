@@ -236,6 +236,9 @@ export async function decodeWithOutput(f: RecordHeader, stored: Uint8Array, fram
  */
 export class OutputResolver implements OutputSource {
   private readonly cache: DedupWindow<Uint8Array>;
+  /** original bytes of the records decoded so far (cache misses), to show what a partial read cost */
+  decodedBytes = 0;
+  decodedRecords = 0;
   constructor(
     private readonly src: Source,
     private readonly info: ContainerInfo,
@@ -290,6 +293,8 @@ export class OutputResolver implements OutputSource {
       }
     } else {
       data = await decodeWithOutput(rec, stored, e.frameOffset, i, e.originalOffset, this.info.header.window, this);
+      this.decodedBytes += data.length;
+      this.decodedRecords++;
     }
     this.cache.add(String(i), data, data.length);
     return data;

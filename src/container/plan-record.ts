@@ -3,7 +3,9 @@
 // OutputAccess: StreamDecoder from its retained history, random access by decoding the records that hold it.
 import { PaniniError } from '../errors.js';
 import { decodePlan, planStages } from '../dhatu/plan.js';
-import { hasStage, stageKind } from '../dhatu/registry.js';
+import { hasStage, registerStage, stageKind } from '../dhatu/registry.js';
+import { commStage } from '../dhatu/comm.js';
+import { commSources } from '../dhatu/comm-sources.js';
 import type { DecodeContext } from '../dhatu/stage.js';
 import { encodePlan } from '../dhatu/planner.js';
 import { crc32 } from '../hash/crc32.js';
@@ -11,6 +13,9 @@ import type { CodedChunk, CodeJob } from './coder.js';
 import { MAX_RECORD } from './format.js';
 
 export const CODEC_DHATU = 16;
+
+// the stage kinds that live outside src/dhatu/stages (the registry pre-registers those)
+registerStage({ ...commStage, sources: commSources });
 
 /** The most bytes one stream of a plan may hold while decoding (a record expands at most this far inside a plan). */
 export const PLAN_MAX_BYTES = 4 * MAX_RECORD;
