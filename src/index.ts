@@ -20,11 +20,13 @@ export {
   decompress,
   verify,
   inspect,
+  extract,
   compressStream,
   decompressStream,
   CODECS,
   type VerifyReport,
   type Inspection,
+  type ExtractResult,
 } from './container/api.js';
 export type { CompressOptions, DecompressOptions, Progress, Strategy, CodecName } from './container/options.js';
 export type { Manifest, ManifestEntry } from './container/manifest.js';

@@ -6,6 +6,7 @@ export {
   decompressFile,
   compressTree,
   extractTree,
+  extractFile,
   verifyFile,
   inspectFile,
   containerKind,

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { compress, compressTree, decompress, decompressStream, init, inspect, isPaniniError, verify } from '../src/node.js';
+import { compress, compressTree, decompress, decompressStream, extractFile, init, inspect, isPaniniError, verify } from '../src/node.js';
 import { extract, extractSource } from '../src/container/api.js';
 import { bytesSource } from '../src/container/decoder.js';
 import { prngBytes } from './helpers/prng.mjs';
@@ -161,6 +161,13 @@ describe('dhātu codec: trees and single-file extraction', () => {
     expect(r.decodedBytes).toBeLessThan(i.originalSize / 2);
     for (const p of [picked[0]!, picked[picked.length - 1]!]) expect(sha(await extract(c, p))).toBe(sha(readFileSync(join(dir, p))));
     await expect(extract(c, 'no/such/file')).rejects.toMatchObject({ code: 'PATH' });
+    // the Node helper writes it atomically and never over an existing file without force
+    const dest = join(tmp, 'one.ts');
+    const fr = await extractFile(out, first, { out: dest });
+    expect(sha(readFileSync(dest))).toBe(sha(fr.data));
+    await expect(extractFile(out, first, { out: dest })).rejects.toMatchObject({ code: 'EXISTS' });
+    await extractFile(out, first, { out: dest, force: true });
+    await expect(extractFile(out, first, { bogus: 1 } as never)).rejects.toMatchObject({ code: 'OPTION' });
   });
 });
 

@@ -3,7 +3,7 @@ import { promises as fsp } from 'node:fs';
 import { PaniniError } from '../errors.js';
 import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
-import { compressFile, compressTree, containerKind, decompressFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
+import { compressFile, compressTree, containerKind, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
 import { validateReconstruction } from '../node/validate.js';
 import type { Parsed } from './main.js';
 
@@ -99,6 +99,21 @@ export async function runDecompress(p: Parsed): Promise<number> {
   const r = kind === 'tree' ? await extractTree(input, out, opts) : await decompressFile(input, out, opts);
   bar.done();
   if (out !== '-') print(json, r, `${input} → ${r.path}: ${human(r.outputBytes)}${kind === 'tree' ? ` in ${r.files} files` : ''}, verified (SHA-256 ${r.sha256})\n`);
+  return 0;
+}
+
+export async function runExtract(p: Parsed): Promise<number> {
+  if (p.positionals.length !== 2) throw new PaniniError('OPTION', `extract takes a container and a path inside it, got ${p.positionals.length} arguments`, { option: 'argv' });
+  const [input, entry] = p.positionals as [string, string];
+  const json = p.values.json === true;
+  const out = (p.values.output as string | undefined) ?? entry.split('/').pop()!;
+  const r = await extractFile(input, entry, out === '-' ? {} : { out, force: p.values.force === true });
+  if (out === '-') {
+    await new Promise<void>((res, rej) => process.stdout.write(r.data, (e) => (e ? rej(e) : res())));
+    return 0;
+  }
+  const info = { path: out, entry, bytes: r.data.length, decodedBytes: r.decodedBytes, decodedRecords: r.decodedRecords };
+  print(json, info, `${input}:${entry} → ${out}: ${human(r.data.length)}, verified (decoded ${r.decodedRecords} records, ${human(r.decodedBytes)})\n`);
   return 0;
 }
 

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { EXIT_STATUS, PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
 import { runHash, runChunk } from './commands.js';
-import { runCompress, runDecompress, runInspect, runValidate, runVerify } from './container.js';
+import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 
 const USAGE = `usage: panini-fs <command> [options]
 
@@ -15,6 +15,9 @@ commands:
   decompress IN [-o OUT] [--workers N] [--force] [--json]
                                             restores a file, or a tree whose contents land inside OUT
                                             (default OUT is IN without .pnz; - writes a file's bytes to stdout)
+  extract IN PATH [-o OUT] [--force] [--json]
+                                            one file of a tree by its path, decoding only the records it needs
+                                            (default OUT is the file's name; - writes to stdout)
   verify IN [--json]                        checks every checksum and decodes every chunk; exit 0 when intact
   inspect IN [--json]                       chunks, codecs, dhātu distribution, files, dedup, ratio
   validate-reconstruction --original PATH --compressed PNZ [--json]
@@ -67,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
       );
     case 'decompress':
       return runDecompress(parse(rest, { output: { type: 'string', short: 'o' }, workers: { type: 'string' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
+    case 'extract':
+      return runExtract(parse(rest, { output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
     case 'verify':
       return runVerify(parse(rest, { json: { type: 'boolean' } }));
     case 'inspect':

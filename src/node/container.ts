@@ -6,7 +6,7 @@ import { PaniniError } from '../errors.js';
 import { createSha256 } from '../hash/sha256.js';
 import { assertBool, assertOptions } from '../validate.js';
 import { getCore } from '../wasm/core.js';
-import { encodeInputs, inspectSource, makeDecoder, verifySource, type Inspection, type VerifyReport } from '../container/api.js';
+import { encodeInputs, extractSource, inspectSource, makeDecoder, verifySource, type ExtractResult, type Inspection, type VerifyReport } from '../container/api.js';
 import { installNodeWorkers } from '../container/pool-node.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
 import { checkPath, decodeManifest, encodeManifest, type Manifest, type ManifestEntry } from '../container/manifest.js';
@@ -459,4 +459,33 @@ export async function inspectFile(path: string): Promise<Inspection> {
   } finally {
     await src.close();
   }
+}
+
+/**
+ * One file out of a container file, by its manifest path, with random access: only the records holding it (and those
+ * they copy from) are decoded; checked against the manifest's SHA-256. With `out`, writes it there atomically
+ * (never over an existing file without `force`); returns the bytes and what the read cost.
+ */
+export async function extractFile(path: string, entry: string, options?: { out?: string; force?: boolean; maxOutputSize?: number; signal?: AbortSignal }): Promise<ExtractResult> {
+  const { out, force, ...rest } = assertOptions<{ out?: string; force?: boolean; maxOutputSize?: number; signal?: AbortSignal }>('extractFile', options, ['out', 'force', 'maxOutputSize', 'signal']);
+  if (out !== undefined && (typeof out !== 'string' || out.length === 0)) throw new PaniniError('OPTION', 'out must be a non-empty path', { option: 'out' });
+  getCore();
+  const src = await openFileSource(path);
+  let r: ExtractResult;
+  try {
+    r = await extractSource(src, entry, rest);
+  } finally {
+    await src.close();
+  }
+  if (out !== undefined) {
+    const f = await AtomicFile.create(out, assertBool('force', force ?? false), r.data.length);
+    try {
+      await f.write(r.data);
+      await f.commit();
+    } catch (e) {
+      await f.discard();
+      throw e;
+    }
+  }
+  return r;
 }
