@@ -6,11 +6,11 @@
 //   params  = the copy ops (varints, below)          streams = [literal residue]
 //   inverse: record = residue and copies interleaved; copy sources before the record come from ctx.readOutput
 //
-// Ops: a sequence of  varint(lit) varint(code) [varint(dist − 1) when code is even]  until the params end, where
-// lit = residue bytes before the copy, len = ⌊code / 2⌋ + 1, and the copy's distance (current output position −
-// source position, ≥ 1) is the previous copy's in this record when code is odd ("repeat"), else dist. The residue
-// left after the last op ends the record. Varints are LEB128, 1–5 bytes, canonical (no final 0x00 byte after the
-// first).
+// Ops (params), three sections of LEB128 varints (1–5 bytes, canonical: no final 0x00 byte after the first):
+//   varint(n) · n × varint(lit) · n × varint(code) · varint(dist − 1) for each op whose code is even
+// Op k: `lit` residue bytes, then a copy of len = ⌊code / 2⌋ + 1 bytes from `dist` bytes back in the output (dist ≥ 1:
+// current output position − source position; an odd code repeats the previous copy's distance in this record). The
+// residue left after the last op ends the record. Splitting the fields keeps each section uniform for the coder.
 import { PaniniError } from '../errors.js';
 import { decodeBase64 } from '../wasm/base64.js';
 import { MATCH_BASE64 } from './comm.generated.js';
@@ -105,7 +105,8 @@ function resolve(o: LongMatcherOptions): Required<LongMatcherOptions> {
   return { window, minMatch, repMinMatch, hashWindow, sampleBits, tableBits };
 }
 
-function pushVarint(out: number[], v: number): void {
+/** Appends v (0 ≤ v < 2^35) as a LEB128 varint. */
+export function pushVarint(out: number[], v: number): void {
   while (v >= 0x80) {
     out.push((v & 0x7f) | 0x80);
     v = Math.floor(v / 128);
@@ -153,7 +154,9 @@ export function createLongMatcher(options: LongMatcherOptions): LongMatcher {
     const handled = x.coveredLength();
     const ops = new Uint32Array(x.memory.buffer, x.opsAddress(), n * 3);
     const residue = new Uint8Array(length - handled);
-    const params: number[] = [];
+    const lits: number[] = [];
+    const codes: number[] = [];
+    const dists: number[] = [];
     let pos = 0;
     let r = 0;
     let last = 0;
@@ -164,17 +167,24 @@ export function createLongMatcher(options: LongMatcherOptions): LongMatcher {
       residue.set(record.subarray(pos, pos + lit), r);
       r += lit;
       pos += lit + len;
-      pushVarint(params, lit);
+      pushVarint(lits, lit);
       if (dist === last) {
-        pushVarint(params, (len - 1) * 2 + 1);
+        pushVarint(codes, (len - 1) * 2 + 1);
       } else {
-        pushVarint(params, (len - 1) * 2);
-        pushVarint(params, dist - 1);
+        pushVarint(codes, (len - 1) * 2);
+        pushVarint(dists, dist - 1);
         last = dist;
       }
     }
     residue.set(record.subarray(pos, length), r);
-    return { result: { id: COMM_STAGE_ID, params: Uint8Array.from(params), streams: [residue], handled }, length };
+    const head: number[] = [];
+    pushVarint(head, n);
+    const params = new Uint8Array(head.length + lits.length + codes.length + dists.length);
+    params.set(head, 0);
+    params.set(lits, head.length);
+    params.set(codes, head.length + lits.length);
+    params.set(dists, head.length + lits.length + codes.length);
+    return { result: { id: COMM_STAGE_ID, params, streams: [residue], handled }, length };
   }
 
   return {
@@ -217,6 +227,13 @@ function readVarint(params: Uint8Array, i: { at: number }, ctx: DecodeContext, w
   planFail(ctx, `COMM ops: varint (${what}) longer than 5 bytes at byte ${i.at - 5}`);
 }
 
+/** The offset after `count` varints from `at` (the next section's start); FORMAT when they run out. */
+function skipVarints(params: Uint8Array, at: number, count: number, ctx: DecodeContext, what: string): number {
+  const i = { at };
+  for (let k = 0; k < count; k++) readVarint(params, i, ctx, what);
+  return i.at;
+}
+
 /** Copies `len` bytes within `out` from `src` to `dst` (src < dst) with LZ semantics (the source may overlap). */
 function copyInside(out: Uint8Array, src: number, dst: number, len: number): void {
   if (dst - src >= len) {
@@ -245,40 +262,45 @@ export const commStage: StageKind = {
     if (residue.length > n) planFail(ctx, `COMM residue of ${residue.length} bytes is longer than the record (${n})`);
     const base = ctx.recordOffset;
     if (!Number.isSafeInteger(base) || base < 0) planFail(ctx, `COMM record offset ${String(base)} is invalid`);
+    const head = { at: 0 };
+    const count = readVarint(params, head, ctx, 'op count');
+    if (count > params.length) planFail(ctx, `COMM declares ${count} ops in ${params.length} bytes of params`);
+    // section boundaries: n literal lengths, then n copy codes, then the distances
+    const li = { at: head.at };
+    const ci = { at: skipVarints(params, head.at, count, ctx, 'literal length') };
+    const di = { at: skipVarints(params, ci.at, count, ctx, 'copy code') };
     const out = new Uint8Array(n);
-    const i = { at: 0 };
     let pos = 0;
     let r = 0;
     let last = 0;
-    while (i.at < params.length) {
-      const opAt = i.at;
-      const lit = readVarint(params, i, ctx, 'literal length');
-      const code = readVarint(params, i, ctx, 'copy length');
-      if (lit > n - pos) planFail(ctx, `COMM op at byte ${opAt}: ${lit} literals run past the record's ${n} bytes (at ${pos})`);
-      if (lit > residue.length - r) planFail(ctx, `COMM op at byte ${opAt}: ${lit} literals but only ${residue.length - r} residue bytes left`);
+    for (let k = 0; k < count; k++) {
+      const lit = readVarint(params, li, ctx, 'literal length');
+      const code = readVarint(params, ci, ctx, 'copy code');
+      if (lit > n - pos) planFail(ctx, `COMM op ${k}: ${lit} literals run past the record's ${n} bytes (at ${pos})`);
+      if (lit > residue.length - r) planFail(ctx, `COMM op ${k}: ${lit} literals but only ${residue.length - r} residue bytes left`);
       out.set(residue.subarray(r, r + lit), pos);
       r += lit;
       pos += lit;
       const len = Math.floor(code / 2) + 1;
       let dist: number;
       if (code % 2 === 1) {
-        if (last === 0) planFail(ctx, `COMM op at byte ${opAt}: repeat distance before any copy`);
+        if (last === 0) planFail(ctx, `COMM op ${k}: repeat distance before any copy`);
         dist = last;
       } else {
-        dist = readVarint(params, i, ctx, 'distance') + 1;
+        dist = readVarint(params, di, ctx, 'distance') + 1;
       }
-      if (len > n - pos) planFail(ctx, `COMM op at byte ${opAt}: copy of ${len} bytes runs past the record's ${n} bytes (at ${pos})`);
-      if (dist > base + pos) planFail(ctx, `COMM op at byte ${opAt}: distance ${dist} reaches before the output's start (at ${base + pos})`);
+      if (len > n - pos) planFail(ctx, `COMM op ${k}: copy of ${len} bytes runs past the record's ${n} bytes (at ${pos})`);
+      if (dist > base + pos) planFail(ctx, `COMM op ${k}: distance ${dist} reaches before the output's start (at ${base + pos})`);
       let left = len;
       let src = pos - dist; // relative to the record: negative = earlier output
       if (src < 0) {
-        const k = Math.min(left, -src);
-        if (!ctx.readOutput) planFail(ctx, `COMM op at byte ${opAt}: copies from earlier output, which this container does not offer`);
-        const got = ctx.readOutput(base + src, k);
-        if (!(got instanceof Uint8Array) || got.length !== k) planFail(ctx, `COMM op at byte ${opAt}: earlier output returned the wrong length`);
+        const c = Math.min(left, -src);
+        if (!ctx.readOutput) planFail(ctx, `COMM op ${k}: copies from earlier output, which this container does not offer`);
+        const got = ctx.readOutput(base + src, c);
+        if (!(got instanceof Uint8Array) || got.length !== c) planFail(ctx, `COMM op ${k}: earlier output returned the wrong length`);
         out.set(got, pos);
-        pos += k;
-        left -= k;
+        pos += c;
+        left -= c;
         src = 0;
       }
       if (left > 0) {
@@ -287,6 +309,7 @@ export const commStage: StageKind = {
       }
       last = dist;
     }
+    if (di.at !== params.length) planFail(ctx, `COMM: ${params.length - di.at} bytes after the last distance`);
     if (residue.length - r !== n - pos) {
       planFail(ctx, `COMM: ${residue.length - r} residue bytes left for the record's last ${n - pos} bytes`);
     }
