@@ -55,8 +55,8 @@ export async function runCompress(p: Parsed): Promise<number> {
   const out = (p.values.output as string | undefined) ?? (input === '-' ? undefined : `${input.replace(/\/+$/, '')}.pnz`);
   if (!out) throw new PaniniError('OPTION', 'compressing stdin needs -o OUT', { option: 'output' });
   const strategy = p.values.strategy as Strategy | undefined;
-  if (strategy !== undefined && !['fixed', 'cdc', 'adaptive'].includes(strategy)) {
-    throw new PaniniError('OPTION', `--strategy must be fixed, cdc or adaptive, got "${strategy}"`, { option: 'strategy' });
+  if (strategy !== undefined && !['fixed', 'cdc', 'semantic', 'adaptive'].includes(strategy)) {
+    throw new PaniniError('OPTION', `--strategy must be fixed, cdc, semantic or adaptive, got "${strategy}"`, { option: 'strategy' });
   }
   const level = int(p, 'level', 0, 9);
   const codec = p.values.codec as string | undefined;

@@ -7,7 +7,7 @@ import { createLongMatcher, type LongMatcher } from '../dhatu/comm.js';
 // TODO(integration): REFLATE (src/dhatu/reflate) and the grammar hint (src/grammar) join when those modules land
 const hasDeflateStreams = (_r: Uint8Array): boolean => false;
 const reflateForward = (_r: Uint8Array, _o: object): { result: import('../dhatu/stage.js').StageResult | null } => ({ result: null });
-const detect = (_h: Uint8Array, _n: number): { format: string | undefined } => ({ format: undefined });
+import { detect } from '../grammar/index.js';
 import type { PreStage } from './coder.js';
 import type { ResolvedCompressOptions } from './options.js';
 

@@ -6,6 +6,7 @@ import { assertBytes } from '../validate.js';
 import { getCore } from '../wasm/core.js';
 import { CODECS, codecName } from './codecs.js';
 import { CODEC_DHATU } from './plan-record.js';
+import { SemanticAssembler } from './semantic.js';
 import { planStats } from '../dhatu/plan.js';
 import { crc32 } from '../hash/crc32.js';
 import { sha256 } from '../hash/sha256.js';
@@ -98,12 +99,12 @@ export class ChunkAssembler {
  * (the COMM stage finds repeats wherever they are, so alignment buys nothing).
  */
 export class BlockAssembler {
-  private readonly chunks: ChunkAssembler;
   private pending: Uint8Array[] = [];
   private size = 0;
-  constructor(private readonly o: ResolvedCompressOptions) {
-    this.chunks = new ChunkAssembler(o);
-  }
+  constructor(
+    private readonly o: ResolvedCompressOptions,
+    private readonly chunks: Assembler,
+  ) {}
   private take(chunks: Uint8Array[], out: Uint8Array[]): void {
     for (const c of chunks) {
       if (this.size + c.length > MAX_RECORD) this.emit(out);
@@ -118,8 +119,11 @@ export class BlockAssembler {
     this.pending = [];
     this.size = 0;
   }
+  /** A file boundary: the chunker restarts (semantic: detects the next file's format), the block goes on. */
   cut(): Uint8Array[] {
-    return [];
+    const out: Uint8Array[] = [];
+    this.take(this.chunks.cut(), out);
+    return out;
   }
   push(piece: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
@@ -134,9 +138,18 @@ export class BlockAssembler {
   }
 }
 
-/** The record cutter for the options: CDC/fixed chunks, or blocks for the dhātu codec. */
-export function makeAssembler(o: ResolvedCompressOptions): ChunkAssembler | BlockAssembler {
-  return o.codec === 'dhatu' ? new BlockAssembler(o) : new ChunkAssembler(o);
+/** What cuts an input into records: push pieces, cut() at file boundaries, flush() at the end. */
+export interface Assembler {
+  push(piece: Uint8Array): Uint8Array[];
+  cut(): Uint8Array[];
+  flush(): Uint8Array[];
+}
+
+/** The record cutter for the options: fixed / CDC / semantic chunks, grouped into blocks for the dhātu codec. */
+export function makeAssembler(o: ResolvedCompressOptions): Assembler {
+  const chunks: Assembler =
+    o.strategy === 'semantic' || o.strategy === 'adaptive' ? new SemanticAssembler(o, o.strategy === 'adaptive', () => new ChunkAssembler(o)) : new ChunkAssembler(o);
+  return o.codec === 'dhatu' ? new BlockAssembler(o, chunks) : chunks;
 }
 
 /** Chunk boundaries of an in-memory input, per the options. */
@@ -161,7 +174,7 @@ function concat(parts: Uint8Array[], total: number): Uint8Array {
 export async function encodeInputs(
   o: ResolvedCompressOptions,
   sink: (b: Uint8Array) => void | Promise<void>,
-  feed: (add: (chunk: Uint8Array) => Promise<void>, assembler: () => ChunkAssembler | BlockAssembler, encoder: ContainerEncoder) => Promise<Uint8Array | undefined>,
+  feed: (add: (chunk: Uint8Array) => Promise<void>, assembler: () => Assembler, encoder: ContainerEncoder) => Promise<Uint8Array | undefined>,
   total?: number,
 ): Promise<{ stats: EncodeStats; sha256: Uint8Array; size: number; containerSize: number }> {
   getCore();
@@ -405,7 +418,7 @@ export async function inspectSource(src: Source): Promise<Inspection> {
 export function compressStream(options?: CompressOptions): TransformStream<Uint8Array, Uint8Array> {
   const o = resolveCompressOptions(options, 'compressStream');
   getCore();
-  let asm: ChunkAssembler | BlockAssembler;
+  let asm: Assembler;
   let enc: ContainerEncoder;
   let coder: ChunkCoder;
   let ctl!: TransformStreamDefaultController<Uint8Array>;

@@ -4,8 +4,8 @@ import { CDC_LIMITS } from '../chunk/options.js';
 import { assertBool, assertFunction, assertInt, assertOneOf, assertOptions, optionError } from '../validate.js';
 import { MAX_RECORD } from './format.js';
 
-export type Strategy = 'fixed' | 'cdc' | 'adaptive';
-export const STRATEGIES: readonly Strategy[] = ['fixed', 'cdc', 'adaptive'];
+export type Strategy = 'fixed' | 'cdc' | 'semantic' | 'adaptive';
+export const STRATEGIES: readonly Strategy[] = ['fixed', 'cdc', 'semantic', 'adaptive'];
 
 export interface Progress {
   /** input bytes consumed so far */
@@ -30,11 +30,16 @@ export interface CompressOptions {
   codec?: CodecName;
   /** codec 'dhatu': the target record size, 1–64 MiB (default by level: 4 MiB at 1–3, 8 MiB at 4–6, 16 MiB at 7–9) */
   blockSize?: number;
-  /** chunking strategy (default 'cdc') */
+  /**
+   * chunking strategy (default 'cdc'): 'fixed' sizes, 'cdc' (FastCDC), 'semantic' (cut at the format's own boundaries:
+   * JSON records, CSV rows, tar members, ELF/wasm sections, mails, paragraphs ... docs/GRAMMAR.md; min/avg/maxSize
+   * bound the pieces) or 'adaptive' (semantic when the format is recognised, else cdc; and chunks that measure as
+   * incompressible are stored without trying)
+   */
   strategy?: Strategy;
   /** fixed strategy: chunk size, 64 KiB–1 MiB (default 256 KiB) */
   chunkSize?: number;
-  /** cdc/adaptive: FastCDC sizes (defaults 16 KiB / 64 KiB / 256 KiB) */
+  /** cdc/semantic/adaptive: chunk sizes (defaults 16 KiB / 64 KiB / 256 KiB) */
   minSize?: number;
   avgSize?: number;
   maxSize?: number;
@@ -74,7 +79,7 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   const codec = o.codec === undefined ? 'deflate' : assertOneOf('codec', o.codec, CODEC_NAMES);
   const strategy = o.strategy === undefined ? 'cdc' : assertOneOf('strategy', o.strategy, STRATEGIES);
   if (strategy === 'fixed') {
-    for (const k of ['minSize', 'avgSize', 'maxSize'] as const) if (o[k] !== undefined) throw optionError(k, 'applies to strategies "cdc" and "adaptive", not "fixed"');
+    for (const k of ['minSize', 'avgSize', 'maxSize'] as const) if (o[k] !== undefined) throw optionError(k, 'applies to strategies "cdc", "semantic" and "adaptive", not "fixed"');
   } else if (o.chunkSize !== undefined) {
     throw optionError('chunkSize', `applies to strategy "fixed", not "${strategy}"`);
   }

@@ -1,0 +1,131 @@
+// The `semantic` chunking strategy: cut where the data's own structure has boundaries (JSON records, CSV row blocks,
+// tar members, ELF sections, wasm sections, mail messages, text paragraphs ... src/grammar), and `adaptive`, which
+// cuts semantically when the grammar layer recognises the format and with FastCDC when it does not.
+//
+// Streaming and deterministic: the format is detected once per input (per file in a tree) on its first HEAD_LIMIT
+// bytes; the grammar then runs on fixed windows of WINDOW bytes that start where the previous window's last cut was,
+// so the cuts depend only on the bytes, never on how they arrived. A window's bytes past its last cut start the next.
+import { boundaries, detect, HEAD_LIMIT, type FormatId } from '../grammar/index.js';
+import type { ChunkAssembler } from './api.js';
+import type { ResolvedCompressOptions } from './options.js';
+
+export class SemanticAssembler {
+  private pending: Uint8Array[] = [];
+  private size = 0;
+  private format: FormatId | undefined;
+  private cdc: ChunkAssembler | undefined;
+  private readonly window: number;
+  /** formats chosen, for tests and stats: one per input (file) */
+  readonly formats: FormatId[] = [];
+
+  constructor(
+    private readonly o: ResolvedCompressOptions,
+    private readonly adaptive: boolean,
+    private readonly makeCdc: () => ChunkAssembler,
+  ) {
+    this.window = Math.min(64 << 20, Math.max(8 << 20, 4 * o.maxSize));
+  }
+
+  private take(n: number): Uint8Array {
+    if (this.pending.length === 1 && this.pending[0]!.length === n) {
+      const only = this.pending[0]!;
+      this.pending = [];
+      this.size = 0;
+      return only;
+    }
+    const out = new Uint8Array(n);
+    let k = 0;
+    while (k < n) {
+      const p = this.pending[0]!;
+      const m = Math.min(n - k, p.length);
+      out.set(p.subarray(0, m), k);
+      k += m;
+      if (m === p.length) this.pending.shift();
+      else this.pending[0] = p.subarray(m);
+    }
+    this.size -= n;
+    return out;
+  }
+
+  private head(): Uint8Array {
+    const n = Math.min(HEAD_LIMIT, this.size);
+    if (this.pending[0]!.length >= n) return this.pending[0]!.subarray(0, n);
+    const out = new Uint8Array(n);
+    let k = 0;
+    for (const p of this.pending) {
+      if (k >= n) break;
+      const m = Math.min(n - k, p.length);
+      out.set(p.subarray(0, m), k);
+      k += m;
+    }
+    return out;
+  }
+
+  private decide(out: Uint8Array[]): void {
+    if (this.format !== undefined || this.cdc !== undefined || this.size === 0) return;
+    const d = detect(this.head(), undefined);
+    this.formats.push(d.format);
+    if (this.adaptive && d.format === 'generic') {
+      this.cdc = this.makeCdc();
+      const held = this.pending;
+      this.pending = [];
+      this.size = 0;
+      for (const p of held) for (const c of this.cdc.push(p)) out.push(c);
+      return;
+    }
+    this.format = d.format;
+  }
+
+  /** Cuts one window (all that is left when `last`); keeps the bytes after its last cut unless `last`. */
+  private cutWindow(out: Uint8Array[], last: boolean): void {
+    const n = Math.min(this.window, this.size);
+    const data = this.take(n);
+    const cuts = boundaries(this.format!, data, { minSize: this.o.minSize, maxSize: this.o.maxSize, avgSize: this.o.avgSize });
+    let end = last ? data.length : (cuts[cuts.length - 1] ?? data.length);
+    let from = 0;
+    for (const c of cuts) {
+      if (c > end) break;
+      out.push(data.subarray(from, c));
+      from = c;
+    }
+    if (last || end === data.length) {
+      if (from < data.length) out.push(data.subarray(from));
+      end = data.length;
+    } else {
+      // the tail starts the next window
+      this.pending.unshift(data.subarray(end));
+      this.size += data.length - end;
+    }
+  }
+
+  push(piece: Uint8Array): Uint8Array[] {
+    if (this.cdc) return this.cdc.push(piece);
+    const out: Uint8Array[] = [];
+    if (piece.length === 0) return out;
+    this.pending.push(piece);
+    this.size += piece.length;
+    if (this.format === undefined && this.size >= HEAD_LIMIT) this.decide(out);
+    if (this.cdc) return out;
+    while (this.format !== undefined && this.size >= this.window) this.cutWindow(out, false);
+    return out;
+  }
+
+  flush(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    this.decide(out);
+    if (this.cdc) {
+      for (const c of this.cdc.flush()) out.push(c);
+      return out;
+    }
+    while (this.size > 0) this.cutWindow(out, this.size <= this.window);
+    return out;
+  }
+
+  /** Ends the current input (a file of a tree): cuts what is held and detects the next input's format afresh. */
+  cut(): Uint8Array[] {
+    const out = this.flush();
+    this.format = undefined;
+    this.cdc = undefined;
+    return out;
+  }
+}
