@@ -140,7 +140,10 @@ function planted(seed: number, sizes: number[]): { records: Uint8Array[]; plante
     const src = next() % (p - len > 0 ? p - len : 1);
     if (p - len > 0 && p + len <= total) {
       out.copyWithin(p, src, src + len);
-      if (next() % 2 === 0) out[p + (next() % len)] ^= 0x5a; // a one-byte edit inside the copy
+      if (next() % 2 === 0) {
+        const at = p + (next() % len);
+        out[at] = out[at]! ^ 0x5a;
+      } // a one-byte edit inside the copy
       plantedBytes += len;
     }
     p += len + (next() % 4000);
@@ -167,7 +170,7 @@ describe('COMM round trips', () => {
   it('copies a whole earlier record at the repeat distance after an edit', () => {
     const a = prngBytes(11, 50_000);
     const b = a.slice();
-    b[25_000] ^= 1;
+    b[25_000] = b[25_000]! ^ 1;
     const [, res] = roundTripSeries([a, b]);
     expect(res).not.toBeNull();
     const ops = parseOps(res!.params);
@@ -350,7 +353,7 @@ describe('COMM inverse rejects hostile ops', () => {
           fc.uint8Array({ maxLength: 40 }),
           fc.tuple(fc.nat(good.params.length - 1), fc.integer({ min: 1, max: 255 })).map(([i, x]) => {
             const p = good.params.slice();
-            p[i] ^= x;
+            p[i] = p[i]! ^ x;
             return p;
           }),
         ),
