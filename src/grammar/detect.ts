@@ -258,7 +258,10 @@ export function detect(head: Uint8Array, totalSize?: number): Detection {
           }
         }
         if (ok && values >= 2) return { format: 'ndjson', confidence: 0.9, info: { records: values } };
-        if (ok) return { format: 'json', confidence: 0.9 };
+        if (ok) {
+          if (c === 123 && isMap(r.topKeys)) return { format: 'sourcemap', confidence: 0.95 };
+          return { format: 'json', confidence: 0.95 };
+        }
       }
     } else if (r.status === 'truncated') {
       if (c === 123 && isMap(r.topKeys)) return { format: 'sourcemap', confidence: truncated ? 0.9 : 0.6 };
