@@ -12,7 +12,7 @@ import { PaniniError } from '../src/errors.js';
 import { stageKind } from '../src/dhatu/registry.js';
 import type { DecodeContext, StageResult } from '../src/dhatu/stage.js';
 import { iterRunsForward } from '../src/dhatu/stages/iter.js';
-import { splitJsonForward } from '../src/dhatu/stages/split.js';
+import { sniffColumns, splitColumnsForward, splitJsonForward } from '../src/dhatu/stages/split.js';
 import { tokenForward } from '../src/dhatu/stages/token.js';
 import { deltaForward, transposeForward, x86, x86Forward, xorForward } from '../src/dhatu/stages/trans.js';
 
@@ -47,6 +47,9 @@ const STAGES: Record<string, Fwd> = {
   x86: (s, i) => x86Forward(s, i),
   json: (s, i) => splitJsonForward(s, i),
   words: (s, i) => tokenForward(s, i, { minCount: 2 }),
+  csv3: (s, i) => splitColumnsForward(s, i, 0x2c, 3),
+  tsv1: (s, i) => splitColumnsForward(s, i, 0x09, 1),
+  cols40: (s, i) => splitColumnsForward(s, i, 0x20, 40),
 };
 
 /** Byte strings with structure: runs, JSON-ish and text-ish fragments, E8/E9 opcodes, random bytes. */
@@ -55,7 +58,7 @@ const structured = fc
     fc.oneof(
       fc.uint8Array({ maxLength: 40 }),
       fc.tuple(fc.integer({ min: 0, max: 255 }), fc.integer({ min: 1, max: 80 })).map(([b, n]) => new Uint8Array(n).fill(b)),
-      fc.constantFrom('{"a":1,', '"key":"va\\"l"', '-12.5e+3', '[true,null]', ' the', ' word', '/nn ', '"', '\\', ':', '0').map(enc),
+      fc.constantFrom('\n', ',', '\t', 'a,b,c\n', '{"a":1,', '"key":"va\\"l"', '-12.5e+3', '[true,null]', ' the', ' word', '/nn ', '"', '\\', ':', '0').map(enc),
       fc.tuple(fc.constantFrom(0xe8, 0xe9), fc.uint8Array({ minLength: 4, maxLength: 4 }), fc.constantFrom(0, 0xff)).map(([op, b, t]) =>
         Uint8Array.of(op, b[0]!, b[1]!, b[2]!, t),
       ),
@@ -117,6 +120,22 @@ describe('stage round trips (property)', () => {
   });
 });
 
+describe('columns', () => {
+  it('splits CSV by column, keeps odd lines, sniffs the delimiter', () => {
+    const csv = enc('id,name,score\n1,ann,3.5\n2,bob\n3,cy,4,extra\n\n4,dee,5');
+    const r = splitColumnsForward([csv], 0, 0x2c, 3);
+    const txt = r.streams.map((s) => new TextDecoder().decode(s));
+    expect([...r.streams[0]!]).toEqual([3, 3, 2, 3, 1, 3]);
+    expect(txt[1]).toBe('id\n1\n2\n3\n\n4\n');
+    expect(txt[3]).toBe('score\n3.5\n4,extra\n5\n');
+    undo(r, [csv]);
+    expect(sniffColumns(enc('a,b,c\n1,2,3\n4,5,6\n7,8\n'))).toEqual({ delimiter: 0x2c, columns: 3 });
+    expect(sniffColumns(enc('a\tb\n1\t2\n3\t4\n'))).toEqual({ delimiter: 9, columns: 2 });
+    expect(sniffColumns(enc('plain text\nwith lines\n'))).toBeNull();
+    for (const s of ['', '\n', 'x', ',', ',\n', '\n\n']) undo(splitColumnsForward([enc(s)], 0, 0x2c, 2), [enc(s)]);
+  });
+});
+
 describe('x86 against plz (independent WebAssembly implementation)', () => {
   it('forward and inverse match the codec module x86 filter', () => {
     const c = getCodec();
@@ -141,7 +160,7 @@ describe('x86 against plz (independent WebAssembly implementation)', () => {
 });
 
 describe('hostile params and streams', () => {
-  const IDS = [16, 20, 21, 22, 23, 28, 32];
+  const IDS = [16, 20, 21, 22, 23, 28, 32, 33];
   it('random params / streams: PaniniError or a list of byte streams within the limit, never a crash', () => {
     fc.assert(
       fc.property(
@@ -172,6 +191,7 @@ describe('hostile params and streams', () => {
       tokenForward([text], 0, { minCount: 2 })!,
       splitJsonForward([enc('{"a":[1,2,{"b":"c"}],"d":-3}'.repeat(10))], 0),
       deltaForward([text], 0, 2),
+      splitColumnsForward([enc('a,b,c\n1,2,3\n4,5\n6,7,8,9\n')], 0, 0x2c, 3),
       transposeForward([text], 0, 5),
     ];
     fc.assert(

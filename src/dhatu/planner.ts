@@ -1,7 +1,7 @@
 // The planner: chooses a chain of stages for a record by trial (code each candidate, keep the smallest) and writes
 // the plan. Candidates depend on the format (a hint from the grammar layer, or a cheap sniff); the level sets how
-// much is tried: 1–3 the first two candidates, judged on a 1 MiB sample; 4–6 every candidate on a 4 MiB sample;
-// 7–9 every candidate on the whole record. Always deterministic (no clocks, no randomness).
+// much is tried: 1–3 the first two candidates, judged on a 1 MiB sample; 4–6 every candidate on a 2 MiB sample;
+// 7–8 on a 4 MiB sample; 9 every candidate on the whole record. Always deterministic (no clocks, no randomness).
 import { PaniniError } from '../errors.js';
 import { writePlan } from './plan.js';
 import { hasStage, stageKind } from './registry.js';
@@ -9,7 +9,7 @@ import type { Dhatu, StageResult } from './stage.js';
 import { DHATUS } from './stage.js';
 import { CODER_PLZ, coderForward } from './stages/coder.js';
 import { iterRunsForward } from './stages/iter.js';
-import { splitJsonForward } from './stages/split.js';
+import { sniffColumns, splitColumnsForward, splitJsonForward } from './stages/split.js';
 import { tokenForward } from './stages/token.js';
 
 export type FormatHint =
@@ -60,6 +60,33 @@ const CANDIDATES = {
       return t ? [t] : null;
     },
   } as Candidate,
+  wordsBare: {
+    name: 'words-bare',
+    build: (d: Uint8Array) => {
+      const t = tokenForward([d], 0, { leads: '' });
+      return t ? [t] : null;
+    },
+  } as Candidate,
+  columns: {
+    name: 'columns',
+    build: (d: Uint8Array) => {
+      const c = sniffColumns(d);
+      return c ? [splitColumnsForward([d], 0, c.delimiter, c.columns)] : null;
+    },
+  } as Candidate,
+  columnsWords: {
+    name: 'columns+words',
+    build: (d: Uint8Array) => {
+      const c = sniffColumns(d);
+      if (!c) return null;
+      const s = splitColumnsForward([d], 0, c.delimiter, c.columns);
+      // words first (one dictionary for all columns), then the columns of the coded text
+      const t = tokenForward([d], 0, { leads: '' });
+      if (!t) return [s];
+      const c2 = sniffColumns(t.streams[0]!);
+      return c2 && c2.delimiter === c.delimiter ? [t, splitColumnsForward(t.streams, 0, c.delimiter, c.columns)] : [t];
+    },
+  } as Candidate,
   json: { name: 'json', build: (d: Uint8Array) => [splitJsonForward([d], 0)] } as Candidate,
   jsonWords: {
     name: 'json+words',
@@ -99,15 +126,17 @@ function candidatesFor(format: string): Candidate[] {
     case 'json':
     case 'ndjson':
     case 'sourcemap':
-      return [C.words, C.plain, C.jsonWords, C.json];
-    case 'text':
+      return [C.words, C.plain, C.wordsBare, C.jsonWords, C.json];
     case 'js':
+      return [C.wordsBare, C.plain, C.words];
+    case 'text':
     case 'xml':
     case 'html':
     case 'mail':
+      return [C.words, C.plain, C.wordsBare];
     case 'csv':
     case 'tsv':
-      return [C.words, C.plain];
+      return [C.columns, C.plain, C.columnsWords, C.words];
     case 'elf':
     case 'wasm':
     case 'tar':
@@ -119,7 +148,7 @@ function candidatesFor(format: string): Candidate[] {
     case 'gzip':
       return [C.plain];
     default:
-      return [C.plain, C.words, C.runs];
+      return [C.plain, C.words, C.runs, C.wordsBare];
   }
 }
 
@@ -174,7 +203,7 @@ export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint
   let best = cands[0]!;
   let bestTrial: Trial | null = null;
   if (cands.length > 1) {
-    const probe = level <= 3 ? sample(input, 1 << 20) : level <= 6 ? sample(input, 4 << 20) : input;
+    const probe = sample(input, level <= 3 ? 1 << 20 : level <= 6 ? 2 << 20 : level <= 8 ? 4 << 20 : Infinity);
     for (const c of cands) {
       const t = trial(c, probe, level, coder);
       tried.push({ name: c.name, size: t ? t.size : Infinity });

@@ -17,14 +17,17 @@ for (let c = 0; c < 256; c++) {
   const ch = String.fromCharCode(c);
   if (/[A-Za-z0-9_$]/.test(ch)) isWord[c] = 1;
 }
-const isLead = new Uint8Array(256);
-for (const ch of ' ./') isLead[ch.charCodeAt(0)] = 1;
+const DEFAULT_LEADS = ' ./';
 
 export interface TokenOptions {
   /** most two-byte code prefixes (each gives 256 words); default: half the free byte values, at most 64 */
   maxPrefixes?: number;
   /** smallest count for a word to be considered (default 4) */
   minCount?: number;
+  /** bytes that may lead a word into its dictionary entry (default " ./") */
+  leads?: string;
+  /** shortest entry, lead included (default 3) */
+  minLength?: number;
 }
 
 const latin1 = (s: Uint8Array, a: number, b: number): string => {
@@ -37,6 +40,9 @@ const latin1 = (s: Uint8Array, a: number, b: number): string => {
 export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: TokenOptions = {}): StageResult | null {
   const s = streams[sel]!;
   const n = s.length;
+  const isLead = new Uint8Array(256);
+  for (const ch of opts.leads ?? DEFAULT_LEADS) isLead[ch.charCodeAt(0) & 255] = 1;
+  const minLength = opts.minLength ?? 3;
   const hist = new Uint32Array(256);
   for (let i = 0; i < n; i++) hist[s[i]!]!++;
   const free: number[] = [];
@@ -53,7 +59,7 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
     let j = i + 1;
     while (j < n && isWord[s[j]!]) j++;
     const a = i > 0 && isLead[s[i - 1]!] ? i - 1 : i;
-    if (j - a >= 3) {
+    if (j - a >= minLength) {
       const w = latin1(s, a, j);
       counts.set(w, (counts.get(w) ?? 0) + 1);
     }
@@ -155,41 +161,40 @@ function tokenInverse(r: ByteReader, ctx: DecodeContext) {
       }
       if (st !== d.length) planFail(ctx, 'words: dictionary does not end with a separator');
       starts[nw] = st;
-      const wlen = (w: number): number => starts[w + 1]! - starts[w]! - 1;
-      const wordOf = (q: number): number => {
-        const ro = role[t[q]!]!;
-        if (ro >= 0) return ro;
-        if (q + 1 >= t.length) planFail(ctx, 'words: code prefix at the end of the text');
-        return nS + 256 * (-2 - ro) + t[q + 1]!;
-      };
+      const wl = new Int32Array(nw);
+      for (let w = 0; w < nw; w++) wl[w] = starts[w + 1]! - starts[w]! - 1;
+      // pass 1: validate every code and size the output
+      const tn = t.length;
       let total = 0;
-      for (let q = 0; q < t.length; q++) {
+      for (let q = 0; q < tn; q++) {
         const ro = role[t[q]!]!;
         if (ro === -1) {
           total++;
           continue;
         }
-        const w = wordOf(q);
+        let w = ro;
+        if (ro < -1) {
+          if (++q >= tn) planFail(ctx, 'words: code prefix at the end of the text');
+          w = nS + 256 * (-2 - ro) + t[q]!;
+        }
         if (w >= nw) planFail(ctx, `words: code for word ${w}, the dictionary has ${nw}`);
-        total += wlen(w);
-        if (ro < -1) q++;
+        total += wl[w]!;
       }
       if (total > ctx.maxBytes) planFail(ctx, `words: output of ${total} bytes exceeds the limit ${ctx.maxBytes}`);
+      // pass 2: expand (codes were checked above)
       const out = new Uint8Array(total);
       let o = 0;
-      for (let q = 0; q < t.length; q++) {
+      for (let q = 0; q < tn; q++) {
         const b = t[q]!;
         const ro = role[b]!;
         if (ro === -1) {
           out[o++] = b;
           continue;
         }
-        const w = wordOf(q);
-        const a = starts[w]!;
-        const len = wlen(w);
-        out.set(d.subarray(a, a + len), o);
-        o += len;
-        if (ro < -1) q++;
+        const w = ro >= 0 ? ro : nS + 256 * (-2 - ro) + t[++q]!;
+        let a = starts[w]!;
+        const e = a + wl[w]!;
+        while (a < e) out[o++] = d[a++]!;
       }
       return out;
     },
