@@ -82,7 +82,8 @@ for (const [name, files] of items) {
   let sizes = [];
   const tDet = [];
   const tCut = [];
-  for (let r = 0; r < runs; r++) {
+  for (let r = -1; r < runs; r++) {
+    // r = -1: warm-up (JIT), not counted
     sizes = [];
     let det = 0;
     let cut = 0;
@@ -93,11 +94,12 @@ for (const [name, files] of items) {
       t = process.hrtime.bigint();
       const cuts = G.boundaries(d.format, f, opts);
       cut += Number(process.hrtime.bigint() - t);
-      if (r === 0) formats.set(d.format, (formats.get(d.format) ?? 0) + 1);
+      if (r === -1) formats.set(d.format, (formats.get(d.format) ?? 0) + 1);
       let prev = 0;
       for (const c of cuts) sizes.push(c - prev), (prev = c);
       sizes.push(f.length - prev);
     }
+    if (r < 0) continue;
     tDet.push(det / 1e9);
     tCut.push(cut / 1e9);
   }

@@ -212,7 +212,9 @@ export function detect(head: Uint8Array, totalSize?: number): Detection {
   // ---- text?
   const st = textStats(h, truncated);
   const body = n - st.bom;
-  if (st.nul > 0 || st.control > body * 0.01 || st.invalid > body * 0.01) {
+  // compressed or binary data has ~12% bytes below 0x20 (NUL among them); legacy 8-bit text (latin-1 mail) has
+  // invalid UTF-8 but no controls: it stays text-like, with encoding 'not-utf8'
+  if (st.nul > 0 || st.control > body * 0.01 || st.invalid > body * 0.3) {
     return { format: 'generic', confidence: 0.5, info: { binary: true } };
   }
   const textInfo: DetectionInfo = st.invalid > 0 ? { encoding: 'not-utf8' } : { encoding: 'utf8' };
