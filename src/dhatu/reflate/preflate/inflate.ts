@@ -43,6 +43,9 @@ export interface BlockInfo {
   final: boolean;
   tokStart: number;
   tokEnd: number;
+  /** bit offsets of the block in the stream (start of its 3-bit header, end after its end-of-block code) */
+  bitStart: number;
+  bitEnd: number;
   rawStart: number;
   rawEnd: number;
   /** stored: the padding bits skipped before LEN (value) and their count */
@@ -205,10 +208,11 @@ export function parseDeflate(src: Uint8Array, maxRaw: number): ParsedDeflate {
   };
   let final = false;
   while (!final) {
+    const bitStart = ip * 8 - bitCnt;
     final = bits(1) === 1;
     const type = bits(2);
     const blk: BlockInfo = {
-      type, final, tokStart: nTok, tokEnd: nTok, rawStart: op, rawEnd: op, padBits: 0, padCount: 0,
+      type, final, tokStart: nTok, tokEnd: nTok, bitStart, bitEnd: 0, rawStart: op, rawEnd: op, padBits: 0, padCount: 0,
       hlit: 0, hdist: 0, hclen: 0, clLens: new Uint8Array(19), rleSym: new Uint8Array(0), rleExtra: new Uint8Array(0),
       litLens: new Uint8Array(288), distLens: new Uint8Array(32),
     };
@@ -311,6 +315,7 @@ export function parseDeflate(src: Uint8Array, maxRaw: number): ParsedDeflate {
       }
     }
     blk.tokEnd = nTok;
+    blk.bitEnd = ip * 8 - bitCnt;
     blk.rawEnd = op;
     blocks.push(blk);
   }
