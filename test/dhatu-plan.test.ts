@@ -146,6 +146,28 @@ describe('planner round trips', () => {
     expect(plan.stats.byDhatu.TOKEN).toBe(d.length);
   });
 
+  it('a TSV goes by columns: plan smaller than plz alone; csv round trip', () => {
+    const words = ['alpha', 'beta', 'gamma', 'delta', 'epsilon', 'zeta', 'theta', 'kappa'];
+    let seed = 12345;
+    const rnd = (n: number): number => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const lines = ['id\tname\tcount\tdate'];
+    for (let i = 0; i < 6000; i++) {
+      lines.push(`${100000 + i}\t${words[rnd(8)]}-${words[rnd(8)]}\t${rnd(100000)}\t2024-${1 + rnd(12)}-${1 + rnd(28)}`);
+    }
+    const tsv = enc(lines.join('\n') + '\n');
+    const plan = encodePlan(tsv, { level: 5, hint: 'tsv' });
+    expect(plan.stats.chosen).toMatch(/^columns/);
+    expect(plan.stats.byDhatu.SPLIT).toBeGreaterThan(0);
+    expect(plan.payload.length).toBeLessThan(coderForward([tsv], { level: 5 }).streams[0]!.length);
+    expect(same(decodePlan(plan.payload, ctxFor(tsv.length)), tsv)).toBe(true);
+    const csv = enc(lines.join('\r\n').replaceAll('\t', ','));
+    const c = encodePlan(csv, { level: 2, hint: 'csv' });
+    expect(same(decodePlan(c.payload, ctxFor(csv.length)), csv)).toBe(true);
+  });
+
   it('random and edge-case records round-trip (property)', () => {
     fc.assert(
       fc.property(
@@ -156,7 +178,7 @@ describe('planner round trips', () => {
           fc.constant(new Uint8Array(0)),
         ),
         fc.integer({ min: 1, max: 9 }),
-        fc.constantFrom(undefined, 'text', 'json', 'elf', 'generic', 'zip'),
+        fc.constantFrom(undefined, 'text', 'json', 'js', 'csv', 'tsv', 'elf', 'generic', 'zip'),
         (d, level, hint) => {
           const { payload } = encodePlan(d, { level, ...(hint ? { hint } : {}) });
           expect(same(decodePlan(payload, ctxFor(d.length)), d)).toBe(true);

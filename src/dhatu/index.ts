@@ -12,4 +12,4 @@ export { ITER_RUNS, iterRunsForward } from './stages/iter.js';
 export { TRANS_DELTA, TRANS_TRANSPOSE, TRANS_X86, TRANS_XOR, deltaForward, transposeForward, x86Forward, xorForward } from './stages/trans.js';
 export { TOKEN_WORDS, tokenForward } from './stages/token.js';
 export type { TokenOptions } from './stages/token.js';
-export { SPLIT_JSON, splitJsonForward } from './stages/split.js';
+export { SPLIT_COLUMNS, SPLIT_JSON, sniffColumns, splitColumnsForward, splitJsonForward } from './stages/split.js';
