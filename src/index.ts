@@ -28,6 +28,7 @@ export {
   type Inspection,
   type ExtractResult,
 } from './container/api.js';
+export { detect, boundaries, semanticChunks, FORMATS, type Detection, type FormatId, type BoundaryOptions } from './grammar/index.js';
 export type { CompressOptions, DecompressOptions, Progress, Strategy, CodecName } from './container/options.js';
 export type { Manifest, ManifestEntry } from './container/manifest.js';
 export { webWorkersAvailable } from './container/pool-web.js';
