@@ -30,11 +30,95 @@ export interface TokenOptions {
   minLength?: number;
 }
 
-const latin1 = (s: Uint8Array, a: number, b: number): string => {
-  let r = '';
-  for (let i = a; i < b; i++) r += String.fromCharCode(s[i]!);
-  return r;
-};
+/** Open-addressing table of byte strings (slices of one buffer), no string allocation per lookup. */
+class WordTable {
+  size = 0;
+  mask: number;
+  slot: Int32Array; // entry index + 1, 0 = empty
+  start: Int32Array;
+  len: Int32Array;
+  count: Int32Array;
+  hash: Int32Array;
+  constructor(private readonly s: Uint8Array) {
+    this.mask = (1 << 16) - 1;
+    this.slot = new Int32Array(1 << 16);
+    this.start = new Int32Array(1 << 15);
+    this.len = new Int32Array(1 << 15);
+    this.count = new Int32Array(1 << 15);
+    this.hash = new Int32Array(1 << 15);
+  }
+  static hashOf(s: Uint8Array, a: number, b: number): number {
+    let h = 0x811c9dc5 | 0;
+    for (let i = a; i < b; i++) h = Math.imul(h ^ s[i]!, 0x01000193);
+    return h;
+  }
+  private same(e: number, a: number, n: number): boolean {
+    if (this.len[e] !== n) return false;
+    const s = this.s;
+    const b = this.start[e]!;
+    for (let i = 0; i < n; i++) if (s[b + i] !== s[a + i]) return false;
+    return true;
+  }
+  /** entry index of s[a, a+n), or −1 */
+  find(a: number, n: number, h: number): number {
+    let i = h & this.mask;
+    for (;;) {
+      const v = this.slot[i]!;
+      if (v === 0) return -1;
+      if (this.hash[v - 1] === h && this.same(v - 1, a, n)) return v - 1;
+      i = (i + 1) & this.mask;
+    }
+  }
+  add(a: number, n: number, h: number): void {
+    let i = h & this.mask;
+    for (;;) {
+      const v = this.slot[i]!;
+      if (v === 0) break;
+      if (this.hash[v - 1] === h && this.same(v - 1, a, n)) {
+        this.count[v - 1]!++;
+        return;
+      }
+      i = (i + 1) & this.mask;
+    }
+    const e = this.size++;
+    if (e === this.start.length) {
+      const grow = (x: Int32Array): Int32Array => {
+        const y = new Int32Array(x.length * 2);
+        y.set(x);
+        return y;
+      };
+      this.start = grow(this.start);
+      this.len = grow(this.len);
+      this.count = grow(this.count);
+      this.hash = grow(this.hash);
+    }
+    this.start[e] = a;
+    this.len[e] = n;
+    this.count[e] = 1;
+    this.hash[e] = h;
+    this.slot[i] = e + 1;
+    if (this.size * 2 > this.mask) this.rehash();
+  }
+  private rehash(): void {
+    const cap = (this.mask + 1) * 2;
+    this.mask = cap - 1;
+    this.slot = new Int32Array(cap);
+    for (let e = 0; e < this.size; e++) {
+      let i = this.hash[e]! & this.mask;
+      while (this.slot[i] !== 0) i = (i + 1) & this.mask;
+      this.slot[i] = e + 1;
+    }
+  }
+}
+
+function compareBytes(s: Uint8Array, a: number, an: number, b: number, bn: number): number {
+  const n = Math.min(an, bn);
+  for (let i = 0; i < n; i++) {
+    const d = s[a + i]! - s[b + i]!;
+    if (d) return d;
+  }
+  return an - bn;
+}
 
 /** Forward; null when the stream has no free byte value or no word pays. */
 export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: TokenOptions = {}): StageResult | null {
@@ -49,7 +133,7 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
   for (let c = 0; c < 256; c++) if (hist[c] === 0 && c !== SEP) free.push(c);
   if (free.length === 0) return null;
   // count words (with their lead byte when there is one)
-  const counts = new Map<string, number>();
+  const table = new WordTable(s);
   let i = 0;
   while (i < n) {
     if (!isWord[s[i]!]) {
@@ -59,30 +143,32 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
     let j = i + 1;
     while (j < n && isWord[s[j]!]) j++;
     const a = i > 0 && isLead[s[i - 1]!] ? i - 1 : i;
-    if (j - a >= minLength) {
-      const w = latin1(s, a, j);
-      counts.set(w, (counts.get(w) ?? 0) + 1);
-    }
+    if (j - a >= minLength) table.add(a, j - a, WordTable.hashOf(s, a, j));
     i = j;
   }
   const minCount = opts.minCount ?? 4;
-  const cand: { w: string; c: number; g: number }[] = [];
-  for (const [w, c] of counts) if (c >= minCount) cand.push({ w, c, g: c * (w.length - 1) - w.length - 1 });
-  cand.sort((x, y) => y.g - x.g || (x.w < y.w ? -1 : 1));
+  const cand: { e: number; c: number; l: number; g: number }[] = [];
+  for (let e = 0; e < table.size; e++) {
+    const c = table.count[e]!;
+    const l = table.len[e]!;
+    if (c >= minCount) cand.push({ e, c, l, g: c * (l - 1) - l - 1 });
+  }
+  const byBytes = (x: { e: number }, y: { e: number }): number => compareBytes(s, table.start[x.e]!, table.len[x.e]!, table.start[y.e]!, table.len[y.e]!);
+  cand.sort((x, y) => y.g - x.g || byBytes(x, y));
   const nP = Math.min(opts.maxPrefixes ?? 64, Math.floor(free.length / 2));
   const nS = free.length - nP;
   const single = cand.slice(0, nS).filter((x) => x.g > 0);
-  const twoCand = cand.slice(single.length, single.length + 256 * nP).filter((x) => x.c * (x.w.length - 2) - x.w.length - 1 > 0);
+  const twoCand = cand.slice(single.length, single.length + 256 * nP).filter((x) => x.c * (x.l - 2) - x.l - 1 > 0);
   if (single.length === 0) return null;
   const usedP = Math.ceil(twoCand.length / 256);
   const singleCodes = free.slice(0, single.length);
   const prefixCodes = free.slice(free.length - usedP);
-  // code order: alphabetical within each group (the dictionary compresses better)
-  const sw = single.map((x) => x.w).sort();
-  const tw = twoCand.map((x) => x.w).sort();
-  const code = new Map<string, number>(); // single: code byte; two-byte: 0x10000 | prefix << 8 | x
-  sw.forEach((w, j) => code.set(w, singleCodes[j]!));
-  tw.forEach((w, j) => code.set(w, 0x10000 | (prefixCodes[j >> 8]! << 8) | (j & 255)));
+  // code order: by bytes within each group (the dictionary compresses better)
+  single.sort(byBytes);
+  twoCand.sort(byBytes);
+  const code = new Int32Array(table.size).fill(-1); // single: code byte; two-byte: 0x10000 | prefix << 8 | x
+  single.forEach((x, j) => (code[x.e] = singleCodes[j]!));
+  twoCand.forEach((x, j) => (code[x.e] = 0x10000 | (prefixCodes[j >> 8]! << 8) | (j & 255)));
   // encode: at each word, the longest of (lead + word, word) that has a code
   const out = new Uint8Array(n);
   let o = 0;
@@ -96,15 +182,20 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
     let j = i + 1;
     while (j < n && isWord[s[j]!]) j++;
     let a = i;
-    let cd: number | undefined;
-    if (i > 0 && isLead[s[i - 1]!] && i - 1 >= last) {
-      cd = code.get(latin1(s, i - 1, j));
-      if (cd !== undefined) a = i - 1;
+    let cd = -1;
+    if (i > 0 && isLead[s[i - 1]!] && i - 1 >= last && j - i + 1 >= minLength) {
+      const e = table.find(i - 1, j - i + 1, WordTable.hashOf(s, i - 1, j));
+      if (e >= 0 && code[e]! >= 0) {
+        cd = code[e]!;
+        a = i - 1;
+      }
     }
-    if (cd === undefined) cd = code.get(latin1(s, i, j));
-    if (cd !== undefined) {
-      out.set(s.subarray(last, a), o);
-      o += a - last;
+    if (cd < 0 && j - i >= minLength) {
+      const e = table.find(i, j - i, WordTable.hashOf(s, i, j));
+      if (e >= 0) cd = code[e]!;
+    }
+    if (cd >= 0) {
+      for (let q = last; q < a; q++) out[o++] = s[q]!;
       if (cd >= 0x10000) {
         out[o++] = (cd >> 8) & 255;
         out[o++] = cd & 255;
@@ -116,8 +207,8 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
   out.set(s.subarray(last, n), o);
   o += n - last;
   const dict = new ByteWriter(1 << 16);
-  for (const w of [...sw, ...tw]) {
-    for (let q = 0; q < w.length; q++) dict.u8(w.charCodeAt(q));
+  for (const x of [...single, ...twoCand]) {
+    dict.bytes(s.subarray(table.start[x.e]!, table.start[x.e]! + x.l));
     dict.u8(SEP);
   }
   const p = new ByteWriter(8 + single.length + usedP);
