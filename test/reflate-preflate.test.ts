@@ -177,7 +177,7 @@ describe('preflate: API contract', () => {
   const d = deflateRawSync(raw, { level: 6 });
   it('returns null for wrong raw, invalid streams, trailing bytes, tiny budgets or maxFraction', () => {
     const wrong = raw.slice();
-    wrong[100] ^= 1;
+    wrong[100] = wrong[100]! ^ 1;
     expect(analyzeForeign(d, wrong)).toBeNull();
     expect(analyzeForeign(d.subarray(0, 100), raw)).toBeNull();
     const tail = new Uint8Array(d.length + 1);
@@ -197,7 +197,7 @@ describe('preflate: API contract', () => {
     fc.assert(
       fc.property(fc.integer({ min: 6, max: c.length - 1 }), fc.integer({ min: 1, max: 255 }), fc.boolean(), (at, x, cut) => {
         const m = cut ? c.subarray(0, at) : c.slice();
-        if (!cut) m[at] ^= x;
+        if (!cut) m[at] = m[at]! ^ x;
         try {
           const out = reconstructForeign(raw, m, d.length);
           expect(out.length).toBe(d.length);
