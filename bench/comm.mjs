@@ -8,7 +8,7 @@
 // and the peak RSS; optionally the same stream through `zstd -19 --long=27` and `xz -9e` in the same run.
 //
 //   node bench/comm.mjs [--corpus DIR] [--sets versions,mail,js-typescript.js,...] [--level 9]
-//                       [--configs 64:256,128:256]   (minMatch:windowMiB[:repMin[:sampleBits]] …)
+//                       [--configs 64:256,128:256]   (minMatch:windowMiB[:repMin[:sampleBits[:tableBits]]] …, '-' = default)
 //                       [--tools zstd,xz] [--no-plz]
 //
 // Builds an esbuild bundle of src/dhatu/comm.ts + src/codec/lz.ts into .bench/ (needs `node scripts/build-match-wasm.mjs`
@@ -86,7 +86,7 @@ function cpuMs() {
 
 function runComm(set, cfg) {
   const data = set.data;
-  const m = createLongMatcher({ window: cfg.window, minMatch: cfg.minMatch, repMinMatch: cfg.repMin, sampleBits: cfg.sampleBits });
+  const m = createLongMatcher({ window: cfg.window, minMatch: cfg.minMatch, repMinMatch: cfg.repMin, sampleBits: cfg.sampleBits, tableBits: cfg.tableBits });
   let pos = 0;
   let records = 0;
   let copied = 0;
@@ -147,12 +147,13 @@ function runTool(set, tool) {
 }
 
 const configs = values.configs.split(',').map((s) => {
-  const [mm, w, rep, sb] = s.split(':').map(Number);
-  return { minMatch: mm, window: w * MiB, repMin: rep || undefined, sampleBits: Number.isFinite(sb) ? sb : undefined, label: s };
+  const [mm, w, rep, sb, tb] = s.split(':').map(Number);
+  const opt = (v) => (Number.isFinite(v) && v >= 0 ? v : undefined); // '-' or empty: the default
+  return { minMatch: mm, window: w * MiB, repMin: opt(rep) || undefined, sampleBits: opt(sb), tableBits: opt(tb), label: s };
 });
 const tools = values.tools ? values.tools.split(',') : [];
 console.log(`# COMM bench — ${cpus()[0]?.model ?? '?'} ×${cpus().length}, node ${process.versions.node}, load ${loadavg().map((v) => v.toFixed(2)).join(' ')}, plz level ${usePlz ? level : '-'}`);
-console.log('| set | input B | minMatch:windowMiB[:rep[:sb]] | records | copied B | residue B | ops B | residue plz | ops plz | total | match MB/s | plz MB/s | wasm MiB |');
+console.log('| set | input B | minMatch:windowMiB[:rep[:sb[:tb]]] | records | copied B | residue B | ops B | residue plz | ops plz | total | match MB/s | plz MB/s | wasm MiB |');
 console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const name of values.sets.split(',')) {
   const set = loadSet(name);

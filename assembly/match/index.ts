@@ -3,14 +3,15 @@
 // map, separate from the core and the plz codec. One instance serves one matcher (one history).
 //
 // Memory map (fixed by init(), from offset BASE):
-//   POW   256 × u32   the rolling hash's "byte leaving the window" table, v·M^(hw−1)
+//   GEAR  256 × u32   the rolling hash's byte table (fixed pseudo-random values, made by init())
 //   TABLE buckets × WAYS × u32   sampled window starts (absolute output offset mod 2^32), newest first
 //   OPS   opsCap × 3 × u32       the copies found by the last process() call: (literals before, length, distance)
 //   BUF   bufCap bytes           history (≤ window bytes) followed by the record being matched
 // BUF ends the map; the memory is grown only as far as BUF is used, so an instance holds at most
 // TABLE + OPS + window + largest record + slack bytes, whatever the stream length.
 //
-// Matching (process): a Rabin–Karp hash over hw bytes rolls over every byte. A window start is *sampled* when the
+// Matching (process): a gear hash over hw bytes (h = (h << 32/hw) + GEAR[byte]: the bytes older than hw have
+// shifted out of the u32) rolls over every byte. A window start is *sampled* when the
 // hash's top `sampleBits` bits are zero (content-defined, so two copies of the same text sample the same places).
 // Sampled starts are looked up (WAYS candidates) and then inserted. A candidate is verified by comparing bytes,
 // extended forwards (8 bytes at a time) and backwards (down to the end of the previous copy); the longest wins if it
@@ -23,17 +24,17 @@
 // @ts-ignore: decorator
 @inline const WAYS: u32 = 4;
 // @ts-ignore: decorator
-@inline const MUL: u32 = 0x01000193 | 0x2b7c0000; // odd multiplier of the rolling hash
 // @ts-ignore: decorator
 @inline const MIX: u32 = 0x9e3779b1; // bucket index: (h · MIX) >> (32 − tableBits)
 // @ts-ignore: decorator
 @inline const SLACK: usize = 64;
 
 const BASE: usize = (__heap_base + ALIGN - 1) & ~(ALIGN - 1);
-const POW: usize = BASE;
+const GEAR: usize = BASE;
 const TABLE: usize = BASE + 1024 + 64;
 
 let hw: u32 = 32;
+let gshift: u32 = 1; // 32 / hw
 let sampleShift: u32 = 29;
 let tableBits: u32 = 12;
 let opsPtr: usize = 0;
@@ -59,9 +60,10 @@ function ensureMemory(end: usize): bool {
  * per record. Returns 0, or 1 when the memory cannot grow.
  */
 export function init(win: u32, hashWin: u32, sBits: u32, tBits: u32, nOps: u32, maxRecord: u32): i32 {
-  if (hashWin < 4 || hashWin > 64 || sBits > 16 || tBits < 4 || tBits > 26) return 2;
+  if ((hashWin != 8 && hashWin != 16 && hashWin != 32) || sBits > 16 || tBits < 4 || tBits > 26) return 2;
   window = win;
   hw = hashWin;
+  gshift = 32 / hashWin;
   sampleShift = 32 - sBits;
   tableBits = tBits;
   opsCap = nOps;
@@ -71,10 +73,15 @@ export function init(win: u32, hashWin: u32, sBits: u32, tBits: u32, nOps: u32, 
   bufUsed = 0;
   abs0 = 0;
   if (!ensureMemory(bufPtr + SLACK)) return 1;
-  // POW[v] = v · MUL^(hw − 1)
-  let m: u32 = 1;
-  for (let i: u32 = 1; i < hw; i++) m *= MUL;
-  for (let v: u32 = 0; v < 256; v++) store<u32>(POW + (<usize>v << 2), v * m);
+  // GEAR[v]: mulberry32 from a fixed seed (part of the encoder's determinism, not of the format)
+  let a: u32 = 0x243f6a88;
+  for (let v: u32 = 0; v < 256; v++) {
+    a += 0x6d2b79f5;
+    let t = a;
+    t = (t ^ (t >>> 15)) * (t | 1);
+    t ^= t + (t ^ (t >>> 7)) * (t | 61);
+    store<u32>(GEAR + (<usize>v << 2), t ^ (t >>> 14));
+  }
   return 0;
 }
 
@@ -113,7 +120,7 @@ export function memoryBytes(): usize { return <usize>memory.size() * ALIGN; }
 // @ts-ignore: decorator
 @inline function hashAt(p: usize): u32 {
   let h: u32 = 0;
-  for (let i: u32 = 0; i < hw; i++) h = h * MUL + <u32>load<u8>(p + i);
+  for (let i: u32 = 0; i < hw; i++) h = (h << gshift) + load<u32>(GEAR + (<usize>load<u8>(p + i) << 2));
   return h;
 }
 
@@ -154,6 +161,7 @@ export function process(len: u32, minMatch: u32, repMin: u32, maxLit: u32, doMat
   const rs: usize = B + bufUsed;
   const re: usize = rs + <usize>len;
   const hwz = <usize>hw;
+  const gs = gshift;
   const sh = sampleShift;
   const tShift = 32 - tableBits;
   const absB: u32 = abs0 - <u32>B; // abs(p) = absB + p (mod 2^32)
@@ -238,7 +246,7 @@ export function process(len: u32, minMatch: u32, repMin: u32, maxLit: u32, doMat
           store<u32>(bucket, e2, 12);
         }
       }
-      if (p + hwz < re) h = (h - load<u32>(POW + (<usize>load<u8>(p) << 2))) * MUL + <u32>load<u8>(p + hwz);
+      if (p + hwz < re) h = (h << gs) + load<u32>(GEAR + (<usize>load<u8>(p + hwz) << 2));
     }
   }
   consumed = <u32>(end - rs);
