@@ -8,7 +8,7 @@
 // and the peak RSS; optionally the same stream through `zstd -19 --long=27` and `xz -9e` in the same run.
 //
 //   node bench/comm.mjs [--corpus DIR] [--sets versions,mail,js-typescript.js,...] [--level 9]
-//                       [--configs 64:256,128:256]   (minMatch:windowMiB[:repMin[:sampleBits[:tableBits]]] …, '-' = default)
+//                       [--configs 64:256,128:256]   (minMatch:windowMiB[:repMin[:sampleBits[:tableBits[:minDistanceKiB]]]] …, '-' = default)
 //                       [--tools zstd,xz] [--no-plz]
 //
 // Builds an esbuild bundle of src/dhatu/comm.ts + src/codec/lz.ts into .bench/ (needs `node scripts/build-match-wasm.mjs`
@@ -86,7 +86,7 @@ function cpuMs() {
 
 function runComm(set, cfg) {
   const data = set.data;
-  const m = createLongMatcher({ window: cfg.window, minMatch: cfg.minMatch, repMinMatch: cfg.repMin, sampleBits: cfg.sampleBits, tableBits: cfg.tableBits });
+  const m = createLongMatcher({ window: cfg.window, minMatch: cfg.minMatch, repMinMatch: cfg.repMin, sampleBits: cfg.sampleBits, tableBits: cfg.tableBits, minDistance: cfg.minDistance });
   let pos = 0;
   let records = 0;
   let copied = 0;
@@ -147,13 +147,13 @@ function runTool(set, tool) {
 }
 
 const configs = values.configs.split(',').map((s) => {
-  const [mm, w, rep, sb, tb] = s.split(':').map(Number);
+  const [mm, w, rep, sb, tb, md] = s.split(':').map(Number);
   const opt = (v) => (Number.isFinite(v) && v >= 0 ? v : undefined); // '-' or empty: the default
-  return { minMatch: mm, window: w * MiB, repMin: opt(rep) || undefined, sampleBits: opt(sb), tableBits: opt(tb), label: s };
+  return { minMatch: mm, window: w * MiB, repMin: opt(rep) || undefined, sampleBits: opt(sb), tableBits: opt(tb), minDistance: Number.isFinite(md) ? md * 1024 : undefined, label: s };
 });
 const tools = values.tools ? values.tools.split(',') : [];
 console.log(`# COMM bench — ${cpus()[0]?.model ?? '?'} ×${cpus().length}, node ${process.versions.node}, load ${loadavg().map((v) => v.toFixed(2)).join(' ')}, plz level ${usePlz ? level : '-'}`);
-console.log('| set | input B | minMatch:windowMiB[:rep[:sb[:tb]]] | records | copied B | residue B | ops B | residue plz | ops plz | total | match MB/s | plz MB/s | wasm MiB |');
+console.log('| set | input B | minMatch:windowMiB[:rep[:sb[:tb[:mdKiB]]]] | records | copied B | residue B | ops B | residue plz | ops plz | total | match MB/s | plz MB/s | wasm MiB |');
 console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const name of values.sets.split(',')) {
   const set = loadSet(name);
@@ -163,7 +163,7 @@ for (const name of values.sets.split(',')) {
   }
   for (const tool of tools) {
     const t = runTool(set, tool);
-    console.log(`| ${name} | ${t.inputBytes} | ${tool === 'zstd' ? 'tar \\| zstd -19 --long=27' : 'tar \\| xz -9e'} | | | | | | | ${t.bytes} | ${(t.inputBytes / 1e6 / t.wallS).toFixed(2)} (wall) | | |`);
+    console.log(`| ${name} | ${t.inputBytes} | ${set.dir ? 'tar \\| ' : ''}${tool === 'zstd' ? 'zstd -19 --long=27' : 'xz -9e'} | | | | | | | ${t.bytes} | ${(t.inputBytes / 1e6 / t.wallS).toFixed(2)} (wall) | | |`);
   }
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);

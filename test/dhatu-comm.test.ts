@@ -217,6 +217,23 @@ describe('COMM round trips', () => {
     expect(near[2]?.handled).toBe(a.length);
   });
 
+  it('minDistance leaves near repeats to the coder', () => {
+    const x = prngBytes(41, 3000);
+    const y = prngBytes(42, 3000);
+    const rec = concat([x, prngBytes(43, 1000), x, prngBytes(44, 60_000), y, prngBytes(45, 1000), y]);
+    const copied = (minDistance: number): Op[] => {
+      const m = createLongMatcher({ window: 1 << 20, minDistance });
+      m.encode(concat([y, prngBytes(46, 20_000)]), 0); // y also 80+ KB back in an earlier record
+      const res = m.encode(rec, 23_000);
+      expect(Buffer.from(referenceDecode(res!.params, res!.streams[0]!, concat([y, prngBytes(46, 20_000)]), rec.length)).equals(Buffer.from(rec))).toBe(true);
+      return parseOps(res!.params);
+    };
+    expect(copied(0).some((op) => op.dist === 4000)).toBe(true);
+    const far = copied(10_000);
+    expect(far.every((op) => op.dist >= 10_000)).toBe(true);
+    expect(far.reduce((a, op) => a + op.len, 0)).toBeGreaterThanOrEqual(5900); // both copies of y, from the earlier record
+  });
+
   it('forgets the history when a record does not start where it ends', () => {
     const a = prngBytes(8, 20_000);
     const m = createLongMatcher({ window: 1 << 20 });

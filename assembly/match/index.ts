@@ -152,11 +152,12 @@ export function memoryBytes(): usize { return <usize>memory.size() * ALIGN; }
 
 /**
  * Matches (doMatch ≠ 0) or only indexes (doMatch = 0) the `len`-byte record written at prepare()'s address, then
- * takes it into the history. Copies need `minMatch` bytes (`repMin` for the previous copy's distance). Stops before
+ * takes it into the history. Copies need `minMatch` bytes (`repMin` for the previous copy's distance) and a distance
+ * ≥ `minDist` (nearer repeats are left to the coder). Stops before
  * the literal residue would exceed `maxLit` bytes (the record is then cut: consumedLength() < len). Returns the
  * number of copies written to OPS, or −1 when OPS is too small (never with opsCap ≥ len / min(minMatch, repMin) + 1).
  */
-export function process(len: u32, minMatch: u32, repMin: u32, maxLit: u32, doMatch: u32): i32 {
+export function process(len: u32, minMatch: u32, repMin: u32, maxLit: u32, doMatch: u32, minDist: u32): i32 {
   const B = bufPtr;
   const rs: usize = B + bufUsed;
   const re: usize = rs + <usize>len;
@@ -204,7 +205,7 @@ export function process(len: u32, minMatch: u32, repMin: u32, maxLit: u32, doMat
         const bucket = TABLE + (<usize>((h * MIX) >>> tShift) << 4);
         for (let w: u32 = 0; w < WAYS; w++) {
           const c = <usize>(load<u32>(bucket + (<usize>w << 2)) - absB);
-          if (c < B || c >= p || p - c > win) continue;
+          if (c < B || c >= p || p - c > win || p - c < <usize>minDist) continue;
           if (load<u64>(c) != load<u64>(p)) continue;
           const f = extendForward(p + 8, c + 8, re);
           const b = extendBackward(p, c, cursor);

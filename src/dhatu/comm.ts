@@ -34,6 +34,11 @@ export interface LongMatcherOptions {
   hashWindow?: number;
   /** one window start in 2^sampleBits is indexed (default: about two inside a minMatch repeat, 4 for minMatch 64; 0 – 10) */
   sampleBits?: number;
+  /**
+   * shortest distance of a copy found by hashing (default 0): nearer repeats are left to the coder after COMM, whose
+   * window sees them anyway (a copy at the previous copy's distance is always allowed)
+   */
+  minDistance?: number;
   /** log2 of the hash table's buckets (4 entries each; default log2(window / 2^sampleBits / 4) within 10 – 20; 10 – 22) */
   tableBits?: number;
 }
@@ -69,7 +74,7 @@ interface MatchExports {
   consumedLength(): number;
   coveredLength(): number;
   memoryBytes(): number;
-  process(len: number, minMatch: number, repMin: number, maxLit: number, doMatch: number): number;
+  process(len: number, minMatch: number, repMin: number, maxLit: number, doMatch: number, minDist: number): number;
 }
 
 let matchModule: WebAssembly.Module | undefined;
@@ -107,7 +112,8 @@ function resolve(o: LongMatcherOptions): Required<LongMatcherOptions> {
   // misses per sampled start) for little gain (versions series: 2^22 buckets 0.5 % smaller residue, 25 % slower)
   const defTable = Math.max(10, Math.min(20, Math.ceil(Math.log2(Math.max(1, window / 2 ** sampleBits / 4)))));
   const tableBits = intOption(o.tableBits, 'tableBits', defTable, 10, 22);
-  return { window, minMatch, repMinMatch, hashWindow, sampleBits, tableBits };
+  const minDistance = intOption(o.minDistance, 'minDistance', 0, 0, window);
+  return { window, minMatch, repMinMatch, hashWindow, sampleBits, tableBits, minDistance };
 }
 
 /** Appends v (0 ≤ v < 2^35) as a LEB128 varint. */
@@ -151,7 +157,7 @@ export function createLongMatcher(options: LongMatcherOptions): LongMatcher {
     const at = x.prepare(record.length);
     if (at === 0) throw new PaniniError('WASM', 'the COMM match module could not grow its memory');
     new Uint8Array(x.memory.buffer, at, record.length).set(record);
-    const n = x.process(record.length, s.minMatch, s.repMinMatch, maxLit, doMatch ? 1 : 0);
+    const n = x.process(record.length, s.minMatch, s.repMinMatch, maxLit, doMatch ? 1 : 0, s.minDistance);
     if (n < 0) throw new PaniniError('WASM', `the COMM matcher failed (${n})`);
     const length = x.consumedLength();
     end += length;
