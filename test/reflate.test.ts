@@ -23,6 +23,7 @@ import {
   type ForeignCodec,
   type ReflateOptions,
 } from '../src/dhatu/reflate/index.js';
+import { reconstructForeign } from '../src/dhatu/reflate/preflate.js';
 import { readRecipe, writeRecipe } from '../src/dhatu/reflate/recipe.js';
 import { adler32, crc32Of } from '../src/dhatu/reflate/zlib.js';
 
@@ -434,7 +435,7 @@ describe('foreign hook', () => {
     try {
       expect(sha(reflateInverse(result!.params, result!.streams, ctx(zipped.length))[0]!)).toBe(sha(zipped));
     } finally {
-      setForeignReconstructor(null);
+      setForeignReconstructor(reconstructForeign);
     }
   });
 });

@@ -27,6 +27,7 @@ import {
   type RecipeItem,
   type RecipeRegion,
 } from './recipe.js';
+import { reconstructForeign } from './preflate.js';
 import { adler32, crc32Of, deflateTo, inflateRawAt, matchDeflate, paramsLabel, type ZParams } from './zlib.js';
 
 export { type ZParams } from './zlib.js';
@@ -39,11 +40,11 @@ export interface ForeignCodec {
   reconstructForeign(raw: Uint8Array, corrections: Uint8Array, expectedLength: number): Uint8Array;
 }
 
-let foreignDecoder: ForeignCodec['reconstructForeign'] | null = null;
+let foreignDecoder: ForeignCodec['reconstructForeign'] | null = reconstructForeign;
 
 /**
- * Installs the decoder of foreign streams used by the stage's inverse (the preflate module calls this, or the
- * container before decoding). Without it, a recipe holding a foreign stream decodes to PaniniError UNSUPPORTED.
+ * Replaces the decoder of foreign streams used by the stage's inverse (default: preflate's reconstructForeign; tests
+ * install others). With null, a recipe holding a foreign stream decodes to PaniniError UNSUPPORTED.
  */
 export function setForeignReconstructor(fn: ForeignCodec['reconstructForeign'] | null): void {
   foreignDecoder = fn;
