@@ -1,0 +1,255 @@
+// pfz, the fast codec (assembly/fast/, src/codec/fast.ts): round trips at every level on edge cases, random,
+// repetitive, text-like and real corpus data; property tests; determinism; hostile payloads (bit flips, truncation,
+// garbage, wrong lengths) must throw PaniniError FORMAT or decode to bytes of the declared length, never trap or
+// hang; the container registry (codec 3).
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decode, encode, FAST_MAX_BLOCK } from '../src/codec/fast.js';
+import { PaniniError } from '../src/errors.js';
+import { mulberry32, prngBytes } from './helpers/prng.mjs';
+
+const LEVELS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
+
+function roundTrip(data: Uint8Array, level: number): Uint8Array {
+  const payload = encode(data, level);
+  expect(payload.length).toBeLessThanOrEqual(data.length + 1);
+  const back = decode(payload, data.length);
+  expect(back.length).toBe(data.length);
+  expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true);
+  return payload;
+}
+
+/** Text-like bytes: words from a small vocabulary, so matches, reps and literals all occur. */
+function wordsText(seed: number, n: number): Uint8Array {
+  const next = mulberry32(seed);
+  const vocab = Array.from({ length: 300 }, () => {
+    const len = 1 + (next() % 9);
+    let w = '';
+    for (let i = 0; i < len; i++) w += String.fromCharCode(97 + (next() % 26));
+    return w;
+  });
+  const out = new Uint8Array(n);
+  let k = 0;
+  while (k < n) {
+    const w = vocab[Math.min(next() % 300, next() % 300)]!;
+    for (let i = 0; i < w.length && k < n; i++) out[k++] = w.charCodeAt(i);
+    if (k < n) out[k++] = next() % 11 === 0 ? 10 : 32;
+  }
+  return out;
+}
+
+/** Binary-like records: 16-byte structs with counters and a few random fields (short distances, reps). */
+function records(seed: number, n: number): Uint8Array {
+  const next = mulberry32(seed);
+  const out = new Uint8Array(n);
+  const view = new DataView(out.buffer);
+  for (let i = 0; i + 16 <= n; i += 16) {
+    view.setUint32(i, i >>> 4, true);
+    view.setUint32(i + 4, 0xe8000000 | (next() & 0xfff), true);
+    view.setUint32(i + 8, next() % 7, true);
+    view.setUint32(i + 12, 0x12345678, true);
+  }
+  return out;
+}
+
+const isFormat = (e: unknown): boolean => e instanceof PaniniError && e.code === 'FORMAT';
+function corpusSlice(name: string, n: number): Uint8Array | undefined {
+  const p = join(CORPUS, 'single', name);
+  return existsSync(p) ? new Uint8Array(readFileSync(p).subarray(0, n)) : undefined;
+}
+
+describe('fast codec round trips', () => {
+  it('empty, 1 to 40 bytes, at every level', () => {
+    for (const level of LEVELS) {
+      for (let n = 0; n <= 40; n++) {
+        roundTrip(prngBytes(n + 1, n), level);
+        roundTrip(new Uint8Array(n).fill(0x61), level);
+      }
+    }
+    expect(encode(new Uint8Array(0), 2)).toEqual(new Uint8Array([0]));
+  });
+
+  it('random data is stored raw (n + 1 bytes), at every level', () => {
+    const data = prngBytes(0xbad, 100_003);
+    for (const level of LEVELS) {
+      const p = roundTrip(data, level);
+      expect(p.length).toBe(data.length + 1);
+      expect(p[0]).toBe(0);
+    }
+  });
+
+  it('runs, text-like, records and mixed data at every level, and they shrink', () => {
+    const zeros = new Uint8Array(300_000);
+    const text = wordsText(7, 300_000);
+    const recs = records(9, 200_000);
+    const mixed = new Uint8Array(250_000);
+    mixed.set(text.subarray(0, 100_000), 0);
+    mixed.set(prngBytes(3, 50_000), 100_000);
+    mixed.set(text.subarray(50_000, 150_000), 150_000);
+    for (const level of LEVELS) {
+      expect(roundTrip(zeros, level).length).toBeLessThan(200);
+      expect(roundTrip(text, level).length).toBeLessThan(text.length / 2);
+      expect(roundTrip(recs, level).length).toBeLessThan(recs.length / 2);
+      roundTrip(mixed, level);
+    }
+  });
+
+  it('one symbol only, two symbols, every byte value, long literal runs', () => {
+    for (const level of [1, 2, 5, 9]) {
+      roundTrip(new Uint8Array(70_000).fill(0xff), level);
+      const two = new Uint8Array(70_000);
+      const next = mulberry32(5);
+      for (let i = 0; i < two.length; i++) two[i] = next() & 1 ? 0x41 : 0x42;
+      roundTrip(two, level);
+      const all = new Uint8Array(256 * 300);
+      for (let i = 0; i < all.length; i++) all[i] = (i * 7) & 255;
+      roundTrip(all, level);
+      // a long random stretch, then a repeat of its start at a far distance
+      const far = new Uint8Array(600_000);
+      far.set(prngBytes(11, 400_000), 0);
+      far.set(far.subarray(0, 200_000), 400_000);
+      expect(roundTrip(far, level).length).toBeLessThan(420_000);
+    }
+  });
+
+  it('real corpus slices (text, json, js, wasm, elf) at every level, 384 KiB each', () => {
+    const names = ['text-brown-all.txt', 'json-bcd.json', 'js-typescript.js', 'wasm-ort.wasm', 'elf-esbuild'];
+    let found = 0;
+    for (const name of names) {
+      const data = corpusSlice(name, 384 << 10);
+      if (!data) continue;
+      found++;
+      for (const level of LEVELS) expect(roundTrip(data, level).length).toBeLessThan(data.length * 0.6);
+    }
+    if (found === 0) console.warn(`corpus not found under ${CORPUS}: real-data round trips skipped`);
+  });
+
+  it('a 16 MiB block (the largest) of mixed data round trips; larger blocks are refused', () => {
+    const big = new Uint8Array(FAST_MAX_BLOCK);
+    const text = wordsText(21, 1 << 20);
+    for (let i = 0; i < 16; i++) big.set(i % 3 === 2 ? prngBytes(i, 1 << 20) : text, i << 20);
+    roundTrip(big, 1);
+    expect(() => encode(new Uint8Array(FAST_MAX_BLOCK + 1), 1)).toThrow(PaniniError);
+  });
+
+  it('rejects bad levels with OPTION', () => {
+    for (const bad of [0, 10, 2.5, Number.NaN]) {
+      expect(() => encode(ascii('abc'), bad)).toThrow(expect.objectContaining({ code: 'OPTION' }));
+    }
+  });
+});
+
+describe('fast codec properties', () => {
+  it('decode(encode(x)) = x for arbitrary bytes and levels', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), fc.integer({ min: 1, max: 9 }), (data, level) => {
+        const p = encode(data, level);
+        expect(p.length).toBeLessThanOrEqual(data.length + 1);
+        expect(Buffer.from(decode(p, data.length)).equals(Buffer.from(data))).toBe(true);
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('decode(encode(x)) = x for repetitive arbitrary data (pieces repeated at arbitrary distances)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.uint8Array({ minLength: 1, maxLength: 40 }), fc.integer({ min: 1, max: 30 })), { maxLength: 40 }),
+        fc.integer({ min: 1, max: 9 }),
+        (pieces, level) => {
+          const parts: number[] = [];
+          for (const [bytes, times] of pieces) for (let t = 0; t < times; t++) parts.push(...bytes);
+          const data = Uint8Array.from(parts);
+          expect(Buffer.from(decode(encode(data, level), data.length)).equals(Buffer.from(data))).toBe(true);
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  it('is deterministic (same payload after coding other data in between)', () => {
+    const text = wordsText(13, 200_000);
+    for (const level of [1, 2, 5, 9]) {
+      const a = encode(text, level);
+      encode(records(2, 100_000), level);
+      encode(prngBytes(4, 50_000), 9 - level + 1);
+      expect(Buffer.from(encode(text, level)).equals(Buffer.from(a))).toBe(true);
+    }
+  });
+});
+
+describe('fast codec hostile payloads', () => {
+  const text = wordsText(17, 40_000);
+  const payloads = [1, 2, 5, 9].map((level) => ({ level, p: encode(text, level) }));
+
+  /** Must be FORMAT or exactly n bytes; anything else (trap, other error) fails the test. */
+  function tryDecode(p: Uint8Array, n: number): void {
+    try {
+      const out = decode(p, n);
+      expect(out.length).toBe(n);
+    } catch (e) {
+      if (!isFormat(e)) throw e;
+    }
+  }
+
+  it('every truncation is rejected with FORMAT', () => {
+    for (const { p } of payloads) {
+      for (let cut = 0; cut < p.length; cut += Math.max(1, p.length >> 9)) {
+        expect(() => decode(p.subarray(0, cut), text.length)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+      }
+    }
+  });
+
+  it('bit flips decode to n bytes or throw FORMAT', () => {
+    const next = mulberry32(99);
+    for (const { p } of payloads) {
+      for (let k = 0; k < 400; k++) {
+        const q = p.slice();
+        const flips = 1 + (next() % 3);
+        for (let f = 0; f < flips; f++) {
+          const at = next() % q.length;
+          q[at] = q[at]! ^ (1 << (next() % 8));
+        }
+        tryDecode(q, text.length);
+      }
+    }
+  });
+
+  it('random bytes, random bytes after a valid header, and wrong lengths: FORMAT or n bytes', () => {
+    const next = mulberry32(7);
+    for (let k = 0; k < 300; k++) {
+      const n = next() % 5000;
+      const q = prngBytes(k, 1 + (next() % 400));
+      if (k & 1) q[0] = 1;
+      tryDecode(q, n);
+    }
+    for (const { p } of payloads) {
+      for (const n of [0, 1, text.length - 1, text.length + 1, text.length * 2]) {
+        expect(() => decode(p, n)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+      }
+      const longer = new Uint8Array(p.length + 3);
+      longer.set(p);
+      expect(() => decode(longer, text.length)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+    }
+    expect(() => decode(new Uint8Array(0), 0)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+    expect(() => decode(new Uint8Array([0]), -1)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+    expect(() => decode(new Uint8Array([0]), FAST_MAX_BLOCK + 1)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+  });
+
+  it('fast-check: arbitrary payload mutations never trap', () => {
+    const base = payloads[1]!.p;
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 }), fc.nat(), (edits, cut) => {
+        const q = base.slice(0, base.length - (cut % 8));
+        for (const [at, v] of edits) q[at % q.length] = v;
+        tryDecode(q, text.length);
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
