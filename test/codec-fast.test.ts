@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { decode, encode, FAST_MAX_BLOCK } from '../src/codec/fast.js';
+import { CODEC_PFZ, CODEC_STORE, CODECS, codecName, decodeChunk, encodeChunk } from '../src/container/codecs.js';
 import { PaniniError } from '../src/errors.js';
 import { mulberry32, prngBytes } from './helpers/prng.mjs';
 
@@ -251,5 +252,23 @@ describe('fast codec hostile payloads', () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe('container codec 3 (pfz)', () => {
+  const where = { offset: 0, chunk: 0 };
+  it('is registered, codes chunks, falls back to store, and rejects bad records', () => {
+    expect(codecName(CODEC_PFZ)).toBe('pfz');
+    expect(CODECS.some((c) => c.id === 3 && c.name === 'pfz')).toBe(true);
+    const text = wordsText(3, 50_000);
+    const r = encodeChunk(text, 2, CODEC_PFZ);
+    expect(r.codec).toBe(CODEC_PFZ);
+    expect(r.params).toBe(2);
+    expect(Buffer.from(decodeChunk(r.codec, r.params, r.stored, text.length, where)).equals(Buffer.from(text))).toBe(true);
+    const rnd = prngBytes(8, 10_000);
+    expect(encodeChunk(rnd, 2, CODEC_PFZ).codec).toBe(CODEC_STORE);
+    expect(() => decodeChunk(CODEC_PFZ, 0, r.stored, text.length, where)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+    expect(() => decodeChunk(CODEC_PFZ, 2, r.stored.subarray(0, 10), text.length, where)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+    expect(() => decodeChunk(CODEC_PFZ, 2, rnd, 100, where)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
   });
 });

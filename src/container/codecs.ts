@@ -3,12 +3,14 @@
 //   0–15 general codecs · 16–63 dhātu plans · 64–95 deflate-stream recompression · 96–255 unassigned
 import { deflateSync, Inflate } from 'fflate';
 import { decode as plzDecode, encode as plzEncode } from '../codec/lz.js';
+import { decode as pfzDecode, encode as pfzEncode } from '../codec/fast.js';
 import { PaniniError } from '../errors.js';
 import { CODEC_DHATU, decodeDhatu, type OutputAccess } from './plan-record.js';
 
 export const CODEC_STORE = 0;
 export const CODEC_DEFLATE = 1;
 export const CODEC_PLZ = 2;
+export const CODEC_PFZ = 3;
 
 export interface CodecInfo {
   id: number;
@@ -21,6 +23,7 @@ export const CODECS: readonly CodecInfo[] = [
   { id: CODEC_STORE, name: 'store', params: 'must be 0' },
   { id: CODEC_DEFLATE, name: 'deflate', params: 'deflate level used by the encoder (1–9); informational' },
   { id: CODEC_PLZ, name: 'plz', params: 'plz level used by the encoder (1–9); informational (docs/CODEC.md)' },
+  { id: CODEC_PFZ, name: 'pfz', params: 'pfz (fast codec) level used by the encoder (1–9); informational (docs/CODEC.md "fast codec")' },
   { id: CODEC_DHATU, name: 'dhatu', params: 'dhātu level used by the encoder (1–9); informational (docs/DHATU.md)' },
 ];
 
@@ -31,6 +34,7 @@ export function codecName(id: number): string {
 /** Codes one chunk. Returns the codec and the stored bytes; falls back to store when coding does not shrink it. */
 export function encodeChunk(data: Uint8Array, level: number, codec: number = CODEC_DEFLATE): { codec: number; params: number; stored: Uint8Array } {
   if (codec === CODEC_PLZ) return encodeChunkPlz(data, level);
+  if (codec === CODEC_PFZ) return encodeChunkPfz(data, level);
   if (level > 0 && data.length > 0) {
     const d = deflateSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 });
     if (d.length < data.length) return { codec: CODEC_DEFLATE, params: level, stored: d };
@@ -43,6 +47,15 @@ export function encodeChunkPlz(data: Uint8Array, level: number): { codec: number
   if (level > 0 && data.length > 0) {
     const d = plzEncode(data, level);
     if (d.length < data.length) return { codec: CODEC_PLZ, params: level, stored: d };
+  }
+  return { codec: CODEC_STORE, params: 0, stored: data };
+}
+
+/** Codes one chunk (≤ 16 MiB) with pfz (LZ77 + Huffman, src/codec/fast.ts); store when it does not shrink it. */
+export function encodeChunkPfz(data: Uint8Array, level: number): { codec: number; params: number; stored: Uint8Array } {
+  if (level > 0 && data.length > 0) {
+    const d = pfzEncode(data, level);
+    if (d.length < data.length) return { codec: CODEC_PFZ, params: level, stored: d };
   }
   return { codec: CODEC_STORE, params: 0, stored: data };
 }
@@ -76,6 +89,17 @@ export function decodeChunk(codec: number, params: number, stored: Uint8Array, o
       }
       try {
         return plzDecode(stored, originalLength);
+      } catch (e) {
+        if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: ${e.message}`, where, { cause: e });
+        throw e;
+      }
+    case CODEC_PFZ:
+      if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: pfz level ${params} out of 1–9`, where);
+      if (stored.length >= originalLength) {
+        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: pfz payload (${stored.length} bytes) is not smaller than the original (${originalLength})`, where);
+      }
+      try {
+        return pfzDecode(stored, originalLength);
       } catch (e) {
         if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: ${e.message}`, where, { cause: e });
         throw e;
