@@ -5,10 +5,12 @@
 // residue (LongMatcher.encodePrefix). Per record the residue is coded with plz (src/codec/lz.ts, one ≤ 16 MiB block)
 // and so are the ops (params). Every record is decoded back through commStage.inverse over the in-memory output
 // and compared. Reports copied / residue / ops bytes, the coded total, matcher MB/s (CPU time of the encode calls)
-// and the peak RSS; optionally the same stream through `zstd -19 --long=27` and `xz -9e` in the same run.
+// and inverse MB/s (of the commStage.inverse calls), the matcher's wasm memory and the process's peak RSS;
+// optionally the same stream through `zstd -19 --long=27` and `xz -9e` (tar'd for trees) in the same run.
 //
 //   node bench/comm.mjs [--corpus DIR] [--sets versions,mail,js-typescript.js,...] [--level 9]
-//                       [--configs 64:256,128:256]   (minMatch:windowMiB[:repMin[:sampleBits[:tableBits[:minDistanceKiB]]]] …, '-' = default)
+//                       [--configs 64:256,128:256]
+//                       (each minMatch:windowMiB[:repMin[:sampleBits[:tableBits[:minDistanceKiB]]]], '-' = default)
 //                       [--tools zstd,xz] [--no-plz]
 //
 // Builds an esbuild bundle of src/dhatu/comm.ts + src/codec/lz.ts into .bench/ (needs `node scripts/build-match-wasm.mjs`
@@ -96,6 +98,7 @@ function runComm(set, cfg) {
   let opsCoded = 0;
   let matchMs = 0;
   let plzMs = 0;
+  let invMs = 0;
   let peakWasm = 0;
   while (pos < data.length) {
     const rec = data.subarray(pos, Math.min(data.length, pos + 64 * MiB));
@@ -107,6 +110,7 @@ function runComm(set, cfg) {
     const residue = result ? result.streams[0] : record;
     const params = result ? result.params : new Uint8Array(0);
     if (result) {
+      const t2 = cpuMs();
       const [back] = commStage.inverse(result.params, result.streams, {
         recordOffset: pos,
         recordLength: length,
@@ -117,6 +121,7 @@ function runComm(set, cfg) {
           return data.subarray(o, o + l);
         },
       });
+      invMs += cpuMs() - t2;
       if (!Buffer.from(back.buffer, back.byteOffset, back.length).equals(record)) throw new Error(`round trip failed in record ${records}`);
       copied += result.handled;
     }
@@ -131,7 +136,7 @@ function runComm(set, cfg) {
     pos += length;
     records++;
   }
-  return { records, copied, residueBytes, opsBytes, residueCoded, opsCoded, total: residueCoded + opsCoded, matchMBs: data.length / 1e3 / matchMs, plzMBs: residueBytes / 1e3 / plzMs, wasmMiB: peakWasm / MiB };
+  return { records, copied, residueBytes, opsBytes, residueCoded, opsCoded, total: residueCoded + opsCoded, matchMBs: data.length / 1e3 / matchMs, invMBs: data.length / 1e3 / invMs, plzMBs: residueBytes / 1e3 / plzMs, wasmMiB: peakWasm / MiB };
 }
 
 function runTool(set, tool) {
@@ -153,17 +158,17 @@ const configs = values.configs.split(',').map((s) => {
 });
 const tools = values.tools ? values.tools.split(',') : [];
 console.log(`# COMM bench — ${cpus()[0]?.model ?? '?'} ×${cpus().length}, node ${process.versions.node}, load ${loadavg().map((v) => v.toFixed(2)).join(' ')}, plz level ${usePlz ? level : '-'}`);
-console.log('| set | input B | minMatch:windowMiB[:rep[:sb[:tb[:mdKiB]]]] | records | copied B | residue B | ops B | residue plz | ops plz | total | match MB/s | plz MB/s | wasm MiB |');
-console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log('| set | input B | minMatch:windowMiB[:rep[:sb[:tb[:mdKiB]]]] | records | copied B | residue B | ops B | residue plz | ops plz | total | match MB/s | inverse MB/s | plz MB/s | wasm MiB |');
+console.log('|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const name of values.sets.split(',')) {
   const set = loadSet(name);
   for (const cfg of configs) {
     const r = runComm(set, cfg);
-    console.log(`| ${name} | ${set.data.length} | ${cfg.label} | ${r.records} | ${r.copied} | ${r.residueBytes} | ${r.opsBytes} | ${r.residueCoded} | ${r.opsCoded} | ${r.total} | ${r.matchMBs.toFixed(1)} | ${usePlz ? r.plzMBs.toFixed(2) : '-'} | ${r.wasmMiB.toFixed(0)} |`);
+    console.log(`| ${name} | ${set.data.length} | ${cfg.label} | ${r.records} | ${r.copied} | ${r.residueBytes} | ${r.opsBytes} | ${r.residueCoded} | ${r.opsCoded} | ${r.total} | ${r.matchMBs.toFixed(1)} | ${r.invMBs.toFixed(0)} | ${usePlz ? r.plzMBs.toFixed(2) : '-'} | ${r.wasmMiB.toFixed(0)} |`);
   }
   for (const tool of tools) {
     const t = runTool(set, tool);
-    console.log(`| ${name} | ${t.inputBytes} | ${set.dir ? 'tar \\| ' : ''}${tool === 'zstd' ? 'zstd -19 --long=27' : 'xz -9e'} | | | | | | | ${t.bytes} | ${(t.inputBytes / 1e6 / t.wallS).toFixed(2)} (wall) | | |`);
+    console.log(`| ${name} | ${t.inputBytes} | ${set.dir ? 'tar \\| ' : ''}${tool === 'zstd' ? 'zstd -19 --long=27' : 'xz -9e'} | | | | | | | ${t.bytes} | ${(t.inputBytes / 1e6 / t.wallS).toFixed(2)} (wall) | | | |`);
   }
 }
 console.log(`peak RSS ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`);
