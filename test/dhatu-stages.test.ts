@@ -14,6 +14,7 @@ import type { DecodeContext, StageResult } from '../src/dhatu/stage.js';
 import { iterRunsForward } from '../src/dhatu/stages/iter.js';
 import { sniffColumns, splitColumnsForward, splitJsonForward } from '../src/dhatu/stages/split.js';
 import { tokenForward } from '../src/dhatu/stages/token.js';
+import { splitWasmForward } from '../src/dhatu/stages/wasm.js';
 import { deltaForward, transposeForward, x86, x86Forward, xorForward } from '../src/dhatu/stages/trans.js';
 
 const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
@@ -136,6 +137,63 @@ describe('columns', () => {
   });
 });
 
+describe('wasm split', () => {
+  // a hand-made module: type, function and code sections; two bodies (the second with an unknown opcode 0x06 stays raw)
+  const body1 = [
+    0x01, 0x02, 0x7f, // locals: 1 entry, 2 × i32
+    0x20, 0x00, 0x41, 0xe5, 0x8e, 0x26, 0x6a, 0x21, 0x01, // local.get 0 · i32.const 624485 · i32.add · local.set 1
+    0x02, 0x40, 0x20, 0x01, 0x0e, 0x02, 0x00, 0x01, 0x00, 0x0b, // block · local.get 1 · br_table [0 1] 0 · end
+    0x28, 0x02, 0x10, 0x10, 0x00, 0x1a, // i32.load align 2 offset 16 · call 0 · drop
+    0x43, 0x00, 0x00, 0x80, 0x3f, 0x1a, // f32.const 1.0 · drop
+    0xfd, 0x0c, ...Array.from({ length: 16 }, (_, i) => i), 0x1a, // v128.const · drop
+    0xfc, 0x0a, 0x00, 0x00, // memory.copy 0 0
+    0xfd, 0x54, 0x00, 0x08, 0x03, 0x1a, // v128.load8_lane align 0 offset 8 lane 3 · drop
+    0x0b,
+  ];
+  const body2 = [0x00, 0x06, 0x40, 0x0b, 0x0b];
+  const code = [2, body1.length, ...body1, body2.length, ...body2];
+  const mod = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 3, 2, 0, 0, 10, code.length, ...code]);
+
+  it('moves opcodes and immediates to their streams (known bytes) and round-trips', () => {
+    const r = splitWasmForward([mod], 0)!;
+    expect(r).not.toBeNull();
+    const [rest, segs, ops, locals, calls, consts, memargs, other] = r.streams.map((x) => [...x]);
+    expect(segs).toEqual([mod.length - code.length + 2 + 3, body1.length - 3]); // count + body size + locals
+    expect(ops).toEqual([0x20, 0x41, 0x6a, 0x21, 0x02, 0x20, 0x0e, 0x0b, 0x28, 0x10, 0x1a, 0x43, 0x1a, 0xfd, 0x0c, 0x1a, 0xfc, 0x0a, 0xfd, 0x54, 0x1a, 0x0b]);
+    expect(locals).toEqual([0x00, 0x01, 0x01]);
+    expect(calls).toEqual([0x00]);
+    expect(consts).toEqual([0xe5, 0x8e, 0x26, 0x00, 0x00, 0x80, 0x3f, ...Array.from({ length: 16 }, (_, i) => i)]);
+    expect(memargs).toEqual([0x02, 0x10, 0x00, 0x08]);
+    expect(other).toEqual([0x40, 0x02, 0x00, 0x01, 0x00, 0x00, 0x00, 0x03]);
+    expect(rest!.length).toBe(mod.length - (body1.length - 3));
+    undo(r, [mod]);
+    expect(splitWasmForward([enc('not wasm')], 0)).toBeNull();
+  });
+
+  it('round-trips real wasm (whole head slices, cut inside the code section) and refuses mutated streams cleanly', () => {
+    const d = corpusSlice('wasm-ort.wasm', 0, 600_000);
+    if (!d) return;
+    const r = splitWasmForward([d], 0)!;
+    expect(r).not.toBeNull();
+    expect(r.streams[2]!.length).toBeGreaterThan(100_000);
+    undo(r, [d]);
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 7 }), fc.nat(), fc.integer({ min: 0, max: 255 }), (k, pos, val) => {
+        const streams = r.streams.map((s) => s.slice());
+        const s = streams[k]!;
+        if (s.length) s[pos % s.length] = val;
+        try {
+          const out = stageKind(34).inverse(r.params, streams, ctx(1 << 20));
+          expect(out[0]!.length).toBeLessThanOrEqual(1 << 20);
+        } catch (e) {
+          expect(e).toBeInstanceOf(PaniniError);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
 describe('x86 against plz (independent WebAssembly implementation)', () => {
   it('forward and inverse match the codec module x86 filter', () => {
     const c = getCodec();
@@ -160,7 +218,7 @@ describe('x86 against plz (independent WebAssembly implementation)', () => {
 });
 
 describe('hostile params and streams', () => {
-  const IDS = [16, 20, 21, 22, 23, 28, 32, 33];
+  const IDS = [16, 20, 21, 22, 23, 28, 32, 33, 34];
   it('random params / streams: PaniniError or a list of byte streams within the limit, never a crash', () => {
     fc.assert(
       fc.property(

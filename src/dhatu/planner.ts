@@ -11,6 +11,7 @@ import { CODER_PLZ, coderForward } from './stages/coder.js';
 import { iterRunsForward } from './stages/iter.js';
 import { sniffColumns, splitColumnsForward, splitJsonForward } from './stages/split.js';
 import { tokenForward } from './stages/token.js';
+import { splitWasmForward } from './stages/wasm.js';
 
 export type FormatHint =
   | 'text' | 'json' | 'ndjson' | 'csv' | 'tsv' | 'xml' | 'html' | 'js' | 'sourcemap' | 'mail'
@@ -87,6 +88,13 @@ const CANDIDATES = {
       return c2 && c2.delimiter === c.delimiter ? [t, splitColumnsForward(t.streams, 0, c.delimiter, c.columns)] : [t];
     },
   } as Candidate,
+  wasm: {
+    name: 'wasm',
+    build: (d: Uint8Array) => {
+      const w = splitWasmForward([d], 0);
+      return w ? [w] : null;
+    },
+  } as Candidate,
   json: { name: 'json', build: (d: Uint8Array) => [splitJsonForward([d], 0)] } as Candidate,
   jsonWords: {
     name: 'json+words',
@@ -137,8 +145,9 @@ function candidatesFor(format: string): Candidate[] {
     case 'csv':
     case 'tsv':
       return [C.columns, C.plain, C.columnsWords, C.words];
-    case 'elf':
     case 'wasm':
+      return [C.plain, C.wasm, C.runs];
+    case 'elf':
     case 'tar':
     case 'pdf':
       return [C.plain, C.runs];
@@ -178,9 +187,11 @@ function trial(c: Candidate, d: Uint8Array, level: number, coder: number): Trial
   return { chain, coded, size };
 }
 
-/** A deterministic sample: the whole record when small, else `max` bytes from its middle. */
-function sample(d: Uint8Array, max: number): Uint8Array {
+/** A deterministic sample: the whole record when small, else `max` bytes from its middle (its head for formats
+ *  whose transforms need the header). */
+function sample(d: Uint8Array, max: number, head: boolean): Uint8Array {
   if (d.length <= max) return d;
+  if (head) return d.subarray(0, max);
   const a = Math.floor((d.length - max) / 2);
   return d.subarray(a, a + max);
 }
@@ -203,7 +214,7 @@ export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint
   let best = cands[0]!;
   let bestTrial: Trial | null = null;
   if (cands.length > 1) {
-    const probe = sample(input, level <= 3 ? 1 << 20 : level <= 6 ? 2 << 20 : level <= 8 ? 4 << 20 : Infinity);
+    const probe = sample(input, level <= 3 ? 1 << 20 : level <= 6 ? 2 << 20 : level <= 8 ? 4 << 20 : Infinity, format === 'wasm');
     for (const c of cands) {
       const t = trial(c, probe, level, coder);
       tried.push({ name: c.name, size: t ? t.size : Infinity });

@@ -8,6 +8,7 @@ import { ITER_STAGES } from './stages/iter.js';
 import { SPLIT_STAGES } from './stages/split.js';
 import { TOKEN_STAGES } from './stages/token.js';
 import { TRANS_STAGES } from './stages/trans.js';
+import { WASM_STAGES } from './stages/wasm.js';
 
 const kinds = new Map<number, StageKind>();
 
@@ -39,4 +40,4 @@ export function stageKinds(): StageKind[] {
   return [...kinds.values()].sort((a, b) => a.id - b.id);
 }
 
-for (const k of [CODER_STAGE, ...ITER_STAGES, ...TRANS_STAGES, ...TOKEN_STAGES, ...SPLIT_STAGES]) registerStage(k);
+for (const k of [CODER_STAGE, ...ITER_STAGES, ...TRANS_STAGES, ...TOKEN_STAGES, ...SPLIT_STAGES, ...WASM_STAGES]) registerStage(k);

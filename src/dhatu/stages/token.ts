@@ -219,6 +219,15 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
   return stageResult(TOKEN_WORDS, streams, sel, p.finish(), [out.slice(0, o), dict.finish()]);
 }
 
+function growBuffer(buf: Uint8Array, used: number, need: number, max: number, ctx: DecodeContext): Uint8Array {
+  if (need > max) planFail(ctx, `words: output exceeds the limit ${max}`);
+  let c = buf.length * 2;
+  while (c < need) c *= 2;
+  const nb = new Uint8Array(Math.min(max, c));
+  nb.set(buf.subarray(0, used));
+  return nb;
+}
+
 function tokenInverse(r: ByteReader, ctx: DecodeContext) {
   const nS = r.varint(255);
   const nP = r.varint(255);
@@ -254,13 +263,22 @@ function tokenInverse(r: ByteReader, ctx: DecodeContext) {
       starts[nw] = st;
       const wl = new Int32Array(nw);
       for (let w = 0; w < nw; w++) wl[w] = starts[w + 1]! - starts[w]! - 1;
-      // pass 1: validate every code and size the output
+      // one pass: expand into a buffer that grows (by doubling, never past maxBytes); no closure over the hot
+      // variables (V8 would keep them in a context object)
       const tn = t.length;
-      let total = 0;
+      const max = ctx.maxBytes;
+      let out: Uint8Array = new Uint8Array(Math.min(max, Math.max(1024, tn * 3)));
+      let cap = out.length;
+      let o = 0;
       for (let q = 0; q < tn; q++) {
-        const ro = role[t[q]!]!;
+        const b = t[q]!;
+        const ro = role[b]!;
         if (ro === -1) {
-          total++;
+          if (o >= cap) {
+            out = growBuffer(out, o, o + 1, max, ctx);
+            cap = out.length;
+          }
+          out[o++] = b;
           continue;
         }
         let w = ro;
@@ -269,25 +287,15 @@ function tokenInverse(r: ByteReader, ctx: DecodeContext) {
           w = nS + 256 * (-2 - ro) + t[q]!;
         }
         if (w >= nw) planFail(ctx, `words: code for word ${w}, the dictionary has ${nw}`);
-        total += wl[w]!;
-      }
-      if (total > ctx.maxBytes) planFail(ctx, `words: output of ${total} bytes exceeds the limit ${ctx.maxBytes}`);
-      // pass 2: expand (codes were checked above)
-      const out = new Uint8Array(total);
-      let o = 0;
-      for (let q = 0; q < tn; q++) {
-        const b = t[q]!;
-        const ro = role[b]!;
-        if (ro === -1) {
-          out[o++] = b;
-          continue;
-        }
-        const w = ro >= 0 ? ro : nS + 256 * (-2 - ro) + t[++q]!;
         let a = starts[w]!;
         const e = a + wl[w]!;
+        if (o + (e - a) > cap) {
+          out = growBuffer(out, o, o + (e - a), max, ctx);
+          cap = out.length;
+        }
         while (a < e) out[o++] = d[a++]!;
       }
-      return out;
+      return out.subarray(0, o);
     },
   };
 }
