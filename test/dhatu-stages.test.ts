@@ -138,7 +138,7 @@ describe('columns', () => {
 });
 
 describe('wasm split', () => {
-  // a hand-made module: type, function and code sections; two bodies (the second with an unknown opcode 0x06 stays raw)
+  // a hand-made module: type, function and code sections; two bodies (the second with try_table 0x1f, which has no layout, stays raw)
   const body1 = [
     0x01, 0x02, 0x7f, // locals: 1 entry, 2 × i32
     0x20, 0x00, 0x41, 0xe5, 0x8e, 0x26, 0x6a, 0x21, 0x01, // local.get 0 · i32.const 624485 · i32.add · local.set 1
@@ -150,7 +150,7 @@ describe('wasm split', () => {
     0xfd, 0x54, 0x00, 0x08, 0x03, 0x1a, // v128.load8_lane align 0 offset 8 lane 3 · drop
     0x0b,
   ];
-  const body2 = [0x00, 0x06, 0x40, 0x0b, 0x0b];
+  const body2 = [0x00, 0x1f, 0x40, 0x00, 0x0b, 0x0b];
   const code = [2, body1.length, ...body1, body2.length, ...body2];
   const mod = Uint8Array.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0, 1, 4, 1, 0x60, 0, 0, 3, 3, 2, 0, 0, 10, code.length, ...code]);
 
