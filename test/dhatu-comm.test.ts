@@ -292,6 +292,7 @@ describe('COMM inverse on hand-written ops', () => {
     // op 0: "ab", copy 5 from 14 back ("hello"); op 1: "!", repeat distance 14 for 2 (" w");
     // op 2: copy 6 from 2 back (overlapping: " w w w"); then residue "Z"
     const p = params(3, [2, 1, 0], [(5 - 1) * 2, (2 - 1) * 2 + 1, (6 - 1) * 2], [14 - 1, 2 - 1]);
+    expect(p).toEqual(Uint8Array.of(3, 2, 1, 0, 8, 3, 10, 13, 1)); // the bytes of the example in docs/DHATU-COMM.md
     const out = inv(p, enc('ab!Z'), earlier, 2 + 5 + 1 + 2 + 6 + 1);
     // op 1 copies from record position 8 − 14 = 6 bytes before the record: " w" of "hello, world"
     expect(new TextDecoder().decode(out)).toBe('abhello! w w w wZ');
