@@ -6,7 +6,7 @@
 //   GEAR  256 × u32   the rolling hash's byte table (fixed pseudo-random values, made by init())
 //   TABLE buckets × WAYS × u32   sampled window starts (absolute output offset mod 2^32), newest first
 //   OPS   opsCap × 3 × u32       the copies found by the last process() call: (literals before, length, distance)
-//   BUF   bufCap bytes           history (≤ window bytes) followed by the record being matched
+//   BUF   window + 64 MiB bytes  history (at least the newest `window` bytes) followed by the record being matched
 // BUF ends the map; the memory is grown only as far as BUF is used, so an instance holds at most
 // TABLE + OPS + window + largest record + slack bytes, whatever the stream length.
 //
