@@ -49,6 +49,9 @@ export interface PlanStats {
   size: number;
 }
 
+/** The share a transform must save over coding the record as is (its inverse costs decode time). */
+const MIN_GAIN = 0.005;
+
 type Candidate = { name: string; build(data: Uint8Array): StageResult[] | null };
 
 const CANDIDATES = {
@@ -218,6 +221,8 @@ export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint
     for (const c of cands) {
       const t = trial(c, probe, level, coder);
       tried.push({ name: c.name, size: t ? t.size : Infinity });
+      // a transform costs decode time: it must beat the plain coding by MIN_GAIN to be chosen
+      if (t && c !== CANDIDATES.plain) t.size = Math.ceil(t.size * (1 + MIN_GAIN));
       if (t && (!bestTrial || t.size < bestTrial.size)) {
         bestTrial = t;
         best = c;
