@@ -171,6 +171,37 @@ describe('dhātu codec: trees and single-file extraction', () => {
   });
 });
 
+describe('dhātu codec: deflate streams re-created (REFLATE)', () => {
+  const jar = join(CORPUS, 'single', 'zip-closure.jar');
+  it.skipIf(!existsSync(jar))('the corpus jar: every entry stored raw and re-deflated bit-exactly; far smaller than the jar', async () => {
+    const data = new Uint8Array(readFileSync(jar));
+    const c = await compress(data, { codec: 'dhatu', level: 1 });
+    const i = await inspect(c);
+    expect(i.reflate.streams).toBeGreaterThan(7000);
+    expect(i.reflate.foreign).toBe(0);
+    expect(i.reflate.rawBytes).toBeGreaterThan(30e6);
+    expect(i.dhatu.find((d) => d.primitive === 'REFLATE')?.bytes).toBeGreaterThan(0.7 * data.length); // the deflated entries (the rest: headers, stored entries)
+    // deflated entries stored raw and coded again: well below the jar (which plain coders barely shrink)
+    expect(c.length).toBeLessThan(0.75 * data.length);
+    expect(sha(await decompress(c))).toBe(sha(data));
+  });
+
+  it('gzip members and zlib-made PNGs inside a record are re-created; damaged ones are kept as they are', async () => {
+    const { gzipSync } = await import('node:zlib');
+    const text = new TextEncoder().encode('the dhatu of panini '.repeat(20000));
+    const gz = gzipSync(text, { level: 9, memLevel: 9 }); // zlib -9 / memLevel 9: what pako reproduces
+    const bad = new Uint8Array(gz);
+    bad[bad.length - 5] = bad[bad.length - 5]! ^ 0xff; // a broken CRC32 trailer: not a valid member
+    const rec = new Uint8Array(gz.length * 2 + bad.length + 300);
+    rec.set(gz, 100);
+    rec.set(bad, 200 + gz.length);
+    rec.set(gz, 300 + gz.length + bad.length - 100);
+    const c = await compress(rec, { codec: 'dhatu', level: 1 });
+    expect(sha(await decompress(c))).toBe(sha(rec));
+    expect(sha(await streamDecode(c, 9))).toBe(sha(rec));
+  });
+});
+
 describe('dhātu codec: hostile containers', () => {
   it('every payload byte flipped in a sample of positions gives a typed error, never wrong bytes', async () => {
     const data = farRepeats().subarray(0, 5 << 20);

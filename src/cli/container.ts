@@ -153,6 +153,12 @@ export async function runInspect(p: Parsed): Promise<number> {
   if (i.dhatu.length) {
     lines.push('dhātu:      share of the output each primitive handled');
     for (const d of i.dhatu) lines.push(`  ${d.primitive.padEnd(8)} ${(d.share * 100).toFixed(1).padStart(6)}%  ${human(d.bytes).padStart(10)}`);
+    const rf = i.reflate;
+    if (rf.streams) {
+      lines.push(`deflate     ${rf.streams} streams re-created on decode (${Object.entries(rf.byKind).map(([k, n]) => `${n} ${k}`).join(', ')}), ${human(rf.rawBytes)} raw stored instead`);
+      for (const [k, n] of Object.entries(rf.byParams).sort((a, b) => b[1] - a[1])) lines.push(`  ${String(n).padStart(6)} by zlib ${k}`);
+      if (rf.foreign) lines.push(`  ${String(rf.foreign).padStart(6)} from other encoders, with ${human(rf.correctionBytes)} of preflate corrections`);
+    }
     lines.push('stages:');
     for (const st of i.stages) lines.push(`  ${st.name.padEnd(14)} ${st.dhatu.padEnd(8)} ${String(st.records).padStart(6)} records  ${human(st.bytes).padStart(10)} handled  ${human(st.paramsBytes).padStart(10)} params`);
   }

@@ -3,10 +3,10 @@
 // record's whole structure or the whole history, so they run here, once, in order; the planner and the entropy coders
 // then run on the residue in the coder (a worker when there is a pool). Deterministic: the same records in the same
 // order give the same stages.
-import { createLongMatcher, type LongMatcher } from '../dhatu/comm.js';
-// TODO(integration): REFLATE (src/dhatu/reflate) and the grammar hint (src/grammar) join when those modules land
-const hasDeflateStreams = (_r: Uint8Array): boolean => false;
-const reflateForward = (_r: Uint8Array, _o: object): { result: import('../dhatu/stage.js').StageResult | null } => ({ result: null });
+import { COMMZ_STAGE_ID, createLongMatcher, packCommOps, type LongMatcher } from '../dhatu/comm.js';
+import { encode as plzEncode } from '../codec/lz.js';
+import { hasDeflateStreams, reflateForward, type ReflateReport } from '../dhatu/reflate/index.js';
+import { analyzeForeign, reconstructForeign } from '../dhatu/reflate/preflate.js';
 import { detect } from '../grammar/index.js';
 import type { PreStage } from './coder.js';
 import type { ResolvedCompressOptions } from './options.js';
@@ -15,6 +15,44 @@ import type { ResolvedCompressOptions } from './options.js';
 export const MATCH_HISTORY_CAP = 512 << 20;
 /** Bytes of a record the format sniffing looks at. */
 const SNIFF_BYTES = 64 << 10;
+/** Levels from which streams of other encoders get preflate corrections (slow: ~1 MB/s each way). */
+export const FOREIGN_MIN_LEVEL = 7;
+/** Levels from which a record with COMM copies is also coded without them, keeping the smaller. */
+export const TRY_BOTH_LEVEL = 8;
+/** No wall-clock budget: output must not depend on machine speed; the work is bounded by sizes and tries instead. */
+const NO_DEADLINE = 1e12;
+
+/** What REFLATE did over a whole input: streams found, re-created (zlib parameters / foreign corrections), kept and why. */
+export interface StreamStats {
+  found: number;
+  reproduced: number;
+  foreign: number;
+  kept: number;
+  /** raw bytes that replaced deflate streams */
+  rawBytes: number;
+  /** compressed bytes replaced */
+  replacedBytes: number;
+  /** kept streams by reason */
+  keptReasons: Record<string, number>;
+}
+
+export function emptyStreamStats(): StreamStats {
+  return { found: 0, reproduced: 0, foreign: 0, kept: 0, rawBytes: 0, replacedBytes: 0, keptReasons: {} };
+}
+
+function addReport(s: StreamStats, r: ReflateReport): void {
+  s.found += r.found;
+  s.reproduced += r.reproduced;
+  s.foreign += r.foreign;
+  s.kept += r.kept;
+  s.rawBytes += r.rawBytes;
+  s.replacedBytes += r.replacedBytes;
+  for (const st of r.streams) {
+    if (st.method !== 'kept') continue;
+    const why = (st.reason ?? 'unknown').replace(/\d[\d,.]*/g, 'N');
+    s.keptReasons[why] = (s.keptReasons[why] ?? 0) + 1;
+  }
+}
 
 export interface Analysis {
   pre: PreStage[];
@@ -23,11 +61,16 @@ export interface Analysis {
   hint?: string;
   /** the pre stages may not pay (REFLATE): the coder gets the record too, to code it plainly if so */
   mayNotPay: boolean;
+  /** code the record both with and without the pre stages and keep the smaller */
+  compare?: boolean;
 }
 
 export class RecordAnalyzer {
   private readonly matcher: LongMatcher;
-  constructor(private readonly o: ResolvedCompressOptions) {
+  constructor(
+    private readonly o: ResolvedCompressOptions,
+    readonly streams: StreamStats = emptyStreamStats(),
+  ) {
     const w = o.dedupWindow === 0 ? MATCH_HISTORY_CAP : Math.min(o.dedupWindow, MATCH_HISTORY_CAP);
     this.matcher = createLongMatcher({ window: w });
   }
@@ -37,7 +80,11 @@ export class RecordAnalyzer {
     const hint = detect(record.subarray(0, SNIFF_BYTES), record.length).format;
     const h = hint ? { hint } : {};
     if (this.o.level >= 1 && hasDeflateStreams(record)) {
-      const r = reflateForward(record, {});
+      const r = reflateForward(record, {
+        budgetMs: NO_DEADLINE,
+        ...(this.o.level >= FOREIGN_MIN_LEVEL ? { foreign: { analyzeForeign: (d, raw) => analyzeForeign(d, raw), reconstructForeign } } : {}),
+      });
+      addReport(this.streams, r.report);
       if (r.result) {
         this.matcher.append(record);
         const s = r.result;
@@ -45,7 +92,12 @@ export class RecordAnalyzer {
       }
     }
     const m = this.matcher.encode(record, offset);
-    if (m) return { pre: [{ id: m.id, params: m.params, handled: m.handled }], residue: m.streams[0]!, ...h, mayNotPay: false };
+    // copies that cover little of the record cost plz context (it would find those repeats itself, in its window):
+    // below 1/8, the record is coded plainly; at levels ≥ TRY_BOTH_LEVEL the coder codes both ways and keeps the smaller
+    if (m && (m.handled * 8 >= record.length || this.o.level >= TRY_BOTH_LEVEL)) {
+      const params = packCommOps(m.params, (ops) => plzEncode(ops, 9));
+      return { pre: [{ id: COMMZ_STAGE_ID, params, handled: m.handled }], residue: m.streams[0]!, ...h, mayNotPay: this.o.level >= TRY_BOTH_LEVEL, compare: this.o.level >= TRY_BOTH_LEVEL };
+    }
     return { pre: [], residue: record, ...h, mayNotPay: false };
   }
 

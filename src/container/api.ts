@@ -7,7 +7,10 @@ import { getCore } from '../wasm/core.js';
 import { CODECS, codecName } from './codecs.js';
 import { CODEC_DHATU } from './plan-record.js';
 import { SemanticAssembler } from './semantic.js';
-import { planStats } from '../dhatu/plan.js';
+import { planStages, planStats } from '../dhatu/plan.js';
+import { REFLATE_STAGE_ID } from '../dhatu/reflate/index.js';
+import { readRecipe, type RecipeRegion } from '../dhatu/reflate/recipe.js';
+import { PLAN_MAX_BYTES } from './plan-record.js';
 import { crc32 } from '../hash/crc32.js';
 import { sha256 } from '../hash/sha256.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
@@ -101,16 +104,22 @@ export class ChunkAssembler {
 export class BlockAssembler {
   private pending: Uint8Array[] = [];
   private size = 0;
+  /** the first bytes of an input, held until its magic can be read (null once it has been) */
+  private head: Uint8Array[] | null = [];
+  private headLen = 0;
+  /** the current input is a deflate container (ZIP/JAR, gzip, PNG, PDF): one record of up to MAX_RECORD, alone */
+  private whole = false;
   constructor(
     private readonly o: ResolvedCompressOptions,
     private readonly chunks: Assembler,
   ) {}
   private take(chunks: Uint8Array[], out: Uint8Array[]): void {
+    const limit = this.whole ? MAX_RECORD : this.o.blockSize;
     for (const c of chunks) {
       if (this.size + c.length > MAX_RECORD) this.emit(out);
       this.pending.push(c);
       this.size += c.length;
-      if (this.size >= this.o.blockSize) this.emit(out);
+      if (this.size >= limit) this.emit(out);
     }
   }
   private emit(out: Uint8Array[]): void {
@@ -119,23 +128,61 @@ export class BlockAssembler {
     this.pending = [];
     this.size = 0;
   }
+  /** The held head of an input is complete (or the input ended): decide whether it is a deflate container. */
+  private begin(out: Uint8Array[]): void {
+    const held = this.head!;
+    this.head = null;
+    if (this.headLen >= MAGIC_BYTES && isDeflateContainer(concat(held, this.headLen).subarray(0, MAGIC_BYTES))) {
+      this.take(this.chunks.cut(), out);
+      this.emit(out);
+      this.whole = true;
+    }
+    for (const p of held) this.take(this.chunks.push(p), out);
+  }
+  private endInput(out: Uint8Array[], chunks: Uint8Array[]): void {
+    this.take(chunks, out);
+    if (this.whole) {
+      this.emit(out);
+      this.whole = false;
+    }
+    this.head = [];
+    this.headLen = 0;
+  }
   /** A file boundary: the chunker restarts (semantic: detects the next file's format), the block goes on. */
   cut(): Uint8Array[] {
     const out: Uint8Array[] = [];
-    this.take(this.chunks.cut(), out);
+    if (this.head) this.begin(out);
+    this.endInput(out, this.chunks.cut());
     return out;
   }
   push(piece: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
+    if (this.head) {
+      if (piece.length === 0) return out;
+      this.head.push(piece);
+      this.headLen += piece.length;
+      if (this.headLen >= MAGIC_BYTES) this.begin(out);
+      return out;
+    }
     this.take(this.chunks.push(piece), out);
     return out;
   }
   flush(): Uint8Array[] {
     const out: Uint8Array[] = [];
-    this.take(this.chunks.flush(), out);
+    if (this.head) this.begin(out);
+    this.endInput(out, this.chunks.flush());
     this.emit(out);
     return out;
   }
+}
+
+const MAGIC_BYTES = 8;
+/** ZIP (local header or empty archive), gzip, PNG, PDF: inputs REFLATE wants whole, in one record. */
+function isDeflateContainer(h: Uint8Array): boolean {
+  if (h[0] === 0x50 && h[1] === 0x4b && (h[2] === 3 || h[2] === 5) && (h[3] === 4 || h[3] === 6)) return true;
+  if (h[0] === 0x1f && h[1] === 0x8b && h[2] === 8) return true;
+  if (h[0] === 0x89 && h[1] === 0x50 && h[2] === 0x4e && h[3] === 0x47) return true;
+  return h[0] === 0x25 && h[1] === 0x50 && h[2] === 0x44 && h[3] === 0x46; // %PDF
 }
 
 /** What cuts an input into records: push pieces, cut() at file boundaries, flush() at the end. */
@@ -334,6 +381,12 @@ export interface Inspection {
    * REFLATE expands it and the coder codes the expansion), and that as a share of the output, largest first
    */
   dhatu: { primitive: string; bytes: number; share: number }[];
+  /**
+   * dhātu records with a REFLATE stage: the deflate streams re-created on decode — how many, by wrapper, how (zlib
+   * parameters, or preflate corrections for streams of other encoders) and the raw bytes stored in their place.
+   * (Streams the encoder found but kept as they were are reported by compress, with the reason: CompressResult.streams.)
+   */
+  reflate: { records: number; streams: number; zlib: number; foreign: number; rawBytes: number; correctionBytes: number; byKind: Record<string, number>; byParams: Record<string, number> };
   /** dhātu records: every stage that ran, by name, with the records and bytes it handled */
   stages: { name: string; dhatu: string; records: number; bytes: number; paramsBytes: number }[];
   manifest: Manifest | undefined;
@@ -356,6 +409,7 @@ export async function inspectSource(src: Source): Promise<Inspection> {
   let payload = 0;
   const byDhatu = new Map<string, number>();
   const stages = new Map<string, { records: number; bytes: number; paramsBytes: number }>();
+  const reflate: Inspection['reflate'] = { records: 0, streams: 0, zlib: 0, foreign: 0, rawBytes: 0, correctionBytes: 0, byKind: {}, byParams: {} };
   for (let i = 0; i < info.footer.recordCount; i++) {
     const e = readIndexEntry(info.index, i, info.indexOffset);
     // the index is CRC-checked but not yet matched against the records: keep its offsets inside the record area
@@ -372,6 +426,7 @@ export async function inspectSource(src: Source): Promise<Inspection> {
         const where = `record ${i} at byte ${e.frameOffset}`;
         const stored = await src.read(e.frameOffset + RECORD_HEADER_SIZE, f.storedLength);
         if (crc32(stored) !== f.payloadCrc) throw new PaniniError('CHECKSUM', `${where}: payload is corrupt (CRC32)`, { offset: e.frameOffset, chunk: i });
+        for (const st of planStages(stored, where)) if (st.id === REFLATE_STAGE_ID) describeRecipe(st.params, where, reflate);
         for (const st of planStats(stored, where).stages) {
           byDhatu.set(st.dhatu, (byDhatu.get(st.dhatu) ?? 0) + st.handled);
           const k = `${st.name}\u0000${st.dhatu}`;
@@ -408,9 +463,37 @@ export async function inspectSource(src: Source): Promise<Inspection> {
     dhatu: [...byDhatu]
       .map(([primitive, bytes]) => ({ primitive, bytes, share: info.footer.totalSize ? bytes / info.footer.totalSize : 0 }))
       .sort((a, b) => b.bytes - a.bytes || (a.primitive < b.primitive ? -1 : 1)),
+    reflate,
     stages: [...stages].map(([k, v]) => ({ name: k.split('\u0000')[0]!, dhatu: k.split('\u0000')[1]!, ...v })).sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1)),
     manifest,
   };
+}
+
+const WRAPS = ['deflate', 'zlib', 'png'];
+
+/** Adds a REFLATE recipe's streams (nested ones included) to an inspection. */
+function describeRecipe(params: Uint8Array, where: string, out: Inspection['reflate']): void {
+  const r = readRecipe(params, where, PLAN_MAX_BYTES);
+  out.records++;
+  const walkRegion = (g: RecipeRegion): void => {
+    for (const it of g.items) {
+      out.streams++;
+      out.rawBytes += it.rawLen;
+      const kind = WRAPS[it.wrap] ?? `wrap-${it.wrap}`;
+      out.byKind[kind] = (out.byKind[kind] ?? 0) + 1;
+      if (it.params) {
+        out.zlib++;
+        const p = it.params;
+        const key = `level ${p.level} memLevel ${p.memLevel} windowBits ${p.windowBits} strategy ${p.strategy}${p.hash ? ' chromium-hash' : ''}`;
+        out.byParams[key] = (out.byParams[key] ?? 0) + 1;
+      } else {
+        out.foreign++;
+        out.correctionBytes += it.corrections?.length ?? 0;
+      }
+      if (it.nested) walkRegion(it.nested);
+    }
+  };
+  walkRegion(r.region);
 }
 
 // ------------------------------------------------------------------------------------------ streams

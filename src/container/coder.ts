@@ -19,6 +19,8 @@ export interface CodeJob {
   recordLength?: number;
   /** codec dhātu with pre stages that may not pay (REFLATE): the record's bytes, coded plainly if the plan does not shrink */
   original?: Uint8Array;
+  /** with `original`: code both ways and keep the smaller (else the original is coded only when the plan does not shrink) */
+  compare?: boolean;
 }
 
 export interface PreStage {

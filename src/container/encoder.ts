@@ -6,7 +6,7 @@ import { createSha256, sha256, type Hasher } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
 import type { ChunkCoder, CodedChunk } from './coder.js';
 import { CODEC_DEFLATE, CODEC_PLZ } from './codecs.js';
-import { RecordAnalyzer } from './analyze.js';
+import { emptyStreamStats, RecordAnalyzer, type StreamStats } from './analyze.js';
 import { CODEC_DHATU } from './plan-record.js';
 import {
   HEADER_SIZE,
@@ -42,6 +42,8 @@ export interface EncodeStats {
   skippedBytes: number;
   /** codec dhātu: bytes of the input each primitive handled (a byte may count for several) */
   dhatu: Record<string, number>;
+  /** codec dhātu: deflate streams found inside the input and what REFLATE did with them */
+  streams: StreamStats;
 }
 
 /** Growable little-endian u64 pairs (frame offset, original offset) for the index, 16 bytes per record. */
@@ -80,7 +82,7 @@ export class ContainerEncoder {
   private records = 0;
   private started = false;
   private finished = false;
-  readonly stats: EncodeStats = { records: 0, dataRecords: 0, refRecords: 0, dedupBytes: 0, skippedBytes: 0, dhatu: {} };
+  readonly stats: EncodeStats = { records: 0, dataRecords: 0, refRecords: 0, dedupBytes: 0, skippedBytes: 0, dhatu: {}, streams: emptyStreamStats() };
   private analyzer: RecordAnalyzer | undefined;
 
   constructor(
@@ -148,7 +150,7 @@ export class ContainerEncoder {
     }
     // dhātu: the stages that need the whole history (COMM) or the record's structure (REFLATE) run here, in order;
     // the planner and the entropy coders run in the coder (a worker when there is a pool)
-    this.analyzer ??= new RecordAnalyzer(this.opts);
+    this.analyzer ??= new RecordAnalyzer(this.opts, this.stats.streams);
     const a = this.analyzer.analyze(data, this.original);
     return this.coder.code(a.residue, {
       level: this.opts.level,
@@ -158,6 +160,7 @@ export class ContainerEncoder {
       recordLength: data.length,
       ...(a.hint ? { hint: a.hint } : {}),
       ...(a.mayNotPay ? { original: data } : {}),
+      ...(a.compare ? { compare: true } : {}),
     });
   }
 

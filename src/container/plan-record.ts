@@ -4,8 +4,10 @@
 import { PaniniError } from '../errors.js';
 import { decodePlan, planStages } from '../dhatu/plan.js';
 import { hasStage, registerStage, stageKind } from '../dhatu/registry.js';
-import { commStage } from '../dhatu/comm.js';
-import { commSources } from '../dhatu/comm-sources.js';
+import { commSources, commStage, commZStage, setCommOpsDecoder } from '../dhatu/comm.js';
+import { decode as plzDecode } from '../codec/lz.js';
+import { imageStage } from '../dhatu/stages/image.js';
+import { reflateStage } from '../dhatu/reflate/index.js';
 import type { DecodeContext } from '../dhatu/stage.js';
 import { encodePlan } from '../dhatu/planner.js';
 import { crc32 } from '../hash/crc32.js';
@@ -16,6 +18,10 @@ export const CODEC_DHATU = 16;
 
 // the stage kinds that live outside src/dhatu/stages (the registry pre-registers those)
 registerStage({ ...commStage, sources: commSources });
+registerStage(commZStage);
+setCommOpsDecoder(plzDecode);
+registerStage(imageStage);
+registerStage(reflateStage);
 
 /** The most bytes one stream of a plan may hold while decoding (a record expands at most this far inside a plan). */
 export const PLAN_MAX_BYTES = 4 * MAX_RECORD;
@@ -133,14 +139,16 @@ export function encodeDhatu(data: Uint8Array, job: CodeJob): CodedChunk {
   const level = job.level < 1 ? 1 : job.level;
   const pre = (job.pre ?? []).map((s, i, all) => ({ ...s, streams: i === all.length - 1 ? [data] : [] }));
   const { payload, stats } = encodePlan(data, { level, ...(job.hint ? { hint: job.hint } : {}), pre });
+  // a record whose pre stages may not pay (REFLATE, or COMM at high levels) is also coded plainly: the smaller wins
+  if (pre.length && job.original && (job.compare || payload.length >= recordLength)) {
+    if (job.original.length !== recordLength) throw new PaniniError('STATE', `the original of a ${recordLength}-byte record has ${job.original.length} bytes`);
+    const { pre: _p, original, compare: _c, ...plainJob } = job;
+    const plain = encodeDhatu(original, plainJob);
+    if (plain.stored.length <= payload.length || payload.length >= recordLength) return plain;
+  }
   if (payload.length < recordLength) {
     return { codec: CODEC_DHATU, params: level, stored: payload, storedCrc: crc32(payload), skipped: false, dhatu: { ...stats.byDhatu } };
   }
   if (pre.length === 0) return { codec: 0, params: 0, stored: data, storedCrc: crc32(data), skipped: false };
-  // the pre stages did not pay (e.g. recompressed deflate streams whose raw data codes worse than the deflate did)
-  if (!job.original || job.original.length !== recordLength) {
-    throw new PaniniError('STATE', `a transformed record of ${recordLength} bytes did not shrink (plan of ${payload.length} bytes) and its original bytes were not given`);
-  }
-  const { pre: _p, original, ...plain } = job;
-  return encodeDhatu(original, plain);
+  throw new PaniniError('STATE', `a transformed record of ${recordLength} bytes did not shrink (plan of ${payload.length} bytes) and its original bytes were not given`);
 }

@@ -328,3 +328,108 @@ export const commStage: StageKind = {
     return [out];
   },
 };
+
+/**
+ * The ranges of earlier output (before the record) a COMM stage's ops copy from, from the params alone: what a
+ * random-access decoder fetches before it runs the plan. Malformed ops are FORMAT (the inverse would fail the same).
+ */
+export function commSources(params: Uint8Array, ctx: Pick<DecodeContext, 'recordOffset' | 'recordLength' | 'where'>): Array<[number, number]> {
+  const c = ctx as DecodeContext;
+  const head = { at: 0 };
+  const count = readVarint(params, head, c, 'op count');
+  if (count > params.length) planFail(c, `COMM declares ${count} ops in ${params.length} bytes of params`);
+  const li = { at: head.at };
+  const ci = { at: skipVarints(params, head.at, count, c, 'literal length') };
+  const di = { at: skipVarints(params, ci.at, count, c, 'copy code') };
+  const out: Array<[number, number]> = [];
+  let pos = 0;
+  let last = 0;
+  for (let k = 0; k < count; k++) {
+    pos += readVarint(params, li, c, 'literal length');
+    const code = readVarint(params, ci, c, 'copy code');
+    const len = Math.floor(code / 2) + 1;
+    let dist = last;
+    if (code % 2 === 0) dist = readVarint(params, di, c, 'distance') + 1;
+    else if (last === 0) planFail(c, `COMM op ${k}: repeat distance before any copy`);
+    if (pos + len > ctx.recordLength) planFail(c, `COMM op ${k}: copy runs past the record's ${ctx.recordLength} bytes`);
+    const src = pos - dist;
+    if (src < 0) {
+      const k2 = Math.min(len, -src);
+      const prev = out[out.length - 1];
+      const from = ctx.recordOffset + src;
+      if (prev && prev[0] + prev[1] === from) prev[1] += k2;
+      else out.push([from, k2]);
+    }
+    pos += len;
+    last = dist;
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------- COMM with coded ops
+// Stage 49 is stage 48 with its ops entropy-coded: the ops of a record that copies a lot run to ~0.5 % of the record
+// and code to less than half with plz. Params = varint(raw ops length) · u8 coder (0 = stored, 1 = plz) · payload.
+
+export const COMMZ_STAGE_ID = 49;
+/** Largest raw ops accepted when decoding (a 64 MiB record cannot need more: every op covers ≥ 2 bytes). */
+const COMMZ_MAX_OPS = 64 << 20;
+
+/** Packs COMM ops (stage 48 params) for stage 49, coding them with `encode` when that shrinks them. */
+export function packCommOps(ops: Uint8Array, encode: (data: Uint8Array) => Uint8Array): Uint8Array {
+  const head: number[] = [];
+  pushVarint(head, ops.length);
+  let coder = 0;
+  let payload = ops;
+  if (ops.length > 64) {
+    const z = encode(ops);
+    if (z.length < ops.length) {
+      coder = 1;
+      payload = z;
+    }
+  }
+  const out = new Uint8Array(head.length + 1 + payload.length);
+  out.set(head, 0);
+  out[head.length] = coder;
+  out.set(payload, head.length + 1);
+  return out;
+}
+
+let opsDecoder: ((payload: Uint8Array, n: number) => Uint8Array) | undefined;
+/** Installs the plz decoder stage 49 uses (src/container/plan-record.ts does; kept out of here to stay wasm-light). */
+export function setCommOpsDecoder(fn: (payload: Uint8Array, n: number) => Uint8Array): void {
+  opsDecoder = fn;
+}
+
+function unpackCommOps(params: Uint8Array, ctx: Pick<DecodeContext, 'where'>): Uint8Array {
+  const c = ctx as DecodeContext;
+  const i = { at: 0 };
+  const n = readVarint(params, i, c, 'ops length');
+  if (n > COMMZ_MAX_OPS) planFail(c, `COMM ops declare ${n} bytes, over ${COMMZ_MAX_OPS}`);
+  if (i.at >= params.length) planFail(c, 'COMM ops end before their coder byte');
+  const coder = params[i.at++]!;
+  const payload = params.subarray(i.at);
+  if (coder === 0) {
+    if (payload.length !== n) planFail(c, `stored COMM ops of ${payload.length} bytes, declared ${n}`);
+    return payload;
+  }
+  if (coder !== 1) planFail(c, `COMM ops coder ${coder} is not 0 (stored) or 1 (plz)`);
+  if (!opsDecoder) throw new PaniniError('UNSUPPORTED', `${ctx.where}: COMM ops are plz-coded and no plz decoder is installed`);
+  try {
+    return opsDecoder(payload, n);
+  } catch (e) {
+    if (e instanceof PaniniError && e.code === 'FORMAT') planFail(c, `COMM ops: ${e.message}`);
+    throw e;
+  }
+}
+
+export const commZStage: StageKind = {
+  id: COMMZ_STAGE_ID,
+  name: 'comm',
+  dhatu: 'COMM',
+  inverse(params, streams, ctx) {
+    return commStage.inverse(unpackCommOps(params, ctx), streams, ctx);
+  },
+  sources(params, ctx) {
+    return commSources(unpackCommOps(params, ctx), ctx);
+  },
+};

@@ -22,6 +22,10 @@ import { wasmGrammar } from './formats/wasm.js';
 import { htmlGrammar, xmlGrammar } from './formats/xml.js';
 import { FORMATS, type BoundaryOptions, type Detection, type FormatId, type Grammar } from './types.js';
 
+import { zipBoundaries } from './formats/zip.js';
+import { gzipBoundaries } from './formats/gzip.js';
+import { pngBoundaries } from './formats/png.js';
+import { pdfBoundaries } from './formats/pdf.js';
 export type { BoundaryOptions, Detection, DetectionInfo, FormatId, Grammar, Sink } from './types.js';
 export { FORMATS } from './types.js';
 export { detect, HEAD_LIMIT } from './detect.js';
@@ -30,19 +34,11 @@ export { resolveBoundaryOptions, type ResolvedBoundaryOptions } from './cut.js';
 /** A boundary function of the shape the deflate-aware format modules export: any offsets, any order. */
 export type BoundaryList = (data: Uint8Array) => number[];
 
-// ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
-// LEAD: WIRE THE DEFLATE-STREAM BOUNDARY FUNCTIONS HERE.
-// When src/grammar/formats/{zip,gzip,png,pdf}.ts exist, import them and fill this table, e.g.
-//   import { zipBoundaries } from './formats/zip.js';   // (data: Uint8Array) => number[]
-//   import { gzipBoundaries } from './formats/gzip.js';
-//   import { pngBoundaries } from './formats/png.js';
-//   import { pdfBoundaries } from './formats/pdf.js';
-//   const EXTERNAL_BOUNDARIES = { zip: zipBoundaries, gzip: gzipBoundaries, png: pngBoundaries, pdf: pdfBoundaries };
-// Their offsets become level-0 boundaries (sanitised: sorted, deduplicated, kept only inside (0, length)); pieces
-// longer than maxSize between them are cut by size, and a throwing function falls back to size cuts. Until then
-// these four formats are detected but cut by size.
-const EXTERNAL_BOUNDARIES: Partial<Record<'zip' | 'gzip' | 'png' | 'pdf', BoundaryList>> = {};
-// ─────────────────────────────────────────────────────────────────────────────────────────────────────────────────
+// The deflate-aware formats (src/grammar/formats/{zip,gzip,png,pdf}.ts, written with REFLATE) give their boundaries as
+// plain offset lists: ZIP entries, gzip members, PNG chunks, PDF objects. They become level-0 boundaries (sanitised:
+// sorted, deduplicated, kept only inside (0, length)); pieces longer than maxSize between them are cut by size, and a
+// throwing function falls back to size cuts.
+const EXTERNAL_BOUNDARIES: Partial<Record<'zip' | 'gzip' | 'png' | 'pdf', BoundaryList>> = { zip: zipBoundaries, gzip: gzipBoundaries, png: pngBoundaries, pdf: pdfBoundaries };
 
 function externalGrammar(format: 'zip' | 'gzip' | 'png' | 'pdf'): (data: Uint8Array) => Grammar {
   return (data) => {
