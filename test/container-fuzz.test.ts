@@ -21,6 +21,7 @@ import {
   writeRecordHeader,
 } from '../src/container/format.js';
 import { encodeManifest } from '../src/container/manifest.js';
+import { writePlan } from '../src/dhatu/plan.js';
 import '../src/node.js'; // installs the worker_threads pool used by decompress({ workers > 1 })
 import { Packr } from 'msgpackr';
 import { mulberry32, prngBytes } from './helpers/prng.mjs';
@@ -519,13 +520,45 @@ describe('hostile containers (valid CRCs, hostile fields)', () => {
   });
 
   it('unknown codec ids: UNSUPPORTED, naming the codec', async () => {
-    for (const codec of [3, 15, 16, 63, 64, 95, 96, 255]) { // 0 store, 1 deflate, 2 plz (docs/CODEC.md) are known
+    for (const codec of [4, 15, 17, 63, 64, 95, 96, 255]) { // 0 store, 1 deflate, 2 plz, 3 pfz (docs/CODEC.md), 16 dhātu (docs/DHATU.md) are known
       const c = build({ records: [{ data: hello, codec, params: 3 }] });
       const r = await expectRejected(c, `codec ${codec}`);
       expect([r.d, r.v, r.s]).toEqual(['UNSUPPORTED', 'UNSUPPORTED', 'UNSUPPORTED']);
       expect(r.dm).toMatch(new RegExp(`codec ${codec}\\b`));
       expect(r.sm).toMatch(new RegExp(`codec ${codec}\\b`));
       expect(refCode(c)).toBe('UNSUPPORTED');
+    }
+  });
+
+  it('dhātu records (codec 16): copies from earlier output obey the window and the record start; garbage plans are typed errors', async () => {
+    const first = prngBytes(31, 100);
+    const tail = prngBytes(32, 10);
+    const second = new Uint8Array(60);
+    second.set(first.subarray(0, 50), 0); // copy 50 bytes from 100 back (output offset 0)
+    second.set(tail, 50);
+    // one COMM stage (id 48): ops = n=1 · lit 0 · code (50−1)·2 = 98 · dist−1 = 99; the residue is the 10 literal bytes
+    const plan = (dist: number, len = 50) => writePlan([{ id: 48, params: new Uint8Array([1, 0, (len - 1) * 2, dist - 1]), streams: [tail], handled: len }]);
+    const rec = (payload: Uint8Array) => ({ data: second, codec: 16, params: 1, payload });
+    // positive control: inside an unlimited window it decodes, through every path
+    const good = build({ records: [{ data: first }, rec(plan(100))] });
+    expect(Buffer.from(await decompress(good)).equals(Buffer.concat([first, second]))).toBe(true);
+    expect((await verify(good)).ok).toBe(true);
+    const st = await tryStream(good, [7, 100, 200]);
+    expect(st.ok && Buffer.from(st.out).equals(Buffer.concat([first, second]))).toBe(true);
+    // a declared window of 64 bytes: the copy reaches 100 back
+    const outside = build({ window: 64, records: [{ data: first }, rec(plan(100))] });
+    const r1 = await expectRejected(outside, 'copy outside the window');
+    expect([r1.d, r1.v, r1.s]).toEqual(['FORMAT', 'FORMAT', 'FORMAT']);
+    expect(r1.dm).toMatch(/window/);
+    // a copy from before the output's start
+    const before = build({ records: [{ data: first }, rec(plan(101))] });
+    const r2 = await expectRejected(before, 'copy before the output');
+    expect([r2.d, r2.v, r2.s]).toEqual(['FORMAT', 'FORMAT', 'FORMAT']);
+    // random payloads under codec 16 (CRCs valid): typed errors only
+    const rnd = mulberry32(77);
+    for (let k = 0; k < 200; k++) {
+      const payload = prngBytes(1000 + k, 1 + (rnd() % 58));
+      await expectRejected(build({ records: [{ data: first }, rec(payload)] }), `random dhātu payload ${k}`);
     }
   });
 

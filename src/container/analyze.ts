@@ -93,10 +93,13 @@ export class RecordAnalyzer {
     }
     const m = this.matcher.encode(record, offset);
     // copies that cover little of the record cost plz context (it would find those repeats itself, in its window):
-    // below 1/8, the record is coded plainly; at levels ≥ TRY_BOTH_LEVEL the coder codes both ways and keeps the smaller
+    // below 1/8, the record is coded plainly; at levels ≥ TRY_BOTH_LEVEL, below 1/2, the coder codes both ways and
+    // keeps the smaller
     if (m && (m.handled * 8 >= record.length || this.o.level >= TRY_BOTH_LEVEL)) {
       const params = packCommOps(m.params, (ops) => plzEncode(ops, 9));
-      return { pre: [{ id: COMMZ_STAGE_ID, params, handled: m.handled }], residue: m.streams[0]!, ...h, mayNotPay: this.o.level >= TRY_BOTH_LEVEL, compare: this.o.level >= TRY_BOTH_LEVEL };
+      // copies of most of the record always pay; between 1/8 and 1/2 it depends on what plz would find itself
+      const compare = this.o.level >= TRY_BOTH_LEVEL && m.handled * 2 < record.length;
+      return { pre: [{ id: COMMZ_STAGE_ID, params, handled: m.handled }], residue: m.streams[0]!, ...h, mayNotPay: compare, compare };
     }
     return { pre: [], residue: record, ...h, mayNotPay: false };
   }
