@@ -34,6 +34,8 @@ const CASES = [
   { name: 'level 1 fixed', opts: { level: 1, strategy: 'fixed', chunkSize: 65536 } },
   { name: 'level 9 adaptive', opts: { level: 9, strategy: 'adaptive', avgSize: 16384 } },
   { name: 'store, small window', opts: { level: 0, dedupWindow: 131072 } },
+  { name: 'dhatu level 1', opts: { codec: 'dhatu', level: 1, blockSize: 1 << 20 } },
+  { name: 'dhatu level 6 semantic', opts: { codec: 'dhatu', level: 6, strategy: 'semantic', blockSize: 1 << 20 } },
 ] as const;
 
 describe.skipIf(browserSkipReason)('containers in headless Chromium', () => {

@@ -1,0 +1,55 @@
+// Deflate streams re-created in headless Chromium: containers written in Node with REFLATE — the corpus jar (zlib
+// parameters, 7000+ entries) and a gzip member made by fflate (another encoder: preflate corrections) — decode
+// bit-exactly in the browser (pako and the preflate reconstructor run there too). Also reports the decode time.
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'fflate';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { compress, decompress, init, inspect } from '../src/index.js';
+import { browserSkipReason, withPage } from './helpers/browser.js';
+
+const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+
+describe.skipIf(browserSkipReason)('REFLATE containers decode in headless Chromium', () => {
+  beforeAll(() => init());
+
+  it('the corpus jar (zlib-exact) and an fflate gzip member (foreign: preflate) decode bit-exactly', async () => {
+    const inputs: { name: string; data: Uint8Array; level: number }[] = [];
+    const jar = join(CORPUS, 'single', 'zip-closure.jar');
+    if (existsSync(jar)) inputs.push({ name: 'jar', data: new Uint8Array(readFileSync(jar)), level: 1 });
+    const text = new TextEncoder().encode(Array.from({ length: 30000 }, (_, i) => `line ${i} of the dhatu grammar, root ${i % 97}\n`).join(''));
+    inputs.push({ name: 'fflate gzip', data: gzipSync(text, { level: 6 }), level: 7 });
+    const containers: string[] = [];
+    for (const x of inputs) {
+      const c = await compress(x.data, { codec: 'dhatu', level: x.level });
+      const i = await inspect(c);
+      expect(i.reflate.streams, x.name).toBeGreaterThan(0);
+      if (x.name === 'fflate gzip') expect(i.reflate.foreign).toBe(1);
+      expect(sha(await decompress(c))).toBe(sha(x.data));
+      containers.push(Buffer.from(c).toString('base64'));
+    }
+    const r = await withPage(async (page) =>
+      page.evaluate(async (list) => {
+        type P = typeof import('../src/index.js');
+        const p = (window as unknown as { panini: P }).panini;
+        const out: { sha: string; ms: number; bytes: number }[] = [];
+        for (const b64 of list) {
+          const c = Uint8Array.from(atob(b64), (ch) => ch.charCodeAt(0));
+          const t = performance.now();
+          const d = await p.decompress(c);
+          const ms = performance.now() - t;
+          const h = new Uint8Array(await crypto.subtle.digest('SHA-256', d.slice()));
+          out.push({ sha: Array.from(h, (x) => x.toString(16).padStart(2, '0')).join(''), ms, bytes: d.length });
+        }
+        return out;
+      }, containers),
+    );
+    for (let i = 0; i < inputs.length; i++) {
+      expect(r[i]!.sha, inputs[i]!.name).toBe(sha(inputs[i]!.data));
+      console.log(`[browser-reflate] ${inputs[i]!.name}: ${r[i]!.bytes} bytes decoded in Chromium in ${r[i]!.ms.toFixed(0)} ms (${(r[i]!.bytes / 1e3 / r[i]!.ms).toFixed(1)} MB/s)`);
+    }
+  });
+});
