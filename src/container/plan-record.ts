@@ -8,6 +8,8 @@ import { commSources, commStage, commZStage, setCommOpsDecoder } from '../dhatu/
 import { decode as plzDecode } from '../codec/lz.js';
 import { imageStage } from '../dhatu/stages/image.js';
 import { reflateStage } from '../dhatu/reflate/index.js';
+import { registerCoder } from '../dhatu/stages/coder.js';
+import { decode as pfzDecode, encode as pfzEncode, FAST_MAX_BLOCK } from '../codec/fast.js';
 import type { DecodeContext } from '../dhatu/stage.js';
 import { encodePlan } from '../dhatu/planner.js';
 import { crc32 } from '../hash/crc32.js';
@@ -22,6 +24,11 @@ registerStage(commZStage);
 setCommOpsDecoder(plzDecode);
 registerStage(imageStage);
 registerStage(reflateStage);
+/** The plan coder id of pfz (src/codec/fast.ts: LZ77 + Huffman, fast decoding); plz is 1. */
+export const CODER_PFZ = 2;
+registerCoder(CODER_PFZ, { name: 'pfz', maxBlock: FAST_MAX_BLOCK, encode: pfzEncode, decode: pfzDecode });
+/** Levels up to this one code with pfz (decodes several times faster than plz; larger output), above with plz. */
+export const PFZ_MAX_LEVEL = 3;
 
 /** The most bytes one stream of a plan may hold while decoding (a record expands at most this far inside a plan). */
 export const PLAN_MAX_BYTES = 4 * MAX_RECORD;
@@ -138,7 +145,7 @@ export function encodeDhatu(data: Uint8Array, job: CodeJob): CodedChunk {
   const recordLength = job.recordLength ?? data.length;
   const level = job.level < 1 ? 1 : job.level;
   const pre = (job.pre ?? []).map((s, i, all) => ({ ...s, streams: i === all.length - 1 ? [data] : [] }));
-  const { payload, stats } = encodePlan(data, { level, ...(job.hint ? { hint: job.hint } : {}), pre });
+  const { payload, stats } = encodePlan(data, { level, ...(job.hint ? { hint: job.hint } : {}), pre, ...(level <= PFZ_MAX_LEVEL ? { coder: CODER_PFZ } : {}) });
   // a record whose pre stages may not pay (REFLATE, or COMM at high levels) is also coded plainly: the smaller wins
   if (pre.length && job.original && (job.compare || payload.length >= recordLength)) {
     if (job.original.length !== recordLength) throw new PaniniError('STATE', `the original of a ${recordLength}-byte record has ${job.original.length} bytes`);
