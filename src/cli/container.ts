@@ -60,12 +60,12 @@ export async function runCompress(p: Parsed): Promise<number> {
   }
   const level = int(p, 'level', 0, 9);
   const codec = p.values.codec as string | undefined;
-  if (codec !== undefined && codec !== 'deflate' && codec !== 'plz' && codec !== 'dhatu') throw new PaniniError('OPTION', `--codec must be deflate, plz or dhatu, got "${codec}"`, { option: 'codec' });
+  if (codec !== undefined && !['deflate', 'plz', 'pfz', 'dhatu'].includes(codec)) throw new PaniniError('OPTION', `--codec must be deflate, plz, pfz or dhatu, got "${codec}"`, { option: 'codec' });
   const workers = int(p, 'workers', 1, 64);
   const bar = progressBar('compress', !json);
   const opts = {
     ...(level !== undefined ? { level } : {}),
-    ...(codec ? { codec: codec as 'deflate' | 'plz' | 'dhatu' } : {}),
+    ...(codec ? { codec: codec as 'deflate' | 'plz' | 'pfz' | 'dhatu' } : {}),
     ...(strategy ? { strategy } : {}),
     ...(workers !== undefined ? { workers } : {}),
     force: p.values.force === true,

@@ -9,7 +9,7 @@ import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVer
 const USAGE = `usage: panini-fs <command> [options]
 
 commands:
-  compress IN [-o OUT] [--level 0-9] [--codec deflate|plz|dhatu] [--strategy fixed|cdc|semantic|adaptive] [--workers N]
+  compress IN [-o OUT] [--level 0-9] [--codec deflate|plz|pfz|dhatu] [--strategy fixed|cdc|semantic|adaptive] [--workers N]
            [--force] [--json]
                                             IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz
   decompress IN [-o OUT] [--workers N] [--force] [--json]

@@ -5,7 +5,7 @@ import { PaniniError } from '../errors.js';
 import { createSha256, sha256, type Hasher } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
 import type { ChunkCoder, CodedChunk } from './coder.js';
-import { CODEC_DEFLATE, CODEC_PLZ } from './codecs.js';
+import { CODEC_DEFLATE, CODEC_PFZ, CODEC_PLZ } from './codecs.js';
 import { emptyStreamStats, RecordAnalyzer, type StreamStats } from './analyze.js';
 import { CODEC_DHATU } from './plan-record.js';
 import {
@@ -146,7 +146,8 @@ export class ContainerEncoder {
   private codeData(data: Uint8Array): Promise<CodedChunk> {
     const adaptive = this.opts.strategy === 'adaptive';
     if (this.opts.codec !== 'dhatu') {
-      return this.coder.code(data, { level: this.opts.level, codec: this.opts.codec === 'plz' ? CODEC_PLZ : CODEC_DEFLATE, adaptive });
+      const codec = this.opts.codec === 'plz' ? CODEC_PLZ : this.opts.codec === 'pfz' ? CODEC_PFZ : CODEC_DEFLATE;
+      return this.coder.code(data, { level: this.opts.level, codec, adaptive });
     }
     // dhātu: the stages that need the whole history (COMM) or the record's structure (REFLATE) run here, in order;
     // the planner and the entropy coders run in the coder (a worker when there is a pool)

@@ -16,15 +16,15 @@ export interface Progress {
   total?: number;
 }
 
-export type CodecName = 'deflate' | 'plz' | 'dhatu';
-export const CODEC_NAMES: readonly CodecName[] = ['deflate', 'plz', 'dhatu'];
+export type CodecName = 'deflate' | 'plz' | 'pfz' | 'dhatu';
+export const CODEC_NAMES: readonly CodecName[] = ['deflate', 'plz', 'pfz', 'dhatu'];
 
 export interface CompressOptions {
   /** 0 = store only, 1–9 = the codec's level (default 6) */
   level?: number;
   /**
    * how records are coded: 'deflate' (default; fast, universal), 'plz' (LZ + range coding per chunk, smaller, slower:
-   * docs/CODEC.md) or 'dhatu' (records are blocks of about `blockSize` bytes, re-expressed by a dhātu plan — long-range
+   * docs/CODEC.md), 'pfz' (LZ + Huffman per chunk, decodes fast: docs/CODEC.md "fast codec") or 'dhatu' (records are blocks of about `blockSize` bytes, re-expressed by a dhātu plan — long-range
    * copies from earlier output, deflate-stream recompression, typed streams, transforms — then entropy-coded: docs/DHATU.md)
    */
   codec?: CodecName;
@@ -90,7 +90,7 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   if (minSize > avgSize) throw optionError('minSize', `(${minSize}) must not exceed avgSize (${avgSize})`);
   if (avgSize > maxSize) throw optionError('avgSize', `(${avgSize}) must not exceed maxSize (${maxSize})`);
   if (minSize >= maxSize) throw optionError('minSize', `(${minSize}) must be less than maxSize (${maxSize})`);
-  if (codec === 'plz' && maxSize > PLZ_MAX_CHUNK) throw optionError('maxSize', `(${maxSize}) must not exceed ${PLZ_MAX_CHUNK} with codec "plz" (its largest block)`);
+  if ((codec === 'plz' || codec === 'pfz') && maxSize > PLZ_MAX_CHUNK) throw optionError('maxSize', `(${maxSize}) must not exceed ${PLZ_MAX_CHUNK} with codec "${codec}" (its largest block)`);
   if (o.blockSize !== undefined && codec !== 'dhatu') throw optionError('blockSize', `applies to codec "dhatu", not "${codec}"`);
   const blockSize = o.blockSize === undefined ? (level <= 3 ? 4 << 20 : level <= 6 ? 8 << 20 : 16 << 20) : assertInt('blockSize', o.blockSize, 1 << 20, MAX_RECORD);
   const dedupWindow = o.dedupWindow === undefined ? DEFAULT_DEDUP_WINDOW : assertInt('dedupWindow', o.dedupWindow, 0, Number.MAX_SAFE_INTEGER);
