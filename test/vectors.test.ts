@@ -71,6 +71,8 @@ describe('test vectors', () => {
         const info = await api.inspect(c);
         expect([info.records, info.dataRecords, info.refRecords]).toEqual([r.records, r.dataRecords, r.refRecords]);
         expect(info.codecs.map((x) => `${x.name}:${x.records}`)).toEqual(r.codecs);
+        // the reference decoder implements codecs 0–2 (store, deflate via node:zlib, plz is UNSUPPORTED there too) only
+        if (r.codecs.some((x) => /^(pfz|dhatu):/.test(x))) return;
         const ref = decodePnz(c);
         expect(sha(ref.output)).toBe(r.outputSha256);
         expect([ref.recordCount, ref.dataRecords, ref.refRecords]).toEqual([r.records, r.dataRecords, r.refRecords]);

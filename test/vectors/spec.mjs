@@ -3,6 +3,7 @@
 // the test can rebuild every vector and require byte-identical output. Plain JavaScript, deterministic inputs only.
 import { chmodSync, lutimesSync, mkdirSync, readFileSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deflateRaw } from 'pako';
 import { prngBytes } from '../helpers/prng.mjs';
 
 const te = new TextEncoder();
@@ -36,6 +37,30 @@ function concat(parts) {
 
 const BLOCK = 64 * 1024;
 
+/** CRC-32 (zlib), for the zip writer below. */
+function crc32(b) {
+  let c = ~0;
+  for (let i = 0; i < b.length; i++) {
+    c ^= b[i];
+    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
+  }
+  return ~c >>> 0;
+}
+
+/** A minimal ZIP (one deflated entry, pako level 6 / memLevel 8 as zlib would write it, central directory, EOCD). */
+function zip(name, data) {
+  const comp = deflateRaw(data, { level: 6, memLevel: 8 });
+  const n = te.encode(name);
+  const le = (v, k) => Array.from({ length: k }, (_, i) => (v >>> (8 * i)) & 0xff);
+  const fields = [...le(20, 2), ...le(0, 2), ...le(8, 2), ...le(0, 2), ...le(0x21, 2), ...le(crc32(data), 4), ...le(comp.length, 4), ...le(data.length, 4), ...le(n.length, 2), ...le(0, 2)];
+  const local = Uint8Array.from([0x50, 0x4b, 3, 4, ...fields]);
+  const central = Uint8Array.from([0x50, 0x4b, 1, 2, ...le(20, 2), ...fields, ...le(0, 2), ...le(0, 2), ...le(0, 2), ...le(0, 4), ...le(0, 4)]);
+  const cdOffset = local.length + n.length + comp.length;
+  const cdSize = central.length + n.length;
+  const eocd = Uint8Array.from([0x50, 0x4b, 5, 6, ...le(0, 2), ...le(0, 2), ...le(1, 2), ...le(1, 2), ...le(cdSize, 4), ...le(cdOffset, 4), ...le(0, 2)]);
+  return concat([local, n, comp, central, n, eocd]);
+}
+
 /** Inputs of the byte-stream vectors, by name. */
 export const INPUTS = {
   empty: () => new Uint8Array(0),
@@ -48,6 +73,15 @@ export const INPUTS = {
     const b = periodic(3, 700, BLOCK);
     return concat([a, b, a, a, b]);
   },
+  // a text, then the same text with a few words changed: what COMM (copies from earlier output) is for
+  revisions: () => {
+    const a = words(7, 3000);
+    const b = a.slice();
+    for (let i = 500; i < b.length; i += 900) b.set(te.encode('sutra'), i);
+    return concat([a, words(8, 500), b]);
+  },
+  // a ZIP whose entry zlib (pako level 6) deflated: REFLATE stores the text and re-creates the entry
+  zip: () => zip('dhatu.txt', words(9, 5000)),
   // incompressible, text, the same incompressible bytes again: adaptive stores the random chunks without trying deflate
   mixed: () => {
     const r = prngBytes(4, 3000);
@@ -119,6 +153,10 @@ export const VECTORS = [
   },
   { file: 'adaptive.pnz', kind: 'bytes', input: 'mixed', options: { level: 6, strategy: 'adaptive', ...SMALL_CDC }, about: 'random, text, the same random, adaptive: chunks the probe stores uncoded, and deflate records' },
   { file: 'file.pnz', kind: 'file', input: 'text', options: { level: 6 }, about: 'compressFile: a "file" manifest (hello.txt, 0644)' },
+  { file: 'pfz.pnz', kind: 'bytes', input: 'text', options: { level: 6, codec: 'pfz', strategy: 'fixed' }, about: 'text, one pfz record (codec 3: LZ77 + Huffman)' },
+  { file: 'dhatu-comm.pnz', kind: 'bytes', input: 'revisions', options: { level: 6, codec: 'dhatu' }, about: 'a text and its revision: one dhātu record (codec 16), COMM copies (stage 49) then plz' },
+  { file: 'dhatu-pfz.pnz', kind: 'bytes', input: 'revisions', options: { level: 1, codec: 'dhatu' }, about: 'the same at level 1: the plan codes with pfz (plan coder 2)' },
+  { file: 'dhatu-reflate.pnz', kind: 'bytes', input: 'zip', options: { level: 1, codec: 'dhatu' }, about: 'a ZIP with one zlib-deflated entry: REFLATE (stage 64) stores the text, re-deflates it on decode' },
   { file: 'tree.pnz', kind: 'tree', options: { level: 6, ...SMALL_CDC }, about: 'compressTree: dirs, files (one empty, two identical), a symlink; solid layout' },
 ];
 
