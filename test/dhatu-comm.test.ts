@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { COMM_STAGE_ID, commStage, createLongMatcher, pushVarint } from '../src/dhatu/comm.js';
+import { COMM_STAGE_ID, commSources, commStage, createLongMatcher, keepEarlierCopies, pushVarint } from '../src/dhatu/comm.js';
 import type { DecodeContext, StageResult } from '../src/dhatu/stage.js';
 import { PaniniError } from '../src/errors.js';
 import { mulberry32, prngBytes } from './helpers/prng.mjs';
@@ -274,6 +274,37 @@ describe('COMM round trips', () => {
     const ops = parseOps(res!.params);
     expect(ops.some((op) => op.dist > b.length / 2)).toBe(true); // copies reach back into the earlier version
     expect(ops.filter((op) => op.rep).length).toBeGreaterThan(ops.length / 10);
+  });
+});
+
+describe('keepEarlierCopies and commSources', () => {
+  it('keeps only copies from before the record; the result still decodes to the record; sources cover exactly them', () => {
+    const hist = prngBytes(41, 300_000);
+    const own = prngBytes(42, 50_000);
+    // the record: a piece of history, its own random bytes, the same own bytes again (an inside repeat), more history
+    const rec = new Uint8Array(40_000 + 50_000 + 50_000 + 30_000);
+    rec.set(hist.subarray(1000, 41_000), 0);
+    rec.set(own, 40_000);
+    rec.set(own, 90_000);
+    rec.set(hist.subarray(200_000, 230_000), 140_000);
+    const m = createLongMatcher({ window: 1 << 20 });
+    m.append(hist);
+    const all = m.encode(rec, hist.length)!;
+    expect(all.handled).toBeGreaterThan(110_000); // both kinds of copies
+    const kept = keepEarlierCopies(rec, all)!;
+    expect(kept.handled).toBeGreaterThan(65_000);
+    expect(kept.handled).toBeLessThan(all.handled - 40_000); // the inside repeat went back to literals
+    const ctx = { recordOffset: hist.length, recordLength: rec.length, maxBytes: 1 << 26, where: 'test', readOutput: (o: number, n: number) => hist.subarray(o, o + n) } as DecodeContext;
+    const out = commStage.inverse(kept.params, kept.streams, ctx)[0]!;
+    expect(Buffer.from(out).equals(Buffer.from(rec))).toBe(true);
+    const src = commSources(kept.params, ctx);
+    expect(src.reduce((n, [, l]) => n + l, 0)).toBe(kept.handled);
+    for (const [o, l] of src) expect(o + l).toBeLessThanOrEqual(hist.length);
+    // nothing from before the record: null
+    const m2 = createLongMatcher({ window: 1 << 20 });
+    const inside = m2.encode(rec.subarray(40_000, 140_000), 0)!;
+    expect(inside).not.toBeNull();
+    expect(keepEarlierCopies(rec.subarray(40_000, 140_000), inside)).toBeNull();
   });
 });
 

@@ -3,7 +3,7 @@
 // record's whole structure or the whole history, so they run here, once, in order; the planner and the entropy coders
 // then run on the residue in the coder (a worker when there is a pool). Deterministic: the same records in the same
 // order give the same stages.
-import { COMMZ_STAGE_ID, createLongMatcher, packCommOps, type LongMatcher } from '../dhatu/comm.js';
+import { COMMZ_STAGE_ID, createLongMatcher, keepEarlierCopies, packCommOps, type LongMatcher } from '../dhatu/comm.js';
 import { encode as plzEncode } from '../codec/lz.js';
 import { hasDeflateStreams, reflateForward, type ReflateReport } from '../dhatu/reflate/index.js';
 import { analyzeForeign, reconstructForeign } from '../dhatu/reflate/preflate.js';
@@ -91,10 +91,12 @@ export class RecordAnalyzer {
         return { pre: [{ id: s.id, params: s.params, handled: s.handled }], residue: s.streams[0]!, ...h, mayNotPay: true };
       }
     }
-    const m = this.matcher.encode(record, offset);
-    // copies that cover little of the record cost plz context (it would find those repeats itself, in its window):
-    // below 1/8, the record is coded plainly; at levels ≥ TRY_BOTH_LEVEL, below 1/2, the coder codes both ways and
-    // keeps the smaller
+    const found = this.matcher.encode(record, offset);
+    const m = found && keepEarlierCopies(record, found);
+    // only copies from earlier records are kept: repeats inside the record are the coder's job (plz and pfz find them
+    // in their window and code them better, with context). Copies that cover little of the record still cost the
+    // coder context: below 1/8 the record is coded plainly; at levels ≥ TRY_BOTH_LEVEL, below 1/2, the coder codes
+    // both ways and keeps the smaller
     if (m && (m.handled * 8 >= record.length || this.o.level >= TRY_BOTH_LEVEL)) {
       const params = packCommOps(m.params, (ops) => plzEncode(ops, 9));
       // copies of most of the record always pay; between 1/8 and 1/2 it depends on what plz would find itself

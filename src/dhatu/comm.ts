@@ -433,3 +433,66 @@ export const commZStage: StageKind = {
     return commSources(unpackCommOps(params, ctx), ctx);
   },
 };
+
+/**
+ * Keeps only the copies of a COMM result that reach before the record (into earlier records): copies inside the
+ * record are turned back into literals, since the entropy coder after COMM finds those repeats itself, in its own
+ * window, and codes them better (optimal parsing, with the context). Returns null when no copy is left.
+ */
+export function keepEarlierCopies(record: Uint8Array, result: StageResult): StageResult | null {
+  const params = result.params;
+  const ctx = { where: 'COMM ops (encoder)' } as DecodeContext;
+  const head = { at: 0 };
+  const count = readVarint(params, head, ctx, 'op count');
+  const li = { at: head.at };
+  const ci = { at: skipVarints(params, head.at, count, ctx, 'literal length') };
+  const di = { at: skipVarints(params, ci.at, count, ctx, 'copy code') };
+  const lits: number[] = [];
+  const codes: number[] = [];
+  const dists: number[] = [];
+  const residue: Uint8Array[] = [];
+  let pos = 0; // record position
+  let litStart = 0; // record position where the pending literal run starts
+  let last = 0; // previous copy's distance (input)
+  let lastKept = 0; // previous kept copy's distance (output)
+  let handled = 0;
+  for (let k = 0; k < count; k++) {
+    pos += readVarint(params, li, ctx, 'literal length');
+    const code = readVarint(params, ci, ctx, 'copy code');
+    const len = Math.floor(code / 2) + 1;
+    const dist = code % 2 === 1 ? last : readVarint(params, di, ctx, 'distance') + 1;
+    last = dist;
+    if (dist > pos) {
+      // reaches before the record: keep it
+      residue.push(record.subarray(litStart, pos));
+      lits.push(pos - litStart);
+      if (dist === lastKept) codes.push((len - 1) * 2 + 1);
+      else {
+        codes.push((len - 1) * 2);
+        dists.push(dist - 1);
+      }
+      lastKept = dist;
+      handled += len;
+      pos += len;
+      litStart = pos;
+    } else {
+      pos += len; // the copied bytes become literals
+    }
+  }
+  if (lits.length === 0) return null;
+  residue.push(record.subarray(litStart));
+  const out: number[] = [];
+  pushVarint(out, lits.length);
+  for (const v of lits) pushVarint(out, v);
+  for (const v of codes) pushVarint(out, v);
+  for (const v of dists) pushVarint(out, v);
+  let n = 0;
+  for (const r of residue) n += r.length;
+  const res = new Uint8Array(n);
+  let at = 0;
+  for (const r of residue) {
+    res.set(r, at);
+    at += r.length;
+  }
+  return { id: result.id, params: Uint8Array.from(out), streams: [res], handled };
+}

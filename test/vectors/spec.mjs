@@ -73,12 +73,13 @@ export const INPUTS = {
     const b = periodic(3, 700, BLOCK);
     return concat([a, b, a, a, b]);
   },
-  // a text, then the same text with a few words changed: what COMM (copies from earlier output) is for
+  // a text, 1.2 MiB of a periodic filler (so that the revision lands in the next 1 MiB block), then the same text with
+  // a few words changed: what COMM (copies from earlier records) is for
   revisions: () => {
     const a = words(7, 3000);
     const b = a.slice();
     for (let i = 500; i < b.length; i += 900) b.set(te.encode('sutra'), i);
-    return concat([a, words(8, 500), b]);
+    return concat([a, periodic(8, 1000, 1200 * 1024), b]);
   },
   // a ZIP whose entry zlib (pako level 6) deflated: REFLATE stores the text and re-creates the entry
   zip: () => zip('dhatu.txt', words(9, 5000)),
@@ -154,8 +155,8 @@ export const VECTORS = [
   { file: 'adaptive.pnz', kind: 'bytes', input: 'mixed', options: { level: 6, strategy: 'adaptive', ...SMALL_CDC }, about: 'random, text, the same random, adaptive: chunks the probe stores uncoded, and deflate records' },
   { file: 'file.pnz', kind: 'file', input: 'text', options: { level: 6 }, about: 'compressFile: a "file" manifest (hello.txt, 0644)' },
   { file: 'pfz.pnz', kind: 'bytes', input: 'text', options: { level: 6, codec: 'pfz', strategy: 'fixed' }, about: 'text, one pfz record (codec 3: LZ77 + Huffman)' },
-  { file: 'dhatu-comm.pnz', kind: 'bytes', input: 'revisions', options: { level: 6, codec: 'dhatu' }, about: 'a text and its revision: one dhātu record (codec 16), COMM copies (stage 49) then plz' },
-  { file: 'dhatu-pfz.pnz', kind: 'bytes', input: 'revisions', options: { level: 1, codec: 'dhatu' }, about: 'the same at level 1: the plan codes with pfz (plan coder 2)' },
+  { file: 'dhatu-comm.pnz', kind: 'bytes', input: 'revisions', options: { level: 6, codec: 'dhatu', blockSize: 1048576 }, about: 'a text, a filler, its revision: two dhātu records (codec 16); the second copies from the first (COMM, stage 49), then plz' },
+  { file: 'dhatu-pfz.pnz', kind: 'bytes', input: 'revisions', options: { level: 1, codec: 'dhatu', blockSize: 1048576 }, about: 'the same at level 1: the plan codes with pfz (plan coder 2)' },
   { file: 'dhatu-reflate.pnz', kind: 'bytes', input: 'zip', options: { level: 1, codec: 'dhatu' }, about: 'a ZIP with one zlib-deflated entry: REFLATE (stage 64) stores the text, re-deflates it on decode' },
   { file: 'tree.pnz', kind: 'tree', options: { level: 6, ...SMALL_CDC }, about: 'compressTree: dirs, files (one empty, two identical), a symlink; solid layout' },
 ];
