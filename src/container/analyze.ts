@@ -17,6 +17,11 @@ export const MATCH_HISTORY_CAP = 512 << 20;
 const SNIFF_BYTES = 64 << 10;
 /** Levels from which streams of other encoders get preflate corrections (slow: ~1 MB/s each way). */
 export const FOREIGN_MIN_LEVEL = 7;
+/**
+ * COMM inside a record: copies nearer than this are left to the coder (it codes near repeats better, with context);
+ * farther ones are kept (the coders' match finders do poorly on repeats megabytes back). Measured: docs/DHATU-COMM.md.
+ */
+export const COMM_POLICY = { minInsideDistance: 1 << 20 };
 /** Levels from which a record with COMM copies is also coded without them, keeping the smaller. */
 export const TRY_BOTH_LEVEL = 8;
 /** No wall-clock budget: output must not depend on machine speed; the work is bounded by sizes and tries instead. */
@@ -92,7 +97,7 @@ export class RecordAnalyzer {
       }
     }
     const found = this.matcher.encode(record, offset);
-    const m = found && keepEarlierCopies(record, found);
+    const m = found && keepEarlierCopies(record, found, COMM_POLICY.minInsideDistance);
     // only copies from earlier records are kept: repeats inside the record are the coder's job (plz and pfz find them
     // in their window and code them better, with context). Copies that cover little of the record still cost the
     // coder context: below 1/8 the record is coded plainly; at levels ≥ TRY_BOTH_LEVEL, below 1/2, the coder codes

@@ -435,11 +435,12 @@ export const commZStage: StageKind = {
 };
 
 /**
- * Keeps only the copies of a COMM result that reach before the record (into earlier records): copies inside the
- * record are turned back into literals, since the entropy coder after COMM finds those repeats itself, in its own
- * window, and codes them better (optimal parsing, with the context). Returns null when no copy is left.
+ * Keeps the copies of a COMM result that reach before the record (into earlier records), and those inside the record
+ * at a distance of at least `minInsideDistance`; nearer copies inside the record are turned back into literals, since
+ * the entropy coder after COMM finds those repeats itself and codes them better (optimal parsing, with the context).
+ * Returns null when no copy is left.
  */
-export function keepEarlierCopies(record: Uint8Array, result: StageResult): StageResult | null {
+export function keepEarlierCopies(record: Uint8Array, result: StageResult, minInsideDistance = Infinity): StageResult | null {
   const params = result.params;
   const ctx = { where: 'COMM ops (encoder)' } as DecodeContext;
   const head = { at: 0 };
@@ -462,8 +463,8 @@ export function keepEarlierCopies(record: Uint8Array, result: StageResult): Stag
     const len = Math.floor(code / 2) + 1;
     const dist = code % 2 === 1 ? last : readVarint(params, di, ctx, 'distance') + 1;
     last = dist;
-    if (dist > pos) {
-      // reaches before the record: keep it
+    if (dist > pos || dist >= minInsideDistance) {
+      // reaches before the record (or far back inside it, beyond what the coder finds well): keep it
       residue.push(record.subarray(litStart, pos));
       lits.push(pos - litStart);
       if (dist === lastKept) codes.push((len - 1) * 2 + 1);
