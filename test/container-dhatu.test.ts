@@ -160,6 +160,10 @@ describe('dhātu codec: trees and single-file extraction', () => {
     expect(sha(r.data)).toBe(sha(readFileSync(join(dir, first))));
     expect(r.decodedBytes).toBeLessThan(i.originalSize / 2);
     for (const p of [picked[0]!, picked[picked.length - 1]!]) expect(sha(await extract(c, p))).toBe(sha(readFileSync(join(dir, p))));
+    // the newest file depends on a chain of earlier records: each is decoded once, never again
+    const lastFile = await extractSource(bytesSource(c), picked[picked.length - 1]!);
+    expect(lastFile.decodedRecords).toBeLessThanOrEqual(i.records);
+    expect(lastFile.decodedBytes).toBeLessThanOrEqual(i.originalSize);
     await expect(extract(c, 'no/such/file')).rejects.toMatchObject({ code: 'PATH' });
     // the Node helper writes it atomically and never over an existing file without force
     const dest = join(tmp, 'one.ts');

@@ -231,12 +231,16 @@ export async function decodeWithOutput(f: RecordHeader, stored: Uint8Array, fram
 
 /**
  * Earlier output of a container with random access: from a history of recent output when it holds the bytes, else
- * by decoding the records that hold them (through the index; recursively, since those may copy from earlier output
- * too), keeping recently decoded records in a bounded cache.
+ * by decoding the records that hold them through the index. Those records may copy from earlier output too, so a read
+ * first works out the whole closure of records it needs (from record headers and plan params alone: no decoding),
+ * then decodes each of them once, in output order, keeping a decoded record only until the last record that copies
+ * from it is done. A read therefore costs at most the records it depends on, each decoded once, with memory bounded
+ * by the records live at the same time (plus a small cache of recent ones across reads).
  */
 export class OutputResolver implements OutputSource {
   private readonly cache: DedupWindow<Uint8Array>;
-  /** original bytes of the records decoded so far (cache misses), to show what a partial read cost */
+  private readonly live = new Map<number, Uint8Array>();
+  /** original bytes of the records decoded so far, to show what a partial read cost */
   decodedBytes = 0;
   decodedRecords = 0;
   constructor(
@@ -248,56 +252,131 @@ export class OutputResolver implements OutputSource {
     this.cache = new DedupWindow<Uint8Array>(cacheBytes);
   }
 
-  async read(offset: number, length: number): Promise<Uint8Array> {
-    if (this.history?.holds(offset, length)) return this.history.read(offset, length);
-    const n = this.info.footer.recordCount;
-    if (offset < 0 || length < 0 || offset + length > this.info.footer.totalSize) {
-      throw new PaniniError('FORMAT', `output bytes ${offset}..${offset + length} are outside the output (${this.info.footer.totalSize} bytes)`);
-    }
-    // the last record starting at or before offset
+  /** The record holding output byte `offset` (the last record starting at or before it). */
+  private recordAt(offset: number): number {
     let lo = 0;
-    let hi = n - 1;
+    let hi = this.info.footer.recordCount - 1;
     while (lo < hi) {
       const mid = (lo + hi + 1) >>> 1;
       if (readIndexEntry(this.info.index, mid, this.info.indexOffset).originalOffset <= offset) lo = mid;
       else hi = mid - 1;
     }
+    return lo;
+  }
+
+  private held(i: number): Uint8Array | undefined {
+    return this.live.get(i) ?? this.cache.get(String(i));
+  }
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    if (this.history?.holds(offset, length)) return this.history.read(offset, length);
+    if (offset < 0 || length < 0 || offset + length > this.info.footer.totalSize) {
+      throw new PaniniError('FORMAT', `output bytes ${offset}..${offset + length} are outside the output (${this.info.footer.totalSize} bytes)`);
+    }
+    if (length === 0) return new Uint8Array(0);
+    const first = this.recordAt(offset);
+    const last = this.recordAt(offset + length - 1);
+    const targets: number[] = [];
+    for (let i = first; i <= last; i++) targets.push(i);
+    await this.ensure(targets);
     const out = new Uint8Array(length);
     let k = 0;
-    for (let i = lo; k < length; i++) {
-      if (i >= n) throw new PaniniError('FORMAT', `output bytes ${offset}..${offset + length} run past the last record`);
+    for (let i = first; i <= last && k < length; i++) {
       const start = readIndexEntry(this.info.index, i, this.info.indexOffset).originalOffset;
-      const data = await this.record(i);
+      const data = this.held(i);
+      if (!data) throw new PaniniError('STATE', `record ${i} was not decoded`);
       const from = offset + k - start;
       if (from < 0 || from > data.length) throw new PaniniError('FORMAT', `index entry ${i} disagrees with the records' lengths`, { chunk: i });
       const m = Math.min(length - k, data.length - from);
       out.set(data.subarray(from, from + m), k);
       k += m;
-      if (m === 0 && data.length === from) continue;
     }
+    if (k !== length) throw new PaniniError('FORMAT', `output bytes ${offset}..${offset + length} run past the last record`);
     return out;
   }
 
-  /** The verified original bytes of record i. */
-  async record(i: number, depth = 0): Promise<Uint8Array> {
-    const hit = this.cache.get(String(i));
-    if (hit) return hit;
-    const e = readIndexEntry(this.info.index, i, this.info.indexOffset);
-    const { rec, stored } = await readRecordRaw(this.src, e.frameOffset, i, this.info.footer.endOffset);
-    let data: Uint8Array;
-    if (stored === undefined) {
-      if (depth > 0 || rec.target >= i) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not an earlier DATA record`, { chunk: i });
-      data = await this.record(rec.target, depth + 1);
-      if (data.length !== rec.originalLength || !equal(sha256(data), rec.sha256)) {
-        throw new PaniniError('FORMAT', `REF record ${i} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { chunk: i });
-      }
-    } else {
-      data = await decodeWithOutput(rec, stored, e.frameOffset, i, e.originalOffset, this.info.header.window, this);
-      this.decodedBytes += data.length;
-      this.decodedRecords++;
+  /** The verified original bytes of record i (a REF's: its target's). */
+  async record(i: number): Promise<Uint8Array> {
+    await this.ensure([i]);
+    return this.held(i)!;
+  }
+
+  /** Decodes the records in `targets` and everything they depend on, each once; the targets stay held. */
+  private async ensure(targets: number[]): Promise<void> {
+    interface Need {
+      rec: RecordHeader;
+      stored: Uint8Array | undefined;
+      frameOffset: number;
+      originalOffset: number;
+      deps: number[];
     }
-    this.cache.add(String(i), data, data.length);
-    return data;
+    const need = new Map<number, Need>();
+    const stack = targets.filter((i) => !this.held(i));
+    const window = this.info.header.window;
+    while (stack.length) {
+      const i = stack.pop()!;
+      if (need.has(i) || this.held(i)) continue;
+      const e = readIndexEntry(this.info.index, i, this.info.indexOffset);
+      const { rec, stored } = await readRecordRaw(this.src, e.frameOffset, i, this.info.footer.endOffset);
+      const deps: number[] = [];
+      if (stored === undefined) {
+        if (rec.target >= i) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not an earlier DATA record`, { chunk: i });
+        deps.push(rec.target);
+      } else if (readsOutput(rec)) {
+        checkPayloadCrc(rec, stored, e.frameOffset, i);
+        for (const [o, l] of planSources(stored, e.originalOffset, rec.originalLength, window, { offset: e.frameOffset, chunk: i })) {
+          const a = this.recordAt(o);
+          const z = this.recordAt(o + l - 1);
+          for (let d = a; d <= z; d++) if (d < i && !deps.includes(d)) deps.push(d);
+        }
+      }
+      need.set(i, { rec, stored, frameOffset: e.frameOffset, originalOffset: e.originalOffset, deps });
+      for (const d of deps) stack.push(d);
+    }
+    const order = [...need.keys()].sort((a, b) => a - b);
+    const lastUse = new Map<number, number>();
+    for (const i of order) for (const d of need.get(i)!.deps) lastUse.set(d, Math.max(lastUse.get(d) ?? -1, i));
+    const keep = new Set(targets);
+    for (const i of order) {
+      const n = need.get(i)!;
+      let data: Uint8Array;
+      if (n.stored === undefined) {
+        const t = n.rec.target;
+        const tn = need.get(t);
+        const tKind = tn ? tn.rec.kind : readFrame(await readExact(this.src, readIndexEntry(this.info.index, t, this.info.indexOffset).frameOffset, RECORD_HEADER_SIZE, `record ${t} header`), 0, t).kind;
+        if (tKind !== KIND_DATA) throw new PaniniError('FORMAT', `REF record ${i} points to record ${t}, which is not a DATA record`, { chunk: i });
+        data = this.held(t)!;
+        if (!data || data.length !== n.rec.originalLength || !equal(sha256(data), n.rec.sha256)) {
+          throw new PaniniError('FORMAT', `REF record ${i} repeats record ${t}, whose bytes differ from the recorded SHA-256/length`, { chunk: i });
+        }
+      } else {
+        data = await decodeWithOutput(n.rec, n.stored, n.frameOffset, i, n.originalOffset, window, this);
+        this.decodedBytes += data.length;
+        this.decodedRecords++;
+      }
+      this.live.set(i, data);
+      // records no later needed record copies from leave the live set (into the small cache)
+      for (const d of n.deps) {
+        if (lastUse.get(d) === i && !keep.has(d)) {
+          const v = this.live.get(d);
+          if (v) {
+            this.live.delete(d);
+            this.cache.add(String(d), v, v.length);
+          }
+        }
+      }
+    }
+    // the targets decoded here go to the cache once read (the caller takes them now); a nested read (a plan fetching
+    // its sources while an outer ensure() runs) decodes nothing and moves nothing
+    for (const t of targets) {
+      if (!need.has(t)) continue;
+      const v = this.live.get(t);
+      if (v) {
+        this.live.delete(t);
+        this.cache.add(String(t), v, v.length);
+        if (!this.cache.get(String(t))) this.live.set(t, v); // larger than the cache: keep it for this read
+      }
+    }
   }
 }
 
@@ -362,7 +441,7 @@ export async function walk(
       if (declared && declared.get(String(rec.target)) === undefined) {
         throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, which is not a DATA record inside the declared ${info.header.window}-byte dedup window`, { offset: at, chunk: i });
       }
-      out = cache.get(String(rec.target)) ?? (await resolveTarget(resolver, rec, i));
+      out = cache.get(String(rec.target)) ?? (await resolveTarget(src, info, resolver, rec, i));
       if (out.length !== rec.originalLength || !equal(sha256(out), rec.sha256)) {
         throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { offset: at, chunk: i });
       }
@@ -385,15 +464,11 @@ export async function walk(
   return stats;
 }
 
-async function resolveTarget(resolver: OutputResolver, rec: RecordHeader, i: number): Promise<Uint8Array> {
-  try {
-    return await resolver.record(rec.target, 1);
-  } catch (e) {
-    if (e instanceof PaniniError && e.code === 'FORMAT' && /^REF record/.test(e.message)) {
-      throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not a DATA record`, { chunk: i });
-    }
-    throw e;
-  }
+async function resolveTarget(src: Source, info: ContainerInfo, resolver: OutputResolver, rec: RecordHeader, i: number): Promise<Uint8Array> {
+  const t = readIndexEntry(info.index, rec.target, info.indexOffset);
+  const f = readFrame(await readExact(src, t.frameOffset, RECORD_HEADER_SIZE, `record ${rec.target} header`), t.frameOffset, rec.target);
+  if (f.kind !== KIND_DATA) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not a DATA record`, { chunk: i });
+  return resolver.record(rec.target);
 }
 
 /** The most recent output walk() keeps for COMM copies (older bytes are re-decoded through the index). */
