@@ -64,7 +64,10 @@ export interface Analysis {
   /** what the planner codes: the last pre stage's output, or the record itself */
   residue: Uint8Array;
   hint?: string;
-  /** the pre stages may not pay (REFLATE): the coder gets the record too, to code it plainly if so */
+  /**
+   * the pre stages may not pay: the coder gets the record too — REFLATE: to code it plainly if the plan does not
+   * shrink it; COMM with `compare`: to code it both ways
+   */
   mayNotPay: boolean;
   /** code the record both with and without the pre stages and keep the smaller */
   compare?: boolean;
@@ -98,10 +101,10 @@ export class RecordAnalyzer {
     }
     const found = this.matcher.encode(record, offset);
     const m = found && keepEarlierCopies(record, found, COMM_POLICY.minInsideDistance);
-    // only copies from earlier records are kept: repeats inside the record are the coder's job (plz and pfz find them
-    // in their window and code them better, with context). Copies that cover little of the record still cost the
-    // coder context: below 1/8 the record is coded plainly; at levels ≥ TRY_BOTH_LEVEL, below 1/2, the coder codes
-    // both ways and keeps the smaller
+    // copies from earlier records are kept, and those ≥ 1 MiB back inside the record; nearer repeats inside it are the
+    // coder's job (plz and pfz find them in their window and code them better, with context). Copies that cover little
+    // of the record still cost the coder context: below 1/8 the record is coded plainly; at levels ≥ TRY_BOTH_LEVEL,
+    // below 1/2, the coder codes both ways and keeps the smaller
     if (m && (m.handled * 8 >= record.length || this.o.level >= TRY_BOTH_LEVEL)) {
       const params = packCommOps(m.params, (ops) => plzEncode(ops, 9));
       // copies of most of the record always pay; between 1/8 and 1/2 it depends on what plz would find itself
