@@ -27,31 +27,21 @@ export const TRY_BOTH_LEVEL = 8;
 /** No wall-clock budget: output must not depend on machine speed; the work is bounded by sizes and tries instead. */
 const NO_DEADLINE = 1e12;
 
-/** What REFLATE did over a whole input: streams found, re-created (zlib parameters / foreign corrections), kept and why. */
-export interface StreamStats {
-  found: number;
-  reproduced: number;
-  foreign: number;
-  kept: number;
-  /** raw bytes that replaced deflate streams */
-  rawBytes: number;
-  /** compressed bytes replaced */
-  replacedBytes: number;
-  /** kept streams by reason */
-  keptReasons: Record<string, number>;
-}
+/** The counts of a ReflateReport (src/dhatu/reflate) that add up over the records of an input. */
+const STREAM_COUNTS = ['found', 'reproduced', 'foreign', 'kept', 'rawBytes', 'replacedBytes'] as const;
+
+/**
+ * What REFLATE did over a whole input: streams found, re-created (zlib parameters / foreign corrections), kept, the
+ * raw bytes that replaced compressed ones (ReflateReport's fields, summed), and the kept streams by reason.
+ */
+export type StreamStats = Pick<ReflateReport, (typeof STREAM_COUNTS)[number]> & { keptReasons: Record<string, number> };
 
 export function emptyStreamStats(): StreamStats {
   return { found: 0, reproduced: 0, foreign: 0, kept: 0, rawBytes: 0, replacedBytes: 0, keptReasons: {} };
 }
 
 function addReport(s: StreamStats, r: ReflateReport): void {
-  s.found += r.found;
-  s.reproduced += r.reproduced;
-  s.foreign += r.foreign;
-  s.kept += r.kept;
-  s.rawBytes += r.rawBytes;
-  s.replacedBytes += r.replacedBytes;
+  for (const k of STREAM_COUNTS) s[k] += r[k];
   for (const st of r.streams) {
     if (st.method !== 'kept') continue;
     const why = (st.reason ?? 'unknown').replace(/\d[\d,.]*/g, 'N');

@@ -7,12 +7,13 @@ import { getCore } from '../wasm/core.js';
 import { CODECS, codecName } from './codecs.js';
 import { CODEC_DHATU } from './plan-record.js';
 import { SemanticAssembler } from './semantic.js';
-import { planStages, planStats } from '../dhatu/plan.js';
+import { planStats } from '../dhatu/plan.js';
 import { REFLATE_STAGE_ID } from '../dhatu/reflate/index.js';
 import { readRecipe, type RecipeRegion } from '../dhatu/reflate/recipe.js';
 import { PLAN_MAX_BYTES } from './plan-record.js';
 import { crc32 } from '../hash/crc32.js';
 import { sha256 } from '../hash/sha256.js';
+import { concatBytes as concat, equalBytes } from '../bytes.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
 import { bytesSource, hex, openContainer, OutputResolver, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
@@ -207,15 +208,6 @@ function chunkViews(data: Uint8Array, o: ResolvedCompressOptions): Uint8Array[] 
   return out;
 }
 
-function concat(parts: Uint8Array[], total: number): Uint8Array {
-  const out = new Uint8Array(total);
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
-}
 
 /** Encodes a list of inputs (each chunked on its own) into one container; used by compress and the tree writer. */
 export async function encodeInputs(
@@ -322,12 +314,6 @@ export async function extractSource(src: Source, path: string, options?: Pick<De
   throw new PaniniError('PATH', `no file "${path}" in this container`, { path });
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
 export interface VerifyReport {
   ok: boolean;
   /** the failure, when ok is false */
@@ -426,8 +412,8 @@ export async function inspectSource(src: Source): Promise<Inspection> {
         const where = `record ${i} at byte ${e.frameOffset}`;
         const stored = await src.read(e.frameOffset + RECORD_HEADER_SIZE, f.storedLength);
         if (crc32(stored) !== f.payloadCrc) throw new PaniniError('CHECKSUM', `${where}: payload is corrupt (CRC32)`, { offset: e.frameOffset, chunk: i });
-        for (const st of planStages(stored, where)) if (st.id === REFLATE_STAGE_ID) describeRecipe(st.params, where, reflate);
         for (const st of planStats(stored, where).stages) {
+          if (st.id === REFLATE_STAGE_ID) describeRecipe(st.params, where, reflate);
           byDhatu.set(st.dhatu, (byDhatu.get(st.dhatu) ?? 0) + st.handled);
           const k = `${st.name}\u0000${st.dhatu}`;
           const a = stages.get(k) ?? { records: 0, bytes: 0, paramsBytes: 0 };

@@ -31,33 +31,32 @@ export function codecName(id: number): string {
   return CODECS.find((c) => c.id === id)?.name ?? `unknown(${id})`;
 }
 
+/** The block codecs in WebAssembly (≤ 16 MiB per call), by container codec id. */
+const BLOCK_CODECS = new Map<number, { name: string; encode(data: Uint8Array, level: number): Uint8Array; decode(payload: Uint8Array, n: number): Uint8Array }>([
+  [CODEC_PLZ, { name: 'plz', encode: plzEncode, decode: plzDecode }], // LZ77 + range coding, src/codec/lz.ts
+  [CODEC_PFZ, { name: 'pfz', encode: pfzEncode, decode: pfzDecode }], // LZ77 + Huffman, src/codec/fast.ts
+]);
+
 /** Codes one chunk. Returns the codec and the stored bytes; falls back to store when coding does not shrink it. */
 export function encodeChunk(data: Uint8Array, level: number, codec: number = CODEC_DEFLATE): { codec: number; params: number; stored: Uint8Array } {
-  if (codec === CODEC_PLZ) return encodeChunkPlz(data, level);
-  if (codec === CODEC_PFZ) return encodeChunkPfz(data, level);
   if (level > 0 && data.length > 0) {
-    const d = deflateSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 });
-    if (d.length < data.length) return { codec: CODEC_DEFLATE, params: level, stored: d };
+    const block = BLOCK_CODECS.get(codec);
+    const d = block ? block.encode(data, level) : deflateSync(data, { level: level as 1 | 2 | 3 | 4 | 5 | 6 | 7 | 8 | 9 });
+    if (d.length < data.length) return { codec: block ? codec : CODEC_DEFLATE, params: level, stored: d };
   }
   return { codec: CODEC_STORE, params: 0, stored: data };
 }
 
-/** Codes one chunk (≤ 16 MiB) with plz (LZ77 + range coding, src/codec/lz.ts); store when it does not shrink it. */
-export function encodeChunkPlz(data: Uint8Array, level: number): { codec: number; params: number; stored: Uint8Array } {
-  if (level > 0 && data.length > 0) {
-    const d = plzEncode(data, level);
-    if (d.length < data.length) return { codec: CODEC_PLZ, params: level, stored: d };
+/**
+ * The checks every coded payload passes before it is decoded: the level in `params` is 1–9, and (canonical form) the
+ * payload is shorter than the original, since an encoder stores a chunk its codec does not shrink.
+ */
+export function checkCoded(name: string, params: number, storedLength: number, originalLength: number, where: { offset: number; chunk: number }): void {
+  const at = `record ${where.chunk} at byte ${where.offset}`;
+  if (params < 1 || params > 9) throw new PaniniError('FORMAT', `${at}: ${name} level ${params} out of 1–9`, where);
+  if (storedLength >= originalLength) {
+    throw new PaniniError('FORMAT', `${at}: ${name} payload (${storedLength} bytes) is not smaller than the original (${originalLength})`, where);
   }
-  return { codec: CODEC_STORE, params: 0, stored: data };
-}
-
-/** Codes one chunk (≤ 16 MiB) with pfz (LZ77 + Huffman, src/codec/fast.ts); store when it does not shrink it. */
-export function encodeChunkPfz(data: Uint8Array, level: number): { codec: number; params: number; stored: Uint8Array } {
-  if (level > 0 && data.length > 0) {
-    const d = pfzEncode(data, level);
-    if (d.length < data.length) return { codec: CODEC_PFZ, params: level, stored: d };
-  }
-  return { codec: CODEC_STORE, params: 0, stored: data };
 }
 
 /**
@@ -74,36 +73,20 @@ export function decodeChunk(codec: number, params: number, stored: Uint8Array, o
         throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: stored ${stored.length} bytes but declares ${originalLength}`, where);
       }
       return stored;
-    case CODEC_DEFLATE: {
-      if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate level ${params} out of 1–9`, where);
-      if (stored.length >= originalLength) {
-        // canonical form: an encoder stores a chunk that deflate does not shrink
-        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload (${stored.length} bytes) is not smaller than the original (${originalLength})`, where);
-      }
+    case CODEC_DEFLATE:
+      checkCoded('deflate', params, stored.length, originalLength, where);
       return inflateBounded(stored, originalLength, where);
-    }
     case CODEC_PLZ:
-      if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: plz level ${params} out of 1–9`, where);
-      if (stored.length >= originalLength) {
-        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: plz payload (${stored.length} bytes) is not smaller than the original (${originalLength})`, where);
-      }
+    case CODEC_PFZ: {
+      const block = BLOCK_CODECS.get(codec)!;
+      checkCoded(block.name, params, stored.length, originalLength, where);
       try {
-        return plzDecode(stored, originalLength);
+        return block.decode(stored, originalLength);
       } catch (e) {
         if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: ${e.message}`, where, { cause: e });
         throw e;
       }
-    case CODEC_PFZ:
-      if (params < 1 || params > 9) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: pfz level ${params} out of 1–9`, where);
-      if (stored.length >= originalLength) {
-        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: pfz payload (${stored.length} bytes) is not smaller than the original (${originalLength})`, where);
-      }
-      try {
-        return pfzDecode(stored, originalLength);
-      } catch (e) {
-        if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: ${e.message}`, where, { cause: e });
-        throw e;
-      }
+    }
     default:
       throw new PaniniError('UNSUPPORTED', `record ${where.chunk} at byte ${where.offset} uses codec ${codec}, which this decoder does not support (known: ${CODECS.map((c) => `${c.id} ${c.name}`).join(', ')})`, where);
   }

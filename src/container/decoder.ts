@@ -7,6 +7,7 @@
 import { PaniniError } from '../errors.js';
 import { createSha256, sha256 } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
+import { equalBytes as equal } from '../bytes.js';
 import { decodeChunk } from './codecs.js';
 import {
   END_SIZE,
@@ -52,7 +53,6 @@ export interface ContainerInfo {
   size: number;
 }
 
-const equal = (a: Uint8Array, b: Uint8Array) => a.length === b.length && a.every((x, i) => x === b[i]);
 export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 async function readExact(src: Source, offset: number, length: number, what: string): Promise<Uint8Array> {
@@ -219,14 +219,34 @@ export interface OutputSource {
  * Decodes and verifies a DATA record that may read earlier output: checks the payload CRC, asks the plan which
  * ranges it reads (checked against the record's offset and the window), fetches them, then decodes.
  */
-export async function decodeWithOutput(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, recordOffset: number, window: number, output: OutputSource): Promise<Uint8Array> {
+export async function decodeWithOutput(
+  f: RecordHeader,
+  stored: Uint8Array,
+  frameOffset: number,
+  i: number,
+  recordOffset: number,
+  window: number,
+  output: OutputSource,
+  /** the record's sources, when the caller already checked its payload CRC and asked the plan for them */
+  known?: Array<[number, number]>,
+): Promise<Uint8Array> {
   if (!readsOutput(f)) return decodeVerified(f, stored, frameOffset, i);
-  checkPayloadCrc(f, stored, frameOffset, i);
-  const where = { offset: frameOffset, chunk: i };
-  const ranges = planSources(stored, recordOffset, f.originalLength, window, where);
+  const ranges = known ?? sourcesOf(f, stored, frameOffset, i, recordOffset, window);
   const bytes: Uint8Array[] = [];
   for (const [o, l] of ranges) bytes.push(await output.read(o, l));
-  return decodeVerified(f, stored, frameOffset, i, { recordOffset, window, readOutput: rangeReader(ranges, bytes, where) }, true);
+  return decodeFromSources(f, stored, frameOffset, i, recordOffset, window, ranges, bytes);
+}
+
+/** The ranges of earlier output a dhātu record reads (its payload CRC checked first, so damage reads as CHECKSUM). */
+function sourcesOf(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, recordOffset: number, window: number): Array<[number, number]> {
+  checkPayloadCrc(f, stored, frameOffset, i);
+  return planSources(stored, recordOffset, f.originalLength, window, { offset: frameOffset, chunk: i });
+}
+
+/** Decodes and verifies a dhātu record given the bytes of its sources (`bytes[k]` holds `ranges[k]`). */
+function decodeFromSources(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, recordOffset: number, window: number, ranges: Array<[number, number]>, bytes: Uint8Array[]): Uint8Array {
+  const readOutput = rangeReader(ranges, bytes, { offset: frameOffset, chunk: i });
+  return decodeVerified(f, stored, frameOffset, i, { recordOffset, window, readOutput }, true);
 }
 
 /**
@@ -309,6 +329,8 @@ export class OutputResolver implements OutputSource {
       frameOffset: number;
       originalOffset: number;
       deps: number[];
+      /** a dhātu record's sources (its payload CRC checked) */
+      sources?: Array<[number, number]>;
     }
     const need = new Map<number, Need>();
     const stack = targets.filter((i) => !this.held(i));
@@ -319,18 +341,19 @@ export class OutputResolver implements OutputSource {
       const e = readIndexEntry(this.info.index, i, this.info.indexOffset);
       const { rec, stored } = await readRecordRaw(this.src, e.frameOffset, i, this.info.footer.endOffset);
       const deps: number[] = [];
+      let sources: Array<[number, number]> | undefined;
       if (stored === undefined) {
         if (rec.target >= i) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not an earlier DATA record`, { chunk: i });
         deps.push(rec.target);
       } else if (readsOutput(rec)) {
-        checkPayloadCrc(rec, stored, e.frameOffset, i);
-        for (const [o, l] of planSources(stored, e.originalOffset, rec.originalLength, window, { offset: e.frameOffset, chunk: i })) {
+        sources = sourcesOf(rec, stored, e.frameOffset, i, e.originalOffset, window);
+        for (const [o, l] of sources) {
           const a = this.recordAt(o);
           const z = this.recordAt(o + l - 1);
           for (let d = a; d <= z; d++) if (d < i && !deps.includes(d)) deps.push(d);
         }
       }
-      need.set(i, { rec, stored, frameOffset: e.frameOffset, originalOffset: e.originalOffset, deps });
+      need.set(i, { rec, stored, frameOffset: e.frameOffset, originalOffset: e.originalOffset, deps, ...(sources ? { sources } : {}) });
       for (const d of deps) stack.push(d);
     }
     const order = [...need.keys()].sort((a, b) => a - b);
@@ -350,7 +373,7 @@ export class OutputResolver implements OutputSource {
           throw new PaniniError('FORMAT', `REF record ${i} repeats record ${t}, whose bytes differ from the recorded SHA-256/length`, { chunk: i });
         }
       } else {
-        data = await decodeWithOutput(n.rec, n.stored, n.frameOffset, i, n.originalOffset, window, this);
+        data = await decodeWithOutput(n.rec, n.stored, n.frameOffset, i, n.originalOffset, window, this, n.sources);
         this.decodedBytes += data.length;
         this.decodedRecords++;
       }
@@ -685,10 +708,9 @@ export class StreamDecoder {
 
   private decodeData(f: RecordHeader, stored: Uint8Array): Uint8Array {
     if (!readsOutput(f)) return decodeVerified(f, stored, this.recAt, this.records);
-    checkPayloadCrc(f, stored, this.recAt, this.records);
     const where = { offset: this.recAt, chunk: this.records };
     const w = this.header!.window;
-    const ranges = planSources(stored, this.original, f.originalLength, w, where);
+    const ranges = sourcesOf(f, stored, this.recAt, this.records, this.original, w);
     const h = this.history!;
     const bytes = ranges.map(([o, l]) => {
       if (!h.holds(o, l)) {
@@ -696,7 +718,7 @@ export class StreamDecoder {
       }
       return h.read(o, l);
     });
-    return decodeVerified(f, stored, this.recAt, this.records, { recordOffset: this.original, window: w, readOutput: rangeReader(ranges, bytes, where) }, true);
+    return decodeFromSources(f, stored, this.recAt, this.records, this.original, w, ranges, bytes);
   }
 
   private addExpectedEntry(frameOffset: number, originalOffset: number): void {

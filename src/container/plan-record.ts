@@ -14,6 +14,7 @@ import type { DecodeContext } from '../dhatu/stage.js';
 import { encodePlan } from '../dhatu/planner.js';
 import { crc32 } from '../hash/crc32.js';
 import type { CodedChunk, CodeJob } from './coder.js';
+import { checkCoded } from './codecs.js';
 import { MAX_RECORD } from './format.js';
 
 export const CODEC_DHATU = 16;
@@ -95,10 +96,7 @@ export function planSources(payload: Uint8Array, recordOffset: number, recordLen
 /** Decodes a dhātu payload into exactly `originalLength` bytes. */
 export function decodeDhatu(payload: Uint8Array, params: number, originalLength: number, w: Where, out?: OutputAccess): Uint8Array {
   const where = whereText(w);
-  if (params < 1 || params > 9) throw new PaniniError('FORMAT', `${where}: dhātu level ${params} out of 1–9`, w);
-  if (payload.length >= originalLength) {
-    throw new PaniniError('FORMAT', `${where}: dhātu payload (${payload.length} bytes) is not smaller than the original (${originalLength})`, w);
-  }
+  checkCoded('dhātu', params, payload.length, originalLength, w);
   const ctx: DecodeContext = {
     recordOffset: out?.recordOffset ?? 0,
     recordLength: originalLength,

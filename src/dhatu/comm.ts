@@ -11,6 +11,7 @@
 // Op k: `lit` residue bytes, then a copy of len = ⌊code / 2⌋ + 1 bytes from `dist` bytes back in the output (dist ≥ 1:
 // current output position − source position; an odd code repeats the previous copy's distance in this record). The
 // residue left after the last op ends the record. Splitting the fields keeps each section uniform for the coder.
+import { concatBytes } from '../bytes.js';
 import { PaniniError } from '../errors.js';
 import { decodeBase64 } from '../wasm/base64.js';
 import { MATCH_BASE64 } from './comm.generated.js';
@@ -335,22 +336,8 @@ export const commStage: StageKind = {
  */
 export function commSources(params: Uint8Array, ctx: Pick<DecodeContext, 'recordOffset' | 'recordLength' | 'where'>): Array<[number, number]> {
   const c = ctx as DecodeContext;
-  const head = { at: 0 };
-  const count = readVarint(params, head, c, 'op count');
-  if (count > params.length) planFail(c, `COMM declares ${count} ops in ${params.length} bytes of params`);
-  const li = { at: head.at };
-  const ci = { at: skipVarints(params, head.at, count, c, 'literal length') };
-  const di = { at: skipVarints(params, ci.at, count, c, 'copy code') };
   const out: Array<[number, number]> = [];
-  let pos = 0;
-  let last = 0;
-  for (let k = 0; k < count; k++) {
-    pos += readVarint(params, li, c, 'literal length');
-    const code = readVarint(params, ci, c, 'copy code');
-    const len = Math.floor(code / 2) + 1;
-    let dist = last;
-    if (code % 2 === 0) dist = readVarint(params, di, c, 'distance') + 1;
-    else if (last === 0) planFail(c, `COMM op ${k}: repeat distance before any copy`);
+  forEachOp(params, c, (k, pos, len, dist) => {
     if (pos + len > ctx.recordLength) planFail(c, `COMM op ${k}: copy runs past the record's ${ctx.recordLength} bytes`);
     const src = pos - dist;
     if (src < 0) {
@@ -360,10 +347,34 @@ export function commSources(params: Uint8Array, ctx: Pick<DecodeContext, 'record
       if (prev && prev[0] + prev[1] === from) prev[1] += k2;
       else out.push([from, k2]);
     }
+  });
+  return out;
+}
+
+/**
+ * Walks the ops of stage-48 params in order: for op k, the record position where its copy starts (after its
+ * literals), the copy's length and its distance (repeat codes resolved). Malformed ops are FORMAT.
+ */
+function forEachOp(params: Uint8Array, ctx: DecodeContext, visit: (k: number, pos: number, len: number, dist: number) => void): void {
+  const head = { at: 0 };
+  const count = readVarint(params, head, ctx, 'op count');
+  if (count > params.length) planFail(ctx, `COMM declares ${count} ops in ${params.length} bytes of params`);
+  const li = { at: head.at };
+  const ci = { at: skipVarints(params, head.at, count, ctx, 'literal length') };
+  const di = { at: skipVarints(params, ci.at, count, ctx, 'copy code') };
+  let pos = 0;
+  let last = 0;
+  for (let k = 0; k < count; k++) {
+    pos += readVarint(params, li, ctx, 'literal length');
+    const code = readVarint(params, ci, ctx, 'copy code');
+    const len = Math.floor(code / 2) + 1;
+    let dist = last;
+    if (code % 2 === 0) dist = readVarint(params, di, ctx, 'distance') + 1;
+    else if (last === 0) planFail(ctx, `COMM op ${k}: repeat distance before any copy`);
+    visit(k, pos, len, dist);
     pos += len;
     last = dist;
   }
-  return out;
 }
 
 // ------------------------------------------------------------------------------------------- COMM with coded ops
@@ -441,45 +452,27 @@ export const commZStage: StageKind = {
  * Returns null when no copy is left.
  */
 export function keepEarlierCopies(record: Uint8Array, result: StageResult, minInsideDistance = Infinity): StageResult | null {
-  const params = result.params;
-  const ctx = { where: 'COMM ops (encoder)' } as DecodeContext;
-  const head = { at: 0 };
-  const count = readVarint(params, head, ctx, 'op count');
-  const li = { at: head.at };
-  const ci = { at: skipVarints(params, head.at, count, ctx, 'literal length') };
-  const di = { at: skipVarints(params, ci.at, count, ctx, 'copy code') };
   const lits: number[] = [];
   const codes: number[] = [];
   const dists: number[] = [];
   const residue: Uint8Array[] = [];
-  let pos = 0; // record position
   let litStart = 0; // record position where the pending literal run starts
-  let last = 0; // previous copy's distance (input)
   let lastKept = 0; // previous kept copy's distance (output)
   let handled = 0;
-  for (let k = 0; k < count; k++) {
-    pos += readVarint(params, li, ctx, 'literal length');
-    const code = readVarint(params, ci, ctx, 'copy code');
-    const len = Math.floor(code / 2) + 1;
-    const dist = code % 2 === 1 ? last : readVarint(params, di, ctx, 'distance') + 1;
-    last = dist;
-    if (dist > pos || dist >= minInsideDistance) {
-      // reaches before the record (or far back inside it, beyond what the coder finds well): keep it
-      residue.push(record.subarray(litStart, pos));
-      lits.push(pos - litStart);
-      if (dist === lastKept) codes.push((len - 1) * 2 + 1);
-      else {
-        codes.push((len - 1) * 2);
-        dists.push(dist - 1);
-      }
-      lastKept = dist;
-      handled += len;
-      pos += len;
-      litStart = pos;
-    } else {
-      pos += len; // the copied bytes become literals
+  forEachOp(result.params, { where: 'COMM ops (encoder)' } as DecodeContext, (_k, pos, len, dist) => {
+    // a copy inside the record and nearer than minInsideDistance: its bytes become literals
+    if (dist <= pos && dist < minInsideDistance) return;
+    residue.push(record.subarray(litStart, pos));
+    lits.push(pos - litStart);
+    if (dist === lastKept) codes.push((len - 1) * 2 + 1);
+    else {
+      codes.push((len - 1) * 2);
+      dists.push(dist - 1);
     }
-  }
+    lastKept = dist;
+    handled += len;
+    litStart = pos + len;
+  });
   if (lits.length === 0) return null;
   residue.push(record.subarray(litStart));
   const out: number[] = [];
@@ -487,13 +480,5 @@ export function keepEarlierCopies(record: Uint8Array, result: StageResult, minIn
   for (const v of lits) pushVarint(out, v);
   for (const v of codes) pushVarint(out, v);
   for (const v of dists) pushVarint(out, v);
-  let n = 0;
-  for (const r of residue) n += r.length;
-  const res = new Uint8Array(n);
-  let at = 0;
-  for (const r of residue) {
-    res.set(r, at);
-    at += r.length;
-  }
-  return { id: result.id, params: Uint8Array.from(out), streams: [res], handled };
+  return { id: result.id, params: Uint8Array.from(out), streams: [concatBytes(residue)], handled };
 }

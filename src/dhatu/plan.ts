@@ -111,6 +111,8 @@ export interface PlanStageStat {
   handled: number;
   /** params bytes */
   paramsBytes: number;
+  /** the params themselves (a view into the payload) */
+  params: Uint8Array;
 }
 
 /** The stages of a plan (encode order) without decoding it: for `inspect`'s dhātu distribution. */
@@ -127,7 +129,7 @@ export function planStats(payload: Uint8Array, where = 'dhātu plan'): { stages:
       } catch {
         /* unknown ids are listed, not fatal */
       }
-      return { id: s.id, name, dhatu, handled: s.handled, paramsBytes: s.params.length };
+      return { id: s.id, name, dhatu, handled: s.handled, paramsBytes: s.params.length, params: s.params };
     }),
     streams: streams.map((s) => s.length),
   };

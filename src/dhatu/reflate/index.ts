@@ -9,6 +9,7 @@
 //
 // Inverse: re-deflate with pako (pure JS: Node and browsers) and rebuild the record: zlib headers and Adler-32
 // trailers, PNG IDAT framing and CRCs, all validated and bounded by the declared sizes (≤ ctx.maxBytes).
+import { concatBytes, equalBytes } from '../../bytes.js';
 import { PaniniError } from '../../errors.js';
 import { gzipHeaderLength, isGzipAt } from '../../grammar/formats/gzip.js';
 import { isPdf, isZlibHeader, pdfZlibStreams } from '../../grammar/formats/pdf.js';
@@ -442,21 +443,6 @@ function process(data: Uint8Array, c: Cand, depth: number, fc: FwdCtx, rep: Stre
   return { item, parts: nested ? nested.parts : [raw], expandedLength: nested ? nested.expandedLength : raw.length, end, deflateEnd };
 }
 
-function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-function concat(parts: Uint8Array[], n: number): Uint8Array {
-  const o = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    o.set(p, at);
-    at += p.length;
-  }
-  return o;
-}
 
 /**
  * The forward transform. `result` is null when the record holds no stream worth replacing (nothing found, or nothing
@@ -501,7 +487,7 @@ export function reflateForward(record: Uint8Array, options: ReflateOptions = {})
   };
   let result: StageResult | null = null;
   if (built.region.items.length > 0) {
-    const expanded = concat(built.parts, built.expandedLength);
+    const expanded = concatBytes(built.parts, built.expandedLength);
     const params = writeRecipe({ length: record.length, region: built.region });
     // verify: replay the inverse's assembly, each stream's compressed bytes taken from the search's proof (the
     // deflate output matched the original byte for byte; the foreign codec's reconstruction was compared too)

@@ -6,6 +6,7 @@
 //
 // Parameters (docs/REFLATE.md "Parameters"): level 0–9, memLevel 1–9, windowBits 9–15, strategy 0–4, hash
 // (0 = zlib's classic rolling hash: zlib, Java, Info-ZIP, libpng, …; 1 = the Chromium/Node hash that node:zlib uses).
+import { concatBytes } from '../../bytes.js';
 import {
   ZStream,
   zlibDeflate,
@@ -110,14 +111,7 @@ export function deflateTo(raw: Uint8Array, p: ZParams, cap: number): Uint8Array 
     return true;
   });
   if (r < 0 || over) return null;
-  if (parts.length === 1) return parts[0]!;
-  const o = new Uint8Array(n);
-  let at = 0;
-  for (const c of parts) {
-    o.set(c, at);
-    at += c.length;
-  }
-  return o;
+  return parts.length === 1 ? parts[0]! : concatBytes(parts, n);
 }
 
 /**
