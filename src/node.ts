@@ -1,5 +1,7 @@
 // Node entry: everything of the browser-safe API, plus helpers that use the file system.
+import { installNodeSha256 } from './node/native-hash.js';
 export * from './index.js';
+export { setSha256Backend, sha256Backend, type Sha256Backend } from './hash/sha256.js';
 export { hashFile, chunkFile, type FileChunk } from './node/files.js';
 export {
   compressFile,
@@ -17,3 +19,5 @@ export {
 } from './node/container.js';
 export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
 export { nodeWorkerScript } from './container/pool-node.js';
+
+installNodeSha256();

@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode, encode, FAST_MAX_BLOCK } from '../src/codec/fast.js';
+import { decode, encode, FAST_MAX_BLOCK, tokenExpand } from '../src/codec/fast.js';
 import { CODEC_PFZ, CODEC_STORE, CODECS, codecName, decodeChunk, encodeChunk } from '../src/container/codecs.js';
 import { PaniniError } from '../src/errors.js';
 import { mulberry32, prngBytes } from './helpers/prng.mjs';
@@ -270,5 +270,72 @@ describe('container codec 3 (pfz)', () => {
     expect(() => decodeChunk(CODEC_PFZ, 0, r.stored, text.length, where)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
     expect(() => decodeChunk(CODEC_PFZ, 2, r.stored.subarray(0, 10), text.length, where)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
     expect(() => decodeChunk(CODEC_PFZ, 2, rnd, 100, where)).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+  });
+});
+
+// The TOKEN "words" expansion loop in wasm (assembly/fast/token.ts) against a plain reference written here: the same
+// output on valid inputs, and a refusal (undefined: the stage's own loop then names the error) on every invalid one.
+function referenceExpand(t: Uint8Array, d: Uint8Array, role: Int32Array, nS: number, nP: number, sep: number, max: number): Uint8Array | undefined {
+  const words: number[][] = [];
+  let cur: number[] = [];
+  for (const b of d) {
+    if (b === sep) {
+      words.push(cur);
+      cur = [];
+    } else cur.push(b);
+  }
+  if (cur.length || words.length > nS + 256 * nP) return undefined;
+  const out: number[] = [];
+  for (let q = 0; q < t.length; q++) {
+    const ro = role[t[q]!]!;
+    if (ro === -1) out.push(t[q]!);
+    else {
+      let w = ro;
+      if (ro < -1) {
+        if (++q >= t.length) return undefined;
+        w = nS + 256 * (-2 - ro) + t[q]!;
+      }
+      if (w >= words.length) return undefined;
+      out.push(...words[w]!);
+    }
+    if (out.length > max) return undefined;
+  }
+  return Uint8Array.from(out);
+}
+
+describe('tokenExpand (TOKEN words inverse in wasm)', () => {
+  const arb = fc.record({
+    nS: fc.integer({ min: 0, max: 8 }),
+    nP: fc.integer({ min: 0, max: 2 }),
+    words: fc.array(fc.uint8Array({ maxLength: 40 }).map((w) => w.map((b) => (b === 10 ? 11 : b))), { maxLength: 30 }),
+    text: fc.uint8Array({ maxLength: 400 }),
+    tail: fc.uint8Array({ maxLength: 3 }),
+    max: fc.integer({ min: 0, max: 3000 }),
+  });
+  it('gives the reference output, or declines where the reference fails', () => {
+    fc.assert(
+      fc.property(arb, ({ nS, nP, words, text, tail, max }) => {
+        const role = new Int32Array(256).fill(-1);
+        for (let j = 0; j < nS; j++) role[200 + j] = j; // code bytes 200.., prefixes 240..
+        for (let j = 0; j < nP; j++) role[240 + j] = -2 - j;
+        const dict = Uint8Array.from([...words.flatMap((w) => [...w, 10]), ...tail]);
+        const want = referenceExpand(text, dict, role, nS, nP, 10, max);
+        const got = tokenExpand(text, dict, role, nS, nP, 10, max);
+        if (want === undefined) expect(got).toBeUndefined();
+        else expect(got && Buffer.compare(got, want)).toBe(0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it('expands a large text exactly, and declines outputs over 16 MiB (the stage expands those itself)', () => {
+    const role = new Int32Array(256).fill(-1);
+    role[1] = 0;
+    role[2] = 1;
+    const dict = new TextEncoder().encode('panini\ndhatu-grammar\n');
+    const text = new Uint8Array(1 << 20).map((_, i) => (i % 3 === 2 ? 32 : 1 + (i % 2)));
+    const want = referenceExpand(text, dict, role, 2, 0, 10, Infinity)!;
+    expect(Buffer.compare(tokenExpand(text, dict, role, 2, 0, 10, 1 << 30)!, want)).toBe(0);
+    const big = new Uint8Array(1.2 * FAST_MAX_BLOCK / 12).fill(2); // 13 bytes per code byte → over 16 MiB
+    expect(tokenExpand(big, dict, role, 2, 0, 10, 1 << 30)).toBeUndefined();
   });
 });

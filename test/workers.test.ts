@@ -180,6 +180,33 @@ describe('Node worker pool', () => {
     await expect(pool.code(new Uint8Array(10), { level: 6, adaptive: false })).rejects.toMatchObject({ name: 'PaniniError', code: 'STATE' });
   });
 
+  it('decodes dhātu records in workers: those that read no earlier output there, the others in order here', async () => {
+    const pools = recordPools();
+    try {
+      // 6 MiB in 4 MiB blocks at level 1 (records without sources); then the same text twice, so that the second
+      // copy's records copy from the first (COMM sources: decoded in this thread)
+      const text = textLike(6 << 20, 21);
+      const twice = new Uint8Array(2 * text.length);
+      twice.set(text);
+      twice.set(text, text.length);
+      for (const [data, level] of [[text, 1], [twice, 6]] as const) {
+        const c = await compress(data, { codec: 'dhatu', level });
+        const back = await decompress(c, { workers: 2 });
+        expect(Buffer.compare(back, data), `level ${level}`).toBe(0);
+        const bad = c.slice();
+        bad[c.length >> 1]! ^= 0x10;
+        const inline = await decompress(bad).catch((e: unknown) => e);
+        const pooled = await decompress(bad, { workers: 2 }).catch((e: unknown) => e);
+        expect(isPaniniError(pooled), String(pooled)).toBe(true);
+        expect((pooled as PaniniError).code).toBe((inline as PaniniError).code);
+        expect((pooled as PaniniError).message).toBe((inline as PaniniError).message);
+      }
+    } finally {
+      setCoderFactory(nodeCoderFactory);
+    }
+    expect(pools.some((p) => p.started > 0)).toBe(true);
+  });
+
   it('reports a corrupt record decoded in a worker exactly as the inline decoder does', async () => {
     const data = textLike(1 << 20, 11);
     const c = await compress(data);

@@ -1,9 +1,10 @@
 // The panini-fs fast codec module ("pfz": LZ77 + Huffman, built to decode fast), separate from plz (assembly/codec/)
 // so that each keeps its own static memory map (layout.ts). The host copies a block into IN, calls encode()/decode(),
 // and reads the result from OUT. docs/CODEC.md, section "fast codec", describes the bitstream.
-import { DEC_END, ENC_END, IN, MAX_BLOCK, OUT, ensureMemory } from "./layout";
+import { DEC_END, ENC_END, IN, LIT, MAX_BLOCK, OUT, TABLES, ensureMemory } from "./layout";
 import { decodeBlock } from "./decode";
 import { encodeBlock } from "./encode";
+export { tokenExpand } from "./token";
 
 /** Reserves the decoder's memory (0 on success, 1 if the host refused to grow the memory). */
 export function initDecoder(): i32 {
@@ -15,6 +16,8 @@ export function initEncoder(): i32 {
 }
 export function inPtr(): usize { return IN; }
 export function outPtr(): usize { return OUT; }
+export function litPtr(): usize { return LIT; }
+export function tablesPtr(): usize { return TABLES; }
 export function maxBlock(): u32 { return MAX_BLOCK; }
 
 /** Codes the `len`-byte block in IN at `level` (1–9) into OUT; returns the payload length (≤ len + 1). */

@@ -20,6 +20,9 @@ interface FastExports {
   outPtr(): number;
   encode(len: number, level: number): number;
   decode(inLen: number, outLen: number): number;
+  litPtr(): number;
+  tablesPtr(): number;
+  tokenExpand(tLen: number, dLen: number, nS: number, nP: number, sep: number, max: number): number;
 }
 
 interface Fast {
@@ -141,4 +144,22 @@ export function decode(payload: Uint8Array, originalLength: number): Uint8Array 
     throw new PaniniError('FORMAT', `fast codec payload is invalid: ${DECODE_ERRORS[r] ?? `error ${r}`}`);
   }
   return mem(f).slice(f.outPtr, f.outPtr + originalLength);
+}
+
+/**
+ * The TOKEN "words" inverse's expansion loop in wasm (assembly/fast/token.ts): `text` through `dict` (words each
+ * ended by `sep`), with `role` (256 entries: −1 literal, j ≥ 0 the single-byte code of word j, −2 − p prefix p).
+ * Returns the output, or undefined when the input is invalid or outside the module's limits (16 MiB in, 16 MiB out): the
+ * caller's own loop then gives the error with its message, or handles the large case.
+ */
+export function tokenExpand(text: Uint8Array, dict: Uint8Array, role: Int32Array, nS: number, nP: number, sep: number, max: number): Uint8Array | undefined {
+  if (text.length > FAST_MAX_BLOCK || dict.length > FAST_MAX_BLOCK || role.length !== 256) return undefined;
+  const f = getFast();
+  const m = mem(f);
+  m.set(text, f.inPtr);
+  m.set(dict, f.x.litPtr());
+  new Int32Array(f.x.memory.buffer, f.x.tablesPtr(), 256).set(role);
+  // an output over 16 MiB (allowed up to `max`) also declines: the caller's loop expands it
+  const n = f.x.tokenExpand(text.length, dict.length, nS, nP, sep, Math.min(max, FAST_MAX_BLOCK));
+  return n < 0 ? undefined : mem(f).slice(f.outPtr, f.outPtr + n);
 }

@@ -143,7 +143,7 @@ export interface RecordDecoder {
   readonly parallelism: number;
 }
 
-type ReadRecord = { rec: RecordHeader; data: Uint8Array | undefined; next: number; stored?: Uint8Array };
+type ReadRecord = { rec: RecordHeader; data: Uint8Array | undefined; next: number; stored?: Uint8Array; sources?: Array<[number, number]> };
 
 /**
  * walk()'s read-ahead when a RecordDecoder is given: reads the records that follow in order and hands their payloads
@@ -159,9 +159,19 @@ class ReadAhead {
     private readonly limit: number,
     private readI: number,
     private readAt: number,
+    private readOriginal: number,
+    private readonly window: number,
     private readonly to: number,
     private readonly depth: number,
   ) {}
+
+  /** A dhātu record that reads no earlier output goes to the decoder like any other; one that does stays here. */
+  private dispatch(rec: RecordHeader, stored: Uint8Array, at: number, i: number, original: number, next: number): Promise<ReadRecord> {
+    if (!readsOutput(rec)) return this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
+    const sources = sourcesOf(rec, stored, at, i, original, this.window);
+    if (sources.length === 0) return this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
+    return Promise.resolve({ rec, data: undefined, next, stored, sources }); // decoded in order by walk(), which holds the earlier output
+  }
 
   async next(): Promise<ReadRecord> {
     while (!this.stopped && this.readI < this.to && this.q.length < this.depth) {
@@ -170,14 +180,11 @@ class ReadAhead {
       let p: Promise<ReadRecord>;
       try {
         const { rec, stored, next } = await readRecordRaw(this.src, at, i, this.limit);
-        p =
-          stored === undefined
-            ? Promise.resolve({ rec, data: undefined, next })
-            : readsOutput(rec)
-              ? Promise.resolve({ rec, data: undefined, next, stored }) // decoded in order by walk(), which holds the earlier output
-              : this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
+        const original = this.readOriginal;
         this.readAt = next;
+        this.readOriginal += rec.originalLength;
         this.readI++;
+        p = stored === undefined ? Promise.resolve({ rec, data: undefined, next }) : this.dispatch(rec, stored, at, i, original, next);
       } catch (e) {
         p = Promise.reject(e);
         this.stopped = true;
@@ -431,9 +438,9 @@ export async function walk(
   const declared = from === 0 && info.header.window !== 0 ? new DedupWindow<true>(info.header.window) : undefined;
   let at = from === 0 ? HEADER_SIZE : readIndexEntry(info.index, from, info.indexOffset).frameOffset;
   let original = from === 0 ? 0 : readIndexEntry(info.index, from, info.indexOffset).originalOffset;
-  const ahead = opts.decoder ? new ReadAhead(src, opts.decoder, info.footer.endOffset, from, at, to, Math.max(2, opts.decoder.parallelism * 3)) : undefined;
   // recent output for COMM copies (dhātu records), and the records behind it through the index
   const w = info.header.window;
+  const ahead = opts.decoder ? new ReadAhead(src, opts.decoder, info.footer.endOffset, from, at, original, w, to, Math.max(2, opts.decoder.parallelism * 3)) : undefined;
   const history = new OutputHistory(w === 0 ? WALK_HISTORY : Math.min(w, WALK_HISTORY));
   history.end = original;
   const resolver = new OutputResolver(src, info, history);
@@ -446,7 +453,7 @@ export async function walk(
     const r = ahead ? await ahead.next() : await readRecordRaw(src, at, i, info.footer.endOffset);
     const { rec, next } = r;
     let data = 'data' in r ? r.data : undefined;
-    if (data === undefined && r.stored !== undefined) data = await decodeWithOutput(rec, r.stored, at, i, original, w, resolver);
+    if (data === undefined && r.stored !== undefined) data = await decodeWithOutput(rec, r.stored, at, i, original, w, resolver, 'sources' in r ? r.sources : undefined);
     let out: Uint8Array;
     if (data !== undefined) {
       out = data;
