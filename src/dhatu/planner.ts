@@ -1,7 +1,7 @@
 // The planner: chooses a chain of stages for a record by trial (code each candidate, keep the smallest) and writes
 // the plan. Candidates depend on the format (a hint from the grammar layer, or a cheap sniff); the level sets how
-// much is tried: 1–3 the first two candidates, judged on a 1 MiB sample; 4–6 every candidate on a 2 MiB sample,
-// coded at plz level 1; 7–8 on a 4 MiB sample; 9 every candidate on the whole record. Always deterministic (no
+// much is tried: 1–3 the first two candidates, judged on a 1 MiB sample; 4–6 every candidate on a 2 MiB sample
+// (coded at plz level 1 for 4–5); 7–8 on a 4 MiB sample; 9 every candidate on the whole record. Always deterministic (no
 // clocks, no randomness).
 import { PaniniError } from '../errors.js';
 import { writePlan } from './plan.js';
@@ -52,8 +52,11 @@ export interface PlanStats {
 
 /** The share a transform must save over coding the record as is (its inverse costs decode time). */
 const MIN_GAIN = 0.005;
-/** The highest level whose candidates are ranked by a level-1 trial (see encodePlan). */
-const PROXY_TRIAL_MAX_LEVEL = 6;
+/**
+ * The highest level whose candidates are ranked by a level-1 trial (see encodePlan). Not 6: on the version series
+ * the level-1 ranking chose worse chains for COMM residues (+0.74 % at level 6), see docs/DHATU.md "Planner".
+ */
+const PROXY_TRIAL_MAX_LEVEL = 5;
 
 type Candidate = { name: string; build(data: Uint8Array): StageResult[] | null };
 
@@ -221,8 +224,8 @@ export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint
   let bestTrial: Trial | null = null;
   if (cands.length > 1) {
     const probe = sample(input, level <= 3 ? 1 << 20 : level <= 6 ? 2 << 20 : level <= 8 ? 4 << 20 : Infinity, format === 'wasm');
-    // levels 4–6 rank the candidates with the coder's fastest level: the same choices on the corpus at 1.4–1.9x the
-    // speed (docs/DHATU.md "Encoding speed"); 7–9 judge with the level itself
+    // levels 4–5 rank the candidates with the coder's fastest level (docs/DHATU.md "Planner"); the others judge at
+    // the level itself
     const tl = coder === CODER_PLZ && level >= 4 && level <= PROXY_TRIAL_MAX_LEVEL ? 1 : level;
     for (const c of cands) {
       const t = trial(c, probe, tl, coder);
