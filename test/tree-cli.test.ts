@@ -292,6 +292,15 @@ describe('workers and buffers', () => {
     const d = await cli('decompress', `${f}.2.pnz`, '-o', `${f}.out`, '--workers', '2');
     expect(d.code, d.stderr).toBe(0);
     expect(sha(await fsp.readFile(`${f}.out`))).toBe(sha(text));
+    // without --workers the CLI uses the CPUs (at most 4): the same bytes, both ways, dhātu included
+    for (const codec of ['deflate', 'dhatu']) {
+      expect((await cli('compress', f, '-o', `${f}.${codec}.d.pnz`, '--codec', codec, '--level', '2')).code).toBe(0);
+      expect((await cli('compress', f, '-o', `${f}.${codec}.1.pnz`, '--codec', codec, '--level', '2', '--workers', '1')).code).toBe(0);
+      expect(sha(await fsp.readFile(`${f}.${codec}.d.pnz`))).toBe(sha(await fsp.readFile(`${f}.${codec}.1.pnz`)));
+      const back = await cli('decompress', `${f}.${codec}.d.pnz`, '-o', `${f}.${codec}.out`);
+      expect(back.code, back.stderr).toBe(0);
+      expect(sha(await fsp.readFile(`${f}.${codec}.out`))).toBe(sha(text));
+    }
   });
 
   it('compressStream copies its input: a Buffer the writer reuses once write() resolves does not corrupt the container', async () => {

@@ -1,11 +1,15 @@
 // CLI commands over the container: compress, decompress, verify, inspect, validate-reconstruction.
 import { promises as fsp } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { PaniniError } from '../errors.js';
 import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
 import { compressFile, compressTree, containerKind, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
 import { validateReconstruction } from '../node/validate.js';
 import type { Parsed } from './main.js';
+
+/** The CLI's worker count when --workers is not given: the CPUs, at most 4 (output bytes never depend on it). */
+export const CLI_DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
 
 const human = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 30).toFixed(2)} GiB`);
 
@@ -61,13 +65,13 @@ export async function runCompress(p: Parsed): Promise<number> {
   const level = int(p, 'level', 0, 9);
   const codec = p.values.codec as string | undefined;
   if (codec !== undefined && !['deflate', 'plz', 'pfz', 'dhatu'].includes(codec)) throw new PaniniError('OPTION', `--codec must be deflate, plz, pfz or dhatu, got "${codec}"`, { option: 'codec' });
-  const workers = int(p, 'workers', 1, 64);
+  const workers = int(p, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS;
   const bar = progressBar('compress', !json);
   const opts = {
     ...(level !== undefined ? { level } : {}),
     ...(codec ? { codec: codec as 'deflate' | 'plz' | 'pfz' | 'dhatu' } : {}),
     ...(strategy ? { strategy } : {}),
-    ...(workers !== undefined ? { workers } : {}),
+    workers,
     force: p.values.force === true,
     ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
   };
@@ -93,8 +97,8 @@ export async function runDecompress(p: Parsed): Promise<number> {
     out = input.slice(0, -4);
   }
   const bar = progressBar('decompress', !json && out !== '-');
-  const workers = int(p, 'workers', 1, 64);
-  const opts = { force: p.values.force === true, ...(workers !== undefined ? { workers } : {}), ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
+  const workers = int(p, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS;
+  const opts = { force: p.values.force === true, workers, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
   const kind = await containerKind(input);
   const r = kind === 'tree' ? await extractTree(input, out, opts) : await decompressFile(input, out, opts);
   bar.done();

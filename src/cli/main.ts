@@ -28,6 +28,7 @@ commands:
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
 
 options:
+  --workers N     compress / decompress: worker threads (default: the CPUs, at most 4; the bytes never depend on it)
   -h, --help      this help
   -v, --version   the version`;
 
