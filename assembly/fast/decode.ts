@@ -64,14 +64,7 @@ function decodeLitStream(base: usize, endBits: u32, dst: usize, count: u32, t: u
     pos += e & 15;
     i += 4;
   }
-  while (i < count) {
-    if (pos > endBits) return false;
-    const e = <u32>load<u16>(t + ((<usize>(<u32>peek(base, pos) & mask)) << 1));
-    store<u8>(dst + i, <u8>(e >> 4));
-    pos += e & 15;
-    i++;
-  }
-  return pos <= endBits;
+  return tailStream(base, pos, endBits, dst, i, count, t, mask);
 }
 
 /** Four streams decoded in one loop (independent dependency chains). */
@@ -105,6 +98,7 @@ function decodeLits4(ip: usize, l0: u32, l1: u32, l2: u32, l3: u32, nLit: u32, t
     tailStream(b2, p2, e2, d2, i, c2, t, mask) && tailStream(b3, p3, e3, d3, i, c3, t, mask);
 }
 
+/** The symbols i..count-1 of one stream, one at a time, from bit `pos`. Returns false on overrun. */
 function tailStream(base: usize, pos: u32, endBits: u32, dst: usize, i: u32, count: u32, t: usize, mask: u32): bool {
   while (i < count) {
     if (pos > endBits) return false;

@@ -15,6 +15,13 @@ import { IN, LIT, MAX_BLOCK, OUT, TABLES } from "./layout";
 // @ts-ignore: decorator
 @inline const BAD: u64 = 0xffffffff_fffffffe;
 
+/** Word `w` as address | length << 32 (its start and the next word's start are in the table at `starts`). */
+// @ts-ignore: decorator
+@inline function wordEntry(starts: usize, dict: usize, w: u32): u64 {
+  const a = load<u32>(starts + (<usize>w << 2));
+  return <u64>(dict + a) | (<u64>(load<u32>(starts + (<usize>(w + 1) << 2)) - a - 1) << 32);
+}
+
 /** Returns the output length, or a negative code: the host re-runs its own loop for the error's message. */
 export function tokenExpand(tLen: u32, dLen: u32, nS: u32, nP: u32, sep: u32, max: u32): i32 {
   if (tLen > MAX_BLOCK || dLen > MAX_BLOCK || max > MAX_BLOCK || nS + nP > 255) return -5;
@@ -44,12 +51,7 @@ export function tokenExpand(tLen: u32, dLen: u32, nS: u32, nP: u32, sep: u32, ma
     let e: u64 = <u64>(ident + b) | (<u64>1 << 32);
     if (ro < -1) e = PREFIX;
     else if (ro >= 0) {
-      const w = <u32>ro;
-      if (w >= nw) e = BAD;
-      else {
-        const a = load<u32>(starts + (<usize>w << 2));
-        e = <u64>(dict + a) | (<u64>(load<u32>(starts + (<usize>(w + 1) << 2)) - a - 1) << 32);
-      }
+      e = <u32>ro >= nw ? BAD : wordEntry(starts, dict, <u32>ro);
     }
     store<u64>(byByte + (<usize>b << 3), e);
   }
@@ -67,8 +69,7 @@ export function tokenExpand(tLen: u32, dLen: u32, nS: u32, nP: u32, sep: u32, ma
       const w = nS + 256 * <u32>(-2 - load<i32>(TABLES + (b << 2))) + <u32>load<u8>(p);
       p++;
       if (w >= nw) return -2;
-      const a = load<u32>(starts + (<usize>w << 2));
-      e = <u64>(dict + a) | (<u64>(load<u32>(starts + (<usize>(w + 1) << 2)) - a - 1) << 32);
+      e = wordEntry(starts, dict, w);
     }
     const len = <usize>(e >> 32);
     if (out + len > outEnd) return -3;

@@ -167,10 +167,11 @@ class ReadAhead {
 
   /** A dhātu record that reads no earlier output goes to the decoder like any other; one that does stays here. */
   private dispatch(rec: RecordHeader, stored: Uint8Array, at: number, i: number, original: number, next: number): Promise<ReadRecord> {
-    if (!readsOutput(rec)) return this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
-    const sources = sourcesOf(rec, stored, at, i, original, this.window);
-    if (sources.length === 0) return this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
-    return Promise.resolve({ rec, data: undefined, next, stored, sources }); // decoded in order by walk(), which holds the earlier output
+    if (readsOutput(rec)) {
+      const sources = sourcesOf(rec, stored, at, i, original, this.window);
+      if (sources.length > 0) return Promise.resolve({ rec, data: undefined, next, stored, sources }); // decoded in order by walk(), which holds the earlier output
+    }
+    return this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
   }
 
   async next(): Promise<ReadRecord> {

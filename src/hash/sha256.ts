@@ -37,6 +37,9 @@ function finish(c: Core): Uint8Array {
   return c.mem.slice(c.digest, c.digest + 32);
 }
 
+/** The error of a hasher used after its digest (both backends). */
+const spent = (): PaniniError => new PaniniError('STATE', 'this SHA-256 hasher has already returned its digest');
+
 class Sha256Hasher implements Hasher {
   private state: Uint8Array | undefined = new Uint8Array(CTX_BYTES);
   private fresh = true;
@@ -46,7 +49,7 @@ class Sha256Hasher implements Hasher {
   }
 
   private acquire(): Core {
-    if (!this.state) throw new PaniniError('STATE', 'this SHA-256 hasher has already returned its digest');
+    if (!this.state) throw spent();
     const c = getCore();
     if (active !== this || activeCore !== c) {
       release(c);
@@ -114,15 +117,17 @@ class NativeHasher implements Hasher {
   constructor(h: NativeSha256) {
     this.h = h;
   }
+  private live(): NativeSha256 {
+    if (!this.h) throw spent();
+    return this.h;
+  }
   update(data: Uint8Array): Hasher {
     assertBytes('data', data);
-    if (!this.h) throw new PaniniError('STATE', 'this SHA-256 hasher has already returned its digest');
-    this.h.update(data);
+    this.live().update(data);
     return this;
   }
   digest(): Uint8Array {
-    if (!this.h) throw new PaniniError('STATE', 'this SHA-256 hasher has already returned its digest');
-    const d = asBytes(this.h.digest());
+    const d = asBytes(this.live().digest());
     this.h = undefined;
     return d;
   }

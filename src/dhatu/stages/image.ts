@@ -108,36 +108,24 @@ function predict(kind: number, a: number, b: number, c: number): number {
   }
 }
 
+/** PNG filter `ft`'s (0–4) prediction for byte i of row `cur` (its bytes before i unfiltered; prev = previous unfiltered row or null) */
+function rowPrediction(ft: number, cur: Uint8Array, prev: Uint8Array | null, i: number, bpp: number): number {
+  const a = i >= bpp ? cur[i - bpp]! : 0;
+  const b = prev ? prev[i]! : 0;
+  const c = prev && i >= bpp ? prev[i - bpp]! : 0;
+  return predict(ft, a, b, c);
+}
+
 /** undoes PNG filter `ft` on row `cur` in place (prev = previous unfiltered row or null) */
 function unfilterRow(ft: number, cur: Uint8Array, prev: Uint8Array | null, bpp: number): void {
   const n = cur.length;
-  for (let i = 0; i < n; i++) {
-    const a = i >= bpp ? cur[i - bpp]! : 0;
-    const b = prev ? prev[i]! : 0;
-    const c = prev && i >= bpp ? prev[i - bpp]! : 0;
-    let p = 0;
-    if (ft === 1) p = a;
-    else if (ft === 2) p = b;
-    else if (ft === 3) p = (a + b) >> 1;
-    else if (ft === 4) p = paeth(a, b, c);
-    cur[i] = (cur[i]! + p) & 255;
-  }
+  for (let i = 0; i < n; i++) cur[i] = (cur[i]! + rowPrediction(ft, cur, prev, i, bpp)) & 255;
 }
 
 /** applies PNG filter `ft` to unfiltered row `cur` into out (prev = previous unfiltered row or null) */
 function filterRow(ft: number, cur: Uint8Array, prev: Uint8Array | null, bpp: number, out: Uint8Array, o: number): void {
   const n = cur.length;
-  for (let i = 0; i < n; i++) {
-    const a = i >= bpp ? cur[i - bpp]! : 0;
-    const b = prev ? prev[i]! : 0;
-    const c = prev && i >= bpp ? prev[i - bpp]! : 0;
-    let p = 0;
-    if (ft === 1) p = a;
-    else if (ft === 2) p = b;
-    else if (ft === 3) p = (a + b) >> 1;
-    else if (ft === 4) p = paeth(a, b, c);
-    out[o + i] = (cur[i]! - p) & 255;
-  }
+  for (let i = 0; i < n; i++) out[o + i] = (cur[i]! - rowPrediction(ft, cur, prev, i, bpp)) & 255;
 }
 
 /**
