@@ -3,14 +3,14 @@
 // bit-exactly in the browser (pako and the preflate reconstructor run there too). Also reports the decode time.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'fflate';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compress, decompress, init, inspect } from '../src/index.js';
 import { browserSkipReason, withPage } from './helpers/browser.js';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
 describe.skipIf(browserSkipReason)('REFLATE containers decode in headless Chromium', () => {

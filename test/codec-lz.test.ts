@@ -3,7 +3,6 @@
 // lengths) must throw PaniniError FORMAT or decode to some bytes of the declared length, never trap, hang or
 // write outside the output block; the container registry (codec 2).
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -11,10 +10,12 @@ import { decode, encode, PLZ_MAX_BLOCK } from '../src/codec/lz.js';
 import { getCodec } from '../src/codec/wasm.js';
 import { CODEC_PLZ, CODEC_STORE, CODECS, codecName, decodeChunk, encodeChunk } from '../src/container/codecs.js';
 import { PaniniError } from '../src/errors.js';
+import { records, wordsText } from './helpers/codec-inputs.js';
 import { mulberry32, prngBytes } from './helpers/prng.mjs';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
 const LEVELS = [1, 2, 3, 4, 5, 6, 7, 8, 9];
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 
 function roundTrip(data: Uint8Array, level: number): Uint8Array {
@@ -24,39 +25,6 @@ function roundTrip(data: Uint8Array, level: number): Uint8Array {
   expect(back.length).toBe(data.length);
   expect(Buffer.from(back).equals(Buffer.from(data))).toBe(true);
   return payload;
-}
-
-/** Text-like bytes: words from a small vocabulary, so matches, reps and literals all occur. */
-function wordsText(seed: number, n: number): Uint8Array {
-  const next = mulberry32(seed);
-  const vocab = Array.from({ length: 300 }, () => {
-    const len = 1 + (next() % 9);
-    let w = '';
-    for (let i = 0; i < len; i++) w += String.fromCharCode(97 + (next() % 26));
-    return w;
-  });
-  const out = new Uint8Array(n);
-  let k = 0;
-  while (k < n) {
-    const w = vocab[Math.min(next() % 300, next() % 300)]!;
-    for (let i = 0; i < w.length && k < n; i++) out[k++] = w.charCodeAt(i);
-    if (k < n) out[k++] = next() % 11 === 0 ? 10 : 32;
-  }
-  return out;
-}
-
-/** Binary-like records: 16-byte structs with counters and a few random fields. */
-function records(seed: number, n: number): Uint8Array {
-  const next = mulberry32(seed);
-  const out = new Uint8Array(n);
-  const view = new DataView(out.buffer);
-  for (let i = 0; i + 16 <= n; i += 16) {
-    view.setUint32(i, i >>> 4, true);
-    view.setUint32(i + 4, 0xe8000000 | (next() & 0xfff), true);
-    view.setUint32(i + 8, next() % 7, true);
-    view.setUint32(i + 12, 0x12345678, true);
-  }
-  return out;
 }
 
 const isFormat = (e: unknown): boolean => e instanceof PaniniError && e.code === 'FORMAT';

@@ -4,15 +4,16 @@
 // output respect the declared window; inspect reports the dhātu distribution; hostile changes get typed errors.
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compress, compressTree, decompress, decompressStream, extractFile, init, inspect, isPaniniError, verify } from '../src/node.js';
 import { extract, extractSource } from '../src/container/api.js';
 import { bytesSource } from '../src/container/decoder.js';
 import { prngBytes } from './helpers/prng.mjs';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 function slice(name: string, n: number): Uint8Array | undefined {

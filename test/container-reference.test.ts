@@ -11,10 +11,11 @@ import * as nodeApi from '../src/node.js';
 import { nodeSha256 } from './helpers/oracles.js';
 import { prngBytes } from './helpers/prng.mjs';
 import { decodePnz, RefError } from './reference/pnz-decode.js';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
 const KIB = 1024;
 const MIB = 1 << 20;
-const CORPUS = join(process.env.HOME ?? '', '.cache/panini-fs/corpus/dev/single');
+const CORPUS = join(CORPUS_DIR, 'single');
 const te = new TextEncoder();
 
 /** 8 distinct 64 KiB blocks arranged with many repeats, so that fixed and CDC chunking both find duplicates. */

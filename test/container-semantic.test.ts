@@ -3,7 +3,6 @@
 // compressStream fed in random pieces writes exactly what compress() writes.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compress, compressStream, decompress, init, inspect } from '../src/node.js';
@@ -11,8 +10,9 @@ import { makeAssembler } from '../src/container/api.js';
 import { resolveCompressOptions } from '../src/container/options.js';
 import { boundaries, detect } from '../src/grammar/index.js';
 import { prngBytes } from './helpers/prng.mjs';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
 async function viaStream(data: Uint8Array, options: object, seed: number): Promise<Uint8Array> {

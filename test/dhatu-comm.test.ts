@@ -4,7 +4,6 @@
 // ops; hostile ops and residues (FORMAT, never a crash, hang or over-read); the window bound; encodePrefix; options;
 // fast-check properties (round trip, determinism).
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -12,8 +11,9 @@ import { COMM_STAGE_ID, commSources, commStage, createLongMatcher, keepEarlierCo
 import type { DecodeContext, StageResult } from '../src/dhatu/stage.js';
 import { PaniniError } from '../src/errors.js';
 import { mulberry32, prngBytes } from './helpers/prng.mjs';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const TS_A = join(CORPUS, 'versions/typescript-5.0.4/typescript.js');
 const TS_B = join(CORPUS, 'versions/typescript-5.1.6/typescript.js');
 const haveVersions = existsSync(TS_A) && existsSync(TS_B);

@@ -3,7 +3,6 @@
 // fast and high levels, determinism, the coder's store/plz/multi-block paths, registry rules, planStats, and hostile
 // payloads (random bytes, bit flips, truncation, forged counts and lengths): PaniniError, never a crash or hang.
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -18,8 +17,9 @@ import { iterRunsForward } from '../src/dhatu/stages/iter.js';
 import { splitJsonForward } from '../src/dhatu/stages/split.js';
 import { tokenForward } from '../src/dhatu/stages/token.js';
 import { prngBytes } from './helpers/prng.mjs';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));
 const ctxFor = (n: number, maxBytes = 1 << 26): DecodeContext => ({ recordOffset: 0, recordLength: n, maxBytes, where: 'record 0 at byte 0' });

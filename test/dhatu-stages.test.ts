@@ -3,7 +3,6 @@
 // or a stream over the limit. The x86 stage is checked against plz's own WebAssembly filter (an independent
 // implementation of the same map).
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -16,8 +15,9 @@ import { sniffColumns, splitColumnsForward, splitJsonForward } from '../src/dhat
 import { tokenForward } from '../src/dhatu/stages/token.js';
 import { splitWasmForward } from '../src/dhatu/stages/wasm.js';
 import { deltaForward, transposeForward, x86, x86Forward, xorForward } from '../src/dhatu/stages/trans.js';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const ctx = (maxBytes = 1 << 26): DecodeContext => ({ recordOffset: 0, recordLength: 0, maxBytes, where: 'test' });
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const same = (a: Uint8Array, b: Uint8Array): boolean => Buffer.from(a).equals(Buffer.from(b));

@@ -5,14 +5,14 @@
 // must never throw and must give valid cut lists.
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parse as acornParse } from 'acorn';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { FORMATS, boundaries, detect, grammarFor, type FormatId } from '../src/grammar/index.js';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const HAS_CORPUS = existsSync(join(CORPUS, 'single'));
 const single = (name: string): Uint8Array => new Uint8Array(readFileSync(join(CORPUS, 'single', name)));
 const MAIL_DIR = join(CORPUS, 'tree/mail-easy-ham-1');

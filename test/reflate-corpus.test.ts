@@ -3,14 +3,14 @@
 // stream is kept, or handed to the foreign codec). Skipped when the corpus is absent.
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { reflateForward, reflateStage } from '../src/dhatu/reflate/index.js';
 import { zipEntries } from '../src/grammar/formats/zip.js';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const dir = join(process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev'), 'single');
+const dir = join(CORPUS_DIR, 'single');
 const jar = join(dir, 'zip-closure.jar');
 const png = join(dir, 'png-emoji-apple-32.png');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');

@@ -5,13 +5,13 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { constants, deflateRawSync, inflateRawSync, type ZlibOptions } from 'node:zlib';
 import { existsSync, readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync as fflateDeflate } from 'fflate';
 import { analyzeForeign, reconstructForeign, parseDeflate } from '../src/dhatu/reflate/preflate.js';
 import { PaniniError } from '../src/errors.js';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const corpus = (name: string, n: number, off = 0): Uint8Array | null => {
   const p = join(CORPUS, 'single', name);
   return existsSync(p) ? new Uint8Array(readFileSync(p).subarray(off, off + n)) : null;

@@ -12,10 +12,11 @@ import { compressTree, extractTree, compressFile, decompressFile } from '../src/
 import { encodeInputs } from '../src/container/api.js';
 import { encodeManifest } from '../src/container/manifest.js';
 import { resolveCompressOptions } from '../src/container/options.js';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
 const run = promisify(execFile);
 const CLI = join(__dirname, '..', 'dist', 'cli.js');
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(process.env.HOME ?? '/root', '.cache/panini-fs/corpus/dev');
+const CORPUS = CORPUS_DIR;
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 let dir: string;
 

@@ -14,8 +14,9 @@ import { createNodeWorkerPool, nodeCoderFactory, nodeWorkerCache, nodeWorkerScri
 import { WorkerCache, WorkerPool } from '../src/container/worker-pool.js';
 import { browserSkipReason, ROOT, withPage } from './helpers/browser.js';
 import { prngBytes } from './helpers/prng.mjs';
+import { CORPUS_DIR } from './helpers/corpus.js';
 
-const CORPUS = join(process.env.PANINI_CORPUS_DIR ?? join(process.env.HOME ?? '', '.cache/panini-fs/corpus/dev'), 'single');
+const CORPUS = join(CORPUS_DIR, 'single');
 const SLICE = 2 << 20;
 
 /** Real files (first 2 MiB of each) when the dev corpus is there, else generated data of the same kinds. */
