@@ -10,13 +10,14 @@
 // (V8 runs a function's first calls in its baseline compiler).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultCorpusDir } from './lib/util.mjs';
 
 const { values } = parseArgs({
   options: {
-    corpus: { type: 'string', default: process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev') },
+    corpus: { type: 'string', default: defaultCorpusDir() },
     files: { type: 'string', default: 'text-brown-all.txt,json-bcd.json,js-typescript.js,wasm-ort.wasm,elf-esbuild' },
     levels: { type: 'string', default: '1,2,3,4,5' },
     runs: { type: 'string', default: '5' },

@@ -15,13 +15,14 @@
 // blocks of a row in one process; xz and zstd also decode them in one process, brotli one process per block.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, homedir, tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultCorpusDir } from './lib/util.mjs';
 
 const { values } = parseArgs({
   options: {
-    corpus: { type: 'string', default: process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev') },
+    corpus: { type: 'string', default: defaultCorpusDir() },
     files: { type: 'string', default: 'text-brown-all.txt,json-bcd.json,js-typescript.js,wasm-ort.wasm,elf-esbuild' },
     levels: { type: 'string', default: '1,3,6,9' },
     modes: { type: 'string', default: 'whole,1m' },

@@ -17,13 +17,14 @@
 // and `node scripts/build-codec-wasm.mjs` run first). Run it under `nice -n 10`: plz level 9 runs at ~1 MB/s.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { cpus, homedir, loadavg } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, relative } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultCorpusDir } from './lib/util.mjs';
 
 const { values } = parseArgs({
   options: {
-    corpus: { type: 'string', default: process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev') },
+    corpus: { type: 'string', default: defaultCorpusDir() },
     sets: { type: 'string', default: 'versions,mail,js-typescript.js,elf-esbuild' },
     level: { type: 'string', default: '9' },
     configs: { type: 'string', default: '64:256' },

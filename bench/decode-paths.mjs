@@ -5,9 +5,10 @@
 // Workers keep node:crypto whatever the calling thread's backend (setSha256Backend is per thread).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { defaultCorpusDir } from './lib/util.mjs';
 const P = await import('../dist/node.js');
 await P.init();
-const dir = process.env.PANINI_CORPUS_DIR ?? join(process.env.HOME ?? '', '.cache/panini-fs/corpus/dev');
+const dir = defaultCorpusDir();
 const name = process.argv[2] || 'text-brown-all.txt';
 const data = readFileSync(join(dir, 'single', name));
 for (const level of (process.argv[3] || '1').split(',').map(Number)) {

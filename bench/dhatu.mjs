@@ -5,9 +5,10 @@
 // (encode includes every trial the planner makes; decode is decodePlan + compare), wall time for the xz / zstd CLIs.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { defaultCorpusDir } from './lib/util.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const argv = process.argv.slice(2);
@@ -15,7 +16,7 @@ const arg = (k, d) => {
   const i = argv.indexOf(k);
   return i >= 0 ? argv[i + 1] : d;
 };
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = defaultCorpusDir();
 const FILES = (arg('--files', 'text-brown-all.txt,json-bcd.json,js-typescript.js,wasm-ort.wasm,elf-esbuild')).split(',');
 const FAST = Number(arg('--fast', '3'));
 const anchors = !argv.includes('--no-anchors');

@@ -3,11 +3,12 @@
 // of the pieces. Bundles src/grammar with esbuild (a dev dependency through tsup) so it runs without a build.
 //   node bench/grammar.mjs [--corpus DIR] [--min N] [--avg N] [--max N] [--runs N] [--json FILE]
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, rmSync } from 'node:fs';
-import { homedir, tmpdir, cpus } from 'node:os';
+import { tmpdir, cpus } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { build } from 'esbuild';
+import { defaultCorpusDir } from './lib/util.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -20,7 +21,7 @@ const { values } = parseArgs({
   },
 });
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const corpus = values.corpus ?? process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const corpus = values.corpus ?? defaultCorpusDir();
 const opts = { minSize: Number(values.min), avgSize: Number(values.avg), maxSize: Number(values.max) };
 const runs = Math.max(1, Number(values.runs));
 

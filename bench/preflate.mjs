@@ -5,13 +5,14 @@
 //   node bench/preflate.mjs [--quick]   (--quick: skip the anchors and plz 9 on image streams)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { defaultCorpusDir } from './lib/util.mjs';
 
 const quick = process.argv.includes('--quick');
-const CORPUS = process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const CORPUS = defaultCorpusDir();
 const root = new URL('..', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'preflate-bench-'));
 const entry = join(tmp, 'entry.ts');

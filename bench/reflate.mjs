@@ -12,15 +12,16 @@
 // machine (CPU time is printed next to it for the forward pass and plz).
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { defaultCorpusDir } from './lib/util.mjs';
 
 const { values } = parseArgs({
   options: {
-    corpus: { type: 'string', default: process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev') },
+    corpus: { type: 'string', default: defaultCorpusDir() },
     files: { type: 'string', default: 'zip-closure.jar,png-emoji-apple-32.png' },
     tools: { type: 'string', default: 'xz,zstd,brotli' },
     'no-foreign': { type: 'boolean', default: false },

@@ -5,12 +5,13 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { defaultCorpusDir } from './lib/util.mjs';
 
 const { values } = parseArgs({ options: { corpus: { type: 'string' }, level: { type: 'string' }, strategy: { type: 'string' } } });
-const corpus = values.corpus ?? process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache/panini-fs/corpus/dev');
+const corpus = values.corpus ?? defaultCorpusDir();
 const cli = join(import.meta.dirname, '..', 'dist', 'cli.js');
 const extra = [...(values.level ? ['--level', values.level] : []), ...(values.strategy ? ['--strategy', values.strategy] : [])];
 const work = mkdtempSync(join(tmpdir(), 'panini-roundtrip-'));

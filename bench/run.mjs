@@ -16,7 +16,7 @@ import { renderHtml } from './lib/report-html.mjs';
 import { renderMarkdown } from './lib/report-md.mjs';
 import { ROW_FIELDS } from './lib/rows.mjs';
 import { fmtBytes, fmtRow } from './lib/format.mjs';
-import { errorMessage, naturalCompare, rmrf, sha256File, tempDir, walkTree } from './lib/util.mjs';
+import { defaultCorpusDir, errorMessage, naturalCompare, rmrf, sha256File, tempDir, walkTree } from './lib/util.mjs';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -25,10 +25,6 @@ const SECTION_ORDER = ['single', 'trees', 'core'];
 export const SCHEMA = 1;
 
 const log = (...a) => process.stderr.write(`${a.join(' ')}\n`);
-
-function defaultCorpusDir() {
-  return process.env.PANINI_CORPUS_DIR || join(os.homedir(), '.cache', 'panini-fs', 'corpus', 'dev');
-}
 
 /** The default corpus is built on first use from ../shared/corpus/dev.tsv (needs the npm registry once). */
 function ensureCorpus(dir, explicit) {

@@ -2,10 +2,15 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { lstat, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
 export const MB = 1e6; // MB/s in every table and field means 10^6 bytes per second
+
+/** The benchmark corpus: $PANINI_CORPUS_DIR, else ~/.cache/panini-fs/corpus/dev (the harness builds it there). */
+export function defaultCorpusDir() {
+  return process.env.PANINI_CORPUS_DIR || join(homedir(), '.cache', 'panini-fs', 'corpus', 'dev');
+}
 
 export function median(xs) {
   const v = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
