@@ -112,6 +112,7 @@ describe('bench harness --quick on a tiny corpus', () => {
     expect(m.versions.node).toBe(process.version);
     expect(m.options.quick).toBe(true);
     expect(m.options.runs).toBe(1);
+    expect(m.options.frontier).toBe(false);
     expect(m.git).toHaveProperty('commit');
     expect(m.git).toHaveProperty('dirty');
     expect(m.tools).toHaveProperty('zstd');
@@ -179,5 +180,34 @@ describe('bench harness --quick on a tiny corpus', () => {
     // self-contained: nothing loaded from elsewhere
     expect(html).not.toMatch(/<(script|img|link|iframe)[^>]+(src|href)=/i);
     expect(log).toContain('rows');
+  });
+});
+
+describe('bench harness --frontier', () => {
+  type Variant = { variant: string; args?: string[]; options?: Record<string, unknown> };
+  type Single = {
+    cliAnchors(threads: number, frontier?: boolean): { tool: string; variants: Variant[] }[];
+    paniniVariants(threads: number, codecs?: string[], frontier?: boolean): Variant[];
+  };
+  const load = async (): Promise<Single> => (await import(join(ROOT, 'bench', 'sections', 'single.mjs'))) as Single;
+
+  it('adds the levels in between to section single, and only with the option', async () => {
+    const s = await load();
+    const names = (frontier: boolean): string[] =>
+      s.cliAnchors(2, frontier).flatMap((a) => a.variants.map((v) => `${a.tool} ${v.variant}`));
+    expect(names(false)).toEqual(['zstd -3', 'zstd -19', 'zstd -22 --ultra --long=27', 'xz -9e', 'brotli -q 11']);
+    const f = names(true);
+    for (const n of ['zstd -9', 'zstd -12', 'zstd -15', 'zstd -16', 'zstd -17', 'zstd -18', 'xz -1', 'xz -4', 'xz -6', 'brotli -q 5', 'brotli -q 9']) {
+      expect(f, n).toContain(n);
+    }
+    // a CLI gets its level and the thread count
+    const zstd = s.cliAnchors(2, true).find((a) => a.tool === 'zstd')!;
+    expect(zstd.variants.find((v) => v.variant === '-12')!.args).toEqual(['-12', '-T2']);
+    const paniniNames = (frontier: boolean): string[] => s.paniniVariants(1, ['dhatu'], frontier).map((v) => v.variant);
+    expect(paniniNames(false)).not.toContain('L4 cdc dhatu');
+    expect(paniniNames(true)).toEqual(expect.arrayContaining(['L2 cdc dhatu', 'L3 cdc dhatu', 'L4 cdc dhatu', 'L5 cdc dhatu']));
+    expect(s.paniniVariants(1, ['dhatu'], true).find((v) => v.variant === 'L4 cdc dhatu')!.options).toEqual({ level: 4, strategy: 'cdc', workers: 1, codec: 'dhatu' });
+    // without the dhatu codec in the build, no dhatu levels
+    expect(s.paniniVariants(1, [], true).some((v) => v.variant.endsWith('dhatu'))).toBe(false);
   });
 });

@@ -9,6 +9,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --runs N            repetitions per measurement (default 5; --quick: 1); the median is reported
   --budget S          stop repeating a measurement once its runs took S seconds in all (default 10)
   --threads N         threads given to every tool that has a setting for it (default 1)
+  --frontier          section single also measures the levels in between (panini-fs dhatu L2-L5, zstd -9 to -18,
+                      xz -1 to -6, brotli -q 5/9): the speed/size frontier each tool draws on this machine
   --render DIR        only re-write report.md and report.html from DIR/results.json (no measuring)
   --no-build          (ignored by run.mjs; the npm script builds first)
   -h, --help          this text`;
@@ -23,6 +25,7 @@ export function parseArgs(argv) {
     runs: null,
     budget: 10,
     threads: 1,
+    frontier: false,
     help: false,
     render: null,
   };
@@ -79,6 +82,9 @@ export function parseArgs(argv) {
       }
       case '--threads':
         o.threads = int(1);
+        break;
+      case '--frontier':
+        o.frontier = true;
         break;
       case '--render':
         o.render = value();

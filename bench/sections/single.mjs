@@ -17,7 +17,7 @@ const JS_WORKER = join(BENCH, 'lib', 'worker-js.mjs');
  * the library's default codec (no `codec` option passed); and, where the build has the codec option with "plz",
  * levels 1/6/9 cdc with codec plz (variant names end in " plz"), and likewise with codec dhatu (" dhatu").
  */
-export function paniniVariants(threads, codecs = []) {
+export function paniniVariants(threads, codecs = [], frontier = false) {
   const v = (level, strategy, quick = false, codec = null) => ({
     variant: `L${level} ${strategy}${codec ? ` ${codec}` : ''}`,
     options: { level, strategy, workers: threads, ...(codec ? { codec } : {}) },
@@ -26,6 +26,7 @@ export function paniniVariants(threads, codecs = []) {
   const out = [v(1, 'cdc', true), v(6, 'cdc'), v(9, 'cdc'), v(6, 'fixed'), v(6, 'adaptive')];
   if (codecs.includes('plz')) out.push(v(1, 'cdc', false, 'plz'), v(6, 'cdc', false, 'plz'), v(9, 'cdc', false, 'plz'));
   if (codecs.includes('dhatu')) out.push(v(1, 'cdc', true, 'dhatu'), v(6, 'cdc', false, 'dhatu'), v(9, 'cdc', false, 'dhatu'));
+  if (frontier && codecs.includes('dhatu')) out.push(...[2, 3, 4, 5].map((l) => v(l, 'cdc', false, 'dhatu')));
   return out;
 }
 
@@ -35,14 +36,17 @@ const JS_ANCHORS = [
   { tool: 'zlib-brotli', codec: 'zlib-brotli', levels: [5, 11], prefix: 'q' },
 ];
 
-/** CLI anchors: variant label, compression args (before the file), decompression args. */
-export function cliAnchors(threads) {
+/** CLI anchors: variant label, compression args (before the file), decompression args. `frontier` adds the levels
+ *  in between (--frontier). */
+export function cliAnchors(threads, frontier = false) {
   const T = `-T${threads}`;
+  const more = (list) => (frontier ? list : []);
   return [
     {
       tool: 'zstd',
       variants: [
         { variant: '-3', args: ['-3', T], quick: true },
+        ...more([9, 12, 15, 16, 17, 18].map((l) => ({ variant: `-${l}`, args: [`-${l}`, T] }))),
         { variant: '-19', args: ['-19', T] },
         { variant: '-22 --ultra --long=27', args: ['--ultra', '-22', '--long=27', T] },
       ],
@@ -52,14 +56,20 @@ export function cliAnchors(threads) {
     },
     {
       tool: 'xz',
-      variants: [{ variant: '-9e', args: ['-9e', T], quick: true }],
+      variants: [
+        ...more([1, 2, 3, 4, 6].map((l) => ({ variant: `-${l}`, args: [`-${l}`, T] }))),
+        { variant: '-9e', args: ['-9e', T], quick: true },
+      ],
       compress: (args, file) => ['-c', '-k', ...args, file],
       decompress: (file) => ['-d', '-c', file],
       threads: true,
     },
     {
       tool: 'brotli',
-      variants: [{ variant: '-q 11', args: ['-q', '11'], quick: true }],
+      variants: [
+        ...more([5, 9].map((q) => ({ variant: `-q ${q}`, args: ['-q', String(q)] }))),
+        { variant: '-q 11', args: ['-q', '11'], quick: true },
+      ],
       compress: (args, file) => ['-c', ...args, file],
       decompress: (file) => ['-d', '-c', file],
       threads: false,
@@ -155,7 +165,7 @@ export default {
       };
       const jobs = [];
       if (panini.single) {
-        for (const v of paniniVariants(ctx.threads, panini.codecs)) {
+        for (const v of paniniVariants(ctx.threads, panini.codecs, ctx.frontier)) {
           if (ctx.quick && !v.quick) continue;
           jobs.push({
             base: { ...base, tool: PANINI, variant: v.variant, threads: ctx.threads },
@@ -172,7 +182,7 @@ export default {
           });
         });
       }
-      for (const a of cliAnchors(ctx.threads)) {
+      for (const a of cliAnchors(ctx.threads, ctx.frontier)) {
         if (!ctx.tools[a.tool]) continue;
         for (const v of a.variants) {
           if (ctx.quick && !v.quick) continue;
