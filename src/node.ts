@@ -1,7 +1,6 @@
 // Node entry: everything of the browser-safe API, plus helpers that use the file system.
 import { installNodeSha256 } from './node/native-hash.js';
 export * from './index.js';
-export { setSha256Backend, sha256Backend, type Sha256Backend } from './hash/sha256.js';
 export { hashFile, chunkFile, type FileChunk } from './node/files.js';
 export {
   compressFile,

@@ -91,4 +91,36 @@ describe.skipIf(browserSkipReason)('containers in headless Chromium', () => {
       expect(sha(await decompress(browserContainer))).toBe(sha(data));
     }
   });
+
+  it('hashes records with WebCrypto by default (a secure context), and decodes the same bytes with the wasm core alone', async () => {
+    const c = await compress(data, { codec: 'dhatu', level: 1, blockSize: 1 << 20 }); // 1 MiB records: above WEBCRYPTO_MIN
+    const r = await withPage(async (page) =>
+      page.evaluate(
+        async ({ cB64 }) => {
+          type P = typeof import('../src/index.js');
+          const p = (window as unknown as { panini: P }).panini;
+          const c = Uint8Array.from(atob(cB64), (x) => x.charCodeAt(0));
+          const hex = async (b: Uint8Array) => [...new Uint8Array(await crypto.subtle.digest('SHA-256', b.slice()))].map((x) => x.toString(16).padStart(2, '0')).join('');
+          const first = p.sha256Backend();
+          const webcrypto = await hex(await p.decompress(c));
+          p.setSha256Backend('wasm');
+          const wasm = await hex(await p.decompress(c));
+          let nativeError = '';
+          try {
+            p.setSha256Backend('native');
+          } catch (e) {
+            nativeError = (e as { code?: string }).code ?? String(e);
+          }
+          p.setSha256Backend('webcrypto');
+          return { first, webcrypto, wasm, nativeError, last: p.sha256Backend() };
+        },
+        { cB64: b64(c) },
+      ),
+    );
+    expect(r.first).toBe('webcrypto');
+    expect(r.webcrypto).toBe(sha(data));
+    expect(r.wasm).toBe(sha(data));
+    expect(r.nativeError).toBe('OPTION');
+    expect(r.last).toBe('webcrypto');
+  });
 });

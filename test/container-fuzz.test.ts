@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { compress, compressStream, decompress, decompressStream, init, inspect, PaniniError, verify, type CompressOptions } from '../src/index.js';
+import { compress, compressStream, decompress, decompressStream, init, inspect, PaniniError, setSha256Backend, sha256Backend, verify, type CompressOptions } from '../src/index.js';
 import {
   FOOTER_SIZE,
   KIND_DATA,
@@ -652,6 +652,32 @@ describe('hostile containers (valid CRCs, hostile fields)', () => {
       const r = await tryDecompress(c);
       if (r.ok) expect(Buffer.from(r.out).toString()).toBe('hello');
       else expect(r.code).toBe('FORMAT');
+    }
+  });
+});
+
+describe('record SHA-256 checks through each backend', () => {
+  it('a record whose bytes differ from its SHA-256 is CHECKSUM with every backend, above and below the WebCrypto size', async () => {
+    const big = prngBytes(11, 200_000); // records of WEBCRYPTO_MIN (64 KiB) or more are hashed by crypto.subtle under 'webcrypto'
+    const small = te.encode('hello');
+    const before = sha256Backend();
+    try {
+      for (const b of ['native', 'webcrypto', 'wasm'] as const) {
+        setSha256Backend(b);
+        for (const data of [big, small]) {
+          const good = build({ records: [{ data: small }, { data }] });
+          const out = await tryDecompress(good);
+          expect(out.ok && Buffer.compare(out.out, cat(small, data)), `${b} ${data.length}`).toBe(0);
+          const sha = createHash('sha256').update(data).digest();
+          sha[31]! ^= 1;
+          const r = await tryDecompress(build({ records: [{ data: small }, { data, sha256: sha }] }));
+          expect(r.ok, `${b} ${data.length}`).toBe(false);
+          expect((r as { code: string }).code, `${b} ${data.length}`).toBe('CHECKSUM');
+          expect((r as { message: string }).message).toMatch(/record 1 at byte \d+ decodes to bytes whose SHA-256 differs/);
+        }
+      }
+    } finally {
+      setSha256Backend(before);
     }
   });
 });

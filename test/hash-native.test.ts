@@ -1,10 +1,12 @@
-// The native SHA-256 backend (node:crypto, installed by the Node entry) against the wasm core and published vectors:
-// the same digests one-shot and streamed, the same errors, and the backend switch validated. Containers made and
+// The native SHA-256 backend (node:crypto, installed by the Node entry) and the WebCrypto one (crypto.subtle for whole
+// buffers, the browsers' default) against the wasm core and published vectors: the same digests one-shot, streamed
+// and async, the same errors, and the backend switch validated. Containers made and
 // checked with either backend are the same bytes.
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compress, createSha256, decompress, init, PaniniError, setSha256Backend, sha256, sha256Backend } from '../src/node.js';
+import { sha256Async, WEBCRYPTO_MIN } from '../src/hash/sha256.js';
 import { hex, nodeSha256 as oracle } from './helpers/oracles.js';
 import { prngBytes } from './helpers/prng.mjs';
 
@@ -56,7 +58,30 @@ describe('native SHA-256 backend', () => {
 
   it('validates the backend name', () => {
     for (const bad of ['crypto', '', undefined, 1]) {
-      expect(() => setSha256Backend(bad as never)).toThrow(/backend must be 'wasm' or 'native'/);
+      expect(() => setSha256Backend(bad as never)).toThrow(/backend must be 'wasm', 'webcrypto' or 'native', got/);
+    }
+  });
+
+  it('sha256Async gives the same digests with every backend, on both sides of the WebCrypto size', async () => {
+    const sizes = [0, 3, WEBCRYPTO_MIN - 1, WEBCRYPTO_MIN, WEBCRYPTO_MIN + 1, 1_000_003];
+    for (const b of ['native', 'webcrypto', 'wasm'] as const) {
+      setSha256Backend(b);
+      expect(sha256Backend()).toBe(b);
+      for (const n of sizes) {
+        const data = prngBytes(n + 1, n);
+        const d = await sha256Async(data.subarray(0)); // a view, as the decoder passes
+        expect(d.constructor).toBe(Uint8Array);
+        expect(hex(d), `${b} ${n}`).toBe(oracle(data));
+        // a view inside a larger buffer hashes only its bytes
+        const inner = new Uint8Array(n + 10);
+        inner.set(data, 5);
+        expect(hex(await sha256Async(inner.subarray(5, 5 + n))), `${b} ${n} view`).toBe(oracle(data));
+      }
+      // a SharedArrayBuffer view, which WebCrypto refuses: the wasm core's digest instead
+      const shared = new Uint8Array(new SharedArrayBuffer(WEBCRYPTO_MIN * 2));
+      shared.set(prngBytes(9, shared.length));
+      expect(hex(await sha256Async(shared)), `${b} shared`).toBe(oracle(shared.slice()));
+      await expect(sha256Async('abc' as unknown as Uint8Array)).rejects.toThrow(PaniniError);
     }
   });
 
@@ -72,5 +97,8 @@ describe('native SHA-256 backend', () => {
     expect(Buffer.compare(await decompress(b), data)).toBe(0);
     setSha256Backend('native');
     expect(Buffer.compare(await decompress(a), data)).toBe(0);
+    setSha256Backend('webcrypto');
+    expect(Buffer.compare(await decompress(a), data)).toBe(0);
+    expect(Buffer.compare(await compress(data, { codec: 'dhatu', level: 2 }), a)).toBe(0);
   });
 });

@@ -5,7 +5,7 @@
 //    then goes through the records in order. REF records re-read their target through the index.
 //  - Sequential (a stream): StreamDecoder, fed pieces of any size; REF targets come from the dedup window.
 import { PaniniError } from '../errors.js';
-import { createSha256, sha256 } from '../hash/sha256.js';
+import { createSha256, sha256, sha256Async } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
 import { equalBytes as equal } from '../bytes.js';
 import { decodeChunk } from './codecs.js';
@@ -32,7 +32,7 @@ import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
 import { DedupWindow } from './window.js';
 import { decodeManifest } from './manifest.js';
 import { OutputHistory } from './history.js';
-import { CODEC_DHATU, planSources, rangeReader, type OutputAccess } from './plan-record.js';
+import { CODEC_DHATU, planSources, rangeReader, type OutputAccess, type Where } from './plan-record.js';
 
 export interface Source {
   readonly size: number;
@@ -198,12 +198,28 @@ class ReadAhead {
 }
 
 export function decodeVerified(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, out?: OutputAccess, crcChecked = false): Uint8Array {
+  const data = decodeUnverified(f, stored, frameOffset, i, out, crcChecked);
+  checkDigest(f, sha256(data), frameOffset, i);
+  return data;
+}
+
+/** decodeVerified, hashing with sha256Async (WebCrypto in browsers, off the wasm core; the same check). */
+async function decodeVerifiedAsync(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, out?: OutputAccess, crcChecked = false): Promise<Uint8Array> {
+  const data = decodeUnverified(f, stored, frameOffset, i, out, crcChecked);
+  checkDigest(f, await sha256Async(data), frameOffset, i);
+  return data;
+}
+
+/** Checks the payload CRC (unless done) and decodes; the caller checks the SHA-256 with checkDigest. */
+function decodeUnverified(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, out?: OutputAccess, crcChecked = false): Uint8Array {
   if (!crcChecked) checkPayloadCrc(f, stored, frameOffset, i);
-  const data = decodeChunk(f.codec, f.params, stored, f.originalLength, { offset: frameOffset, chunk: i }, out);
-  if (!equal(sha256(data), f.sha256)) {
+  return decodeChunk(f.codec, f.params, stored, f.originalLength, { offset: frameOffset, chunk: i }, out);
+}
+
+function checkDigest(f: RecordHeader, digest: Uint8Array, frameOffset: number, i: number): void {
+  if (!equal(digest, f.sha256)) {
     throw new PaniniError('CHECKSUM', `record ${i} at byte ${frameOffset} decodes to bytes whose SHA-256 differs from the recorded one`, { offset: frameOffset, chunk: i });
   }
-  return data;
 }
 
 function checkPayloadCrc(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number): void {
@@ -238,11 +254,11 @@ export async function decodeWithOutput(
   /** the record's sources, when the caller already checked its payload CRC and asked the plan for them */
   known?: Array<[number, number]>,
 ): Promise<Uint8Array> {
-  if (!readsOutput(f)) return decodeVerified(f, stored, frameOffset, i);
+  if (!readsOutput(f)) return decodeVerifiedAsync(f, stored, frameOffset, i);
   const ranges = known ?? sourcesOf(f, stored, frameOffset, i, recordOffset, window);
   const bytes: Uint8Array[] = [];
   for (const [o, l] of ranges) bytes.push(await output.read(o, l));
-  return decodeFromSources(f, stored, frameOffset, i, recordOffset, window, ranges, bytes);
+  return decodeVerifiedAsync(f, stored, frameOffset, i, sourceAccess(recordOffset, window, ranges, bytes, { offset: frameOffset, chunk: i }), true);
 }
 
 /** The ranges of earlier output a dhātu record reads (its payload CRC checked first, so damage reads as CHECKSUM). */
@@ -251,10 +267,9 @@ function sourcesOf(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: 
   return planSources(stored, recordOffset, f.originalLength, window, { offset: frameOffset, chunk: i });
 }
 
-/** Decodes and verifies a dhātu record given the bytes of its sources (`bytes[k]` holds `ranges[k]`). */
-function decodeFromSources(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, recordOffset: number, window: number, ranges: Array<[number, number]>, bytes: Uint8Array[]): Uint8Array {
-  const readOutput = rangeReader(ranges, bytes, { offset: frameOffset, chunk: i });
-  return decodeVerified(f, stored, frameOffset, i, { recordOffset, window, readOutput }, true);
+/** What a dhātu record's plan reads earlier output through, given the bytes of its sources (`bytes[k]` holds `ranges[k]`). */
+function sourceAccess(recordOffset: number, window: number, ranges: Array<[number, number]>, bytes: Uint8Array[], where: Where): OutputAccess {
+  return { recordOffset, window, readOutput: rangeReader(ranges, bytes, where) };
 }
 
 /**
@@ -726,7 +741,7 @@ export class StreamDecoder {
       }
       return h.read(o, l);
     });
-    return decodeFromSources(f, stored, this.recAt, this.records, this.original, w, ranges, bytes);
+    return decodeVerified(f, stored, this.recAt, this.records, sourceAccess(this.original, w, ranges, bytes, where), true);
   }
 
   private addExpectedEntry(frameOffset: number, originalOffset: number): void {

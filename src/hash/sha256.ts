@@ -78,36 +78,55 @@ class Sha256Hasher implements Hasher {
 
 // A native SHA-256 the platform offers (Node's node:crypto, installed by the Node entry and the Node worker): same
 // digests, 5-7x the speed of the wasm core where the CPU has SHA instructions (bench/core.mjs). The browser entry
-// installs none: there the wasm core hashes (crypto.subtle.digest is one-shot and async, so it cannot stream).
+// installs none: there the wasm core streams (crypto.subtle.digest is one-shot and async, so it cannot stream), and
+// WebCrypto hashes whole buffers of at least WEBCRYPTO_MIN bytes for sha256Async (the decoder's record checks).
 export interface NativeSha256 {
   update(data: Uint8Array): unknown;
   digest(): Uint8Array;
 }
-export type Sha256Backend = 'wasm' | 'native';
+/**
+ * 'native': node:crypto for everything (Node). 'webcrypto': the wasm core streams, crypto.subtle hashes whole
+ * buffers given to sha256Async (browsers in a secure context). 'wasm': the wasm core for everything.
+ */
+export type Sha256Backend = 'wasm' | 'native' | 'webcrypto';
+/** Below this, sha256Async hashes in the wasm core: a WebCrypto call costs more than the hashing it saves. */
+export const WEBCRYPTO_MIN = 64 << 10;
+type Subtle = { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> };
 let nativeFactory: (() => NativeSha256) | undefined;
-let useNative = false;
+
+function webCrypto(): Subtle | undefined {
+  const s = (globalThis as { crypto?: { subtle?: Subtle } }).crypto?.subtle;
+  return s && typeof s.digest === 'function' ? s : undefined;
+}
+const defaultBackend = (): Sha256Backend => (nativeFactory ? 'native' : webCrypto() ? 'webcrypto' : 'wasm');
+let backend: Sha256Backend = defaultBackend();
 
 /** Installs (or, with undefined, removes) a native SHA-256; it is used from then on. Entry points call this. */
 export function installNativeSha256(factory: (() => NativeSha256) | undefined): void {
   nativeFactory = factory;
-  useNative = factory !== undefined;
+  backend = defaultBackend();
 }
 
-/** Which implementation hashes now: 'native' (installed by the Node entry) or 'wasm' (the core; always available). */
+/** Which implementation hashes now: 'native' (installed by the Node entry), 'webcrypto' (wasm core + WebCrypto for
+ *  whole buffers: the default where crypto.subtle exists and nothing native is installed) or 'wasm'. */
 export function sha256Backend(): Sha256Backend {
-  return useNative ? 'native' : 'wasm';
+  return backend;
 }
 
 /**
- * Picks the SHA-256 implementation: 'wasm' (the core, as in browsers) or 'native' (throws OPTION where none is
- * installed, i.e. outside Node). Digests are the same; benchmarks use this to measure the browser's path in Node.
+ * Picks the SHA-256 implementation: 'wasm' (the core alone), 'webcrypto' (throws OPTION where crypto.subtle is
+ * missing, e.g. a page not served over https) or 'native' (throws OPTION where none is installed, i.e. outside Node).
+ * Digests are the same; benchmarks use this to measure the browser's paths in Node.
  */
-export function setSha256Backend(backend: Sha256Backend): void {
-  if (backend === 'wasm') useNative = false;
-  else if (backend === 'native') {
+export function setSha256Backend(b: Sha256Backend): void {
+  if (b === 'wasm') backend = b;
+  else if (b === 'native') {
     if (!nativeFactory) throw new PaniniError('OPTION', 'setSha256Backend: no native SHA-256 is installed here (the Node entry installs node:crypto\'s)');
-    useNative = true;
-  } else throw new PaniniError('OPTION', `setSha256Backend: backend must be 'wasm' or 'native', got ${JSON.stringify(backend)}`);
+    backend = b;
+  } else if (b === 'webcrypto') {
+    if (!webCrypto()) throw new PaniniError('OPTION', 'setSha256Backend: crypto.subtle is not available here (browsers offer it only in secure contexts: https or localhost)');
+    backend = b;
+  } else throw new PaniniError('OPTION', `setSha256Backend: backend must be 'wasm', 'webcrypto' or 'native', got ${JSON.stringify(b)}`);
 }
 
 const asBytes = (d: Uint8Array): Uint8Array => (d.constructor === Uint8Array ? d : new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
@@ -136,7 +155,7 @@ class NativeHasher implements Hasher {
 /** SHA-256 (FIPS 180-4) of `data`: 32 bytes. Needs `await init()` first. */
 export function sha256(data: Uint8Array): Uint8Array {
   assertBytes('data', data);
-  if (useNative) {
+  if (backend === 'native') {
     const h = nativeFactory!();
     h.update(data);
     return asBytes(h.digest());
@@ -151,5 +170,21 @@ export function sha256(data: Uint8Array): Uint8Array {
 /** A streaming SHA-256: feeding the same bytes in pieces of any size gives the one-shot digest. */
 export function createSha256(): Hasher {
   getCore();
-  return useNative ? new NativeHasher(nativeFactory!()) : new Sha256Hasher();
+  return backend === 'native' ? new NativeHasher(nativeFactory!()) : new Sha256Hasher();
+}
+
+/**
+ * SHA-256 of a whole buffer, possibly off this thread: with the 'webcrypto' backend, buffers of WEBCRYPTO_MIN bytes or
+ * more go to crypto.subtle (in browsers it hashes in native code on another thread, and leaves the wasm core free);
+ * otherwise the same as sha256(). `data` must not change until the promise settles.
+ */
+export async function sha256Async(data: Uint8Array): Promise<Uint8Array> {
+  assertBytes('data', data);
+  const s = backend === 'webcrypto' && data.length >= WEBCRYPTO_MIN ? webCrypto() : undefined;
+  if (!s) return sha256(data);
+  try {
+    return new Uint8Array(await s.digest('SHA-256', data));
+  } catch {
+    return sha256(data); // e.g. a view of a SharedArrayBuffer, which WebCrypto refuses: the core gives the same digest
+  }
 }
