@@ -1,6 +1,7 @@
 // Decode speed of one corpus file by path: SHA-256 backend (node:crypto; the wasm core with WebCrypto for the record
-// checks, the browser's default in a secure context; the wasm core alone) × worker count, all in one process so that the figures are comparable (docs: README "Benchmarks", ARCHITECTURE
-// "Native SHA-256 in Node, WebCrypto in browsers"). Needs `npm run build`.
+// checks, the browser's default in a secure context; the wasm core alone) × worker count, all in one process so that
+// the figures are comparable (docs: README "Benchmarks", ARCHITECTURE "Native SHA-256 in Node, WebCrypto in
+// browsers"). Needs `npm run build`.
 //   node bench/decode-paths.mjs [FILE in corpus/single] [LEVELS, e.g. 1,6]
 // Workers keep node:crypto whatever the calling thread's backend (setSha256Backend is per thread).
 import { readFileSync } from 'node:fs';
