@@ -657,7 +657,7 @@ describe('hostile containers (valid CRCs, hostile fields)', () => {
 });
 
 describe('record SHA-256 checks through each backend', () => {
-  it('a record whose bytes differ from its SHA-256 is CHECKSUM with every backend, above and below the WebCrypto size', async () => {
+  it('a record or a whole output whose bytes differ from the SHA-256 is CHECKSUM with every backend, above and below the WebCrypto size', async () => {
     const big = prngBytes(11, 200_000); // records of WEBCRYPTO_MIN (64 KiB) or more are hashed by crypto.subtle under 'webcrypto'
     const small = te.encode('hello');
     const before = sha256Backend();
@@ -674,6 +674,13 @@ describe('record SHA-256 checks through each backend', () => {
           expect(r.ok, `${b} ${data.length}`).toBe(false);
           expect((r as { code: string }).code, `${b} ${data.length}`).toBe('CHECKSUM');
           expect((r as { message: string }).message).toMatch(/record 1 at byte \d+ decodes to bytes whose SHA-256 differs/);
+          // every record right, the END frame's whole-output SHA-256 wrong: decompress() hashes its output in one call
+          const end = createHash('sha256').update(cat(small, data)).digest();
+          end[0]! ^= 0x80;
+          const w = await tryDecompress(build({ records: [{ data: small }, { data }], end: { sha256: end } }));
+          expect(w.ok, `${b} ${data.length} END`).toBe(false);
+          expect((w as { code: string }).code).toBe('CHECKSUM');
+          expect((w as { message: string }).message).toMatch(/SHA-256 of the whole output differs from the one recorded in the END frame/);
         }
       }
     } finally {

@@ -6,7 +6,7 @@ import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { compress, createSha256, decompress, init, PaniniError, setSha256Backend, sha256, sha256Backend } from '../src/node.js';
-import { sha256Async, WEBCRYPTO_MIN } from '../src/hash/sha256.js';
+import { sha256Async, WEBCRYPTO_MAX, WEBCRYPTO_MIN } from '../src/hash/sha256.js';
 import { hex, nodeSha256 as oracle } from './helpers/oracles.js';
 import { prngBytes } from './helpers/prng.mjs';
 
@@ -82,6 +82,10 @@ describe('native SHA-256 backend', () => {
       shared.set(prngBytes(9, shared.length));
       expect(hex(await sha256Async(shared)), `${b} shared`).toBe(oracle(shared.slice()));
       await expect(sha256Async('abc' as unknown as Uint8Array)).rejects.toThrow(PaniniError);
+      // above WEBCRYPTO_MAX the core hashes in place (WebCrypto would copy it)
+      const huge = new Uint8Array(WEBCRYPTO_MAX + 1);
+      huge[7] = 1;
+      expect(hex(await sha256Async(huge)), `${b} huge`).toBe(oracle(huge));
     }
   });
 

@@ -12,11 +12,11 @@ import { REFLATE_STAGE_ID } from '../dhatu/reflate/index.js';
 import { readRecipe, type RecipeRegion } from '../dhatu/reflate/recipe.js';
 import { PLAN_MAX_BYTES } from './plan-record.js';
 import { crc32 } from '../hash/crc32.js';
-import { sha256 } from '../hash/sha256.js';
+import { sha256, sha256Async } from '../hash/sha256.js';
 import { concatBytes as concat, equalBytes } from '../bytes.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
-import { bytesSource, hex, openContainer, OutputResolver, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
+import { bytesSource, checkWholeDigest, hex, openContainer, OutputResolver, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
 import { HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, MAX_RECORD, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
 import { decodeManifest, FileChecker, type Manifest } from './manifest.js';
 import {
@@ -265,12 +265,14 @@ export async function decompress(container: Uint8Array, options?: DecompressOpti
   const out = new Uint8Array(info.footer.totalSize);
   const decoder = makeDecoder(o.workers);
   try {
-    await walk(src, info, { ...o, decoder }, (chunk, _i, at) => {
+    // the whole output is here: one call hashes it (WebCrypto in browsers) instead of the wasm core streaming it
+    await walk(src, info, { ...o, decoder, wholeByCaller: true }, (chunk, _i, at) => {
       out.set(chunk, at);
     });
   } finally {
     await decoder?.close();
   }
+  checkWholeDigest(await sha256Async(out), info);
   return out;
 }
 

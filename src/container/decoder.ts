@@ -441,13 +441,18 @@ export interface WalkStats {
 export async function walk(
   src: Source,
   info: ContainerInfo,
-  opts: Pick<ResolvedDecompressOptions, 'signal' | 'onProgress'> & { decoder?: RecordDecoder },
+  opts: Pick<ResolvedDecompressOptions, 'signal' | 'onProgress'> & {
+    decoder?: RecordDecoder;
+    /** the caller holds the whole output and checks its SHA-256 itself (checkWholeDigest): walk does not hash it */
+    wholeByCaller?: boolean;
+  },
   onChunk: (data: Uint8Array, record: number, originalOffset: number) => void | Promise<void>,
   from = 0,
   to = info.footer.recordCount,
 ): Promise<WalkStats> {
   const stats: WalkStats = { records: 0, dataRecords: 0, refRecords: 0, storedBytes: 0, codecs: new Map() };
-  const whole = from === 0 && to === info.footer.recordCount ? createSha256() : undefined;
+  const all = from === 0 && to === info.footer.recordCount;
+  const whole = all && !opts.wholeByCaller ? createSha256() : undefined;
   const cache = new DedupWindow<Uint8Array>(32 << 20); // recent DATA records, so most REFs need no re-read
   // FORMAT.md "Dedup window": a REF may only name a DATA record still in the declared window (the FIFO of original
   // lengths that encoders and sequential decoders run). Checkable when the walk starts at record 0.
@@ -500,14 +505,19 @@ export async function walk(
     stats.records++;
     opts.onProgress?.({ bytesIn: at, bytesOut: original, total: info.footer.totalSize });
   }
-  if (whole) {
+  if (all) {
     if (at !== info.footer.endOffset) throw new PaniniError('FORMAT', `records end at byte ${at}, the END frame is at ${info.footer.endOffset}`, { offset: at });
     if (original !== info.footer.totalSize) throw new PaniniError('FORMAT', `records hold ${original} bytes, the footer declares ${info.footer.totalSize}`, { offset: info.size - FOOTER_SIZE + 8 });
-    if (!equal(whole.digest(), info.end.sha256)) {
-      throw new PaniniError('CHECKSUM', `the SHA-256 of the whole output differs from the one recorded in the END frame (${hex(info.end.sha256)})`, { offset: info.footer.endOffset + 16 });
-    }
+    if (whole) checkWholeDigest(whole.digest(), info);
   }
   return stats;
+}
+
+/** Throws CHECKSUM unless `digest` is the whole output's SHA-256 the END frame records. */
+export function checkWholeDigest(digest: Uint8Array, info: ContainerInfo): void {
+  if (!equal(digest, info.end.sha256)) {
+    throw new PaniniError('CHECKSUM', `the SHA-256 of the whole output differs from the one recorded in the END frame (${hex(info.end.sha256)})`, { offset: info.footer.endOffset + 16 });
+  }
 }
 
 async function resolveTarget(src: Source, info: ContainerInfo, resolver: OutputResolver, rec: RecordHeader, i: number): Promise<Uint8Array> {

@@ -91,6 +91,9 @@ export interface NativeSha256 {
 export type Sha256Backend = 'wasm' | 'native' | 'webcrypto';
 /** Below this, sha256Async hashes in the wasm core: a WebCrypto call costs more than the hashing it saves. */
 export const WEBCRYPTO_MIN = 64 << 10;
+/** Above this, sha256Async hashes in the wasm core too: WebCrypto copies its input, and that copy should stay small
+ *  next to the buffer (decompress() hashes its whole output in one call). */
+export const WEBCRYPTO_MAX = 256 << 20;
 type Subtle = { digest(algorithm: string, data: Uint8Array): Promise<ArrayBuffer> };
 let nativeFactory: (() => NativeSha256) | undefined;
 
@@ -174,13 +177,13 @@ export function createSha256(): Hasher {
 }
 
 /**
- * SHA-256 of a whole buffer, possibly off this thread: with the 'webcrypto' backend, buffers of WEBCRYPTO_MIN bytes or
- * more go to crypto.subtle (in browsers it hashes in native code on another thread, and leaves the wasm core free);
- * otherwise the same as sha256(). `data` must not change until the promise settles.
+ * SHA-256 of a whole buffer, possibly in native code: with the 'webcrypto' backend, buffers of WEBCRYPTO_MIN to
+ * WEBCRYPTO_MAX bytes go to crypto.subtle (browsers hash in native code, at about twice the wasm core's speed in
+ * Chromium); otherwise the same as sha256(). `data` must not change until the promise settles.
  */
 export async function sha256Async(data: Uint8Array): Promise<Uint8Array> {
   assertBytes('data', data);
-  const s = backend === 'webcrypto' && data.length >= WEBCRYPTO_MIN ? webCrypto() : undefined;
+  const s = backend === 'webcrypto' && data.length >= WEBCRYPTO_MIN && data.length <= WEBCRYPTO_MAX ? webCrypto() : undefined;
   if (!s) return sha256(data);
   try {
     return new Uint8Array(await s.digest('SHA-256', data));
