@@ -79,7 +79,7 @@ class Sha256Hasher implements Hasher {
 // A native SHA-256 the platform offers (Node's node:crypto, installed by the Node entry and the Node worker): same
 // digests, 5-7x the speed of the wasm core where the CPU has SHA instructions (bench/core.mjs). The browser entry
 // installs none: there the wasm core streams (crypto.subtle.digest is one-shot and async, so it cannot stream), and
-// WebCrypto hashes whole buffers of at least WEBCRYPTO_MIN bytes for sha256Async (the decoder's record checks).
+// WebCrypto hashes the whole buffers given to sha256Async (the decoder's record checks, decompress()'s output).
 export interface NativeSha256 {
   update(data: Uint8Array): unknown;
   digest(): Uint8Array;
