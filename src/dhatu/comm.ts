@@ -261,6 +261,18 @@ function copyInside(out: Uint8Array, src: number, dst: number, len: number): voi
   }
 }
 
+/**
+ * The op count of stage-48 params and a read cursor at each of its sections: the count's literal lengths, then as
+ * many copy codes, then the distances (FORMAT when the count or a section is malformed).
+ */
+function opSections(params: Uint8Array, ctx: DecodeContext): { count: number; li: { at: number }; ci: { at: number }; di: { at: number } } {
+  const head = { at: 0 };
+  const count = readVarint(params, head, ctx, 'op count');
+  if (count > params.length) planFail(ctx, `COMM declares ${count} ops in ${params.length} bytes of params`);
+  const ci = skipVarints(params, head.at, count, ctx, 'literal length');
+  return { count, li: { at: head.at }, ci: { at: ci }, di: { at: skipVarints(params, ci, count, ctx, 'copy code') } };
+}
+
 /** The COMM stage's decode side. */
 export const commStage: StageKind = {
   id: COMM_STAGE_ID,
@@ -274,13 +286,7 @@ export const commStage: StageKind = {
     if (residue.length > n) planFail(ctx, `COMM residue of ${residue.length} bytes is longer than the record (${n})`);
     const base = ctx.recordOffset;
     if (!Number.isSafeInteger(base) || base < 0) planFail(ctx, `COMM record offset ${String(base)} is invalid`);
-    const head = { at: 0 };
-    const count = readVarint(params, head, ctx, 'op count');
-    if (count > params.length) planFail(ctx, `COMM declares ${count} ops in ${params.length} bytes of params`);
-    // section boundaries: n literal lengths, then n copy codes, then the distances
-    const li = { at: head.at };
-    const ci = { at: skipVarints(params, head.at, count, ctx, 'literal length') };
-    const di = { at: skipVarints(params, ci.at, count, ctx, 'copy code') };
+    const { count, li, ci, di } = opSections(params, ctx);
     const out = new Uint8Array(n);
     let pos = 0;
     let r = 0;
@@ -356,12 +362,7 @@ export function commSources(params: Uint8Array, ctx: Pick<DecodeContext, 'record
  * literals), the copy's length and its distance (repeat codes resolved). Malformed ops are FORMAT.
  */
 function forEachOp(params: Uint8Array, ctx: DecodeContext, visit: (k: number, pos: number, len: number, dist: number) => void): void {
-  const head = { at: 0 };
-  const count = readVarint(params, head, ctx, 'op count');
-  if (count > params.length) planFail(ctx, `COMM declares ${count} ops in ${params.length} bytes of params`);
-  const li = { at: head.at };
-  const ci = { at: skipVarints(params, head.at, count, ctx, 'literal length') };
-  const di = { at: skipVarints(params, ci.at, count, ctx, 'copy code') };
+  const { count, li, ci, di } = opSections(params, ctx);
   let pos = 0;
   let last = 0;
   for (let k = 0; k < count; k++) {
