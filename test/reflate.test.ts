@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
+import { concatBytes } from '../src/bytes.js';
 import { PaniniError } from '../src/errors.js';
 import { gzipBoundaries, gzipMembers } from '../src/grammar/formats/gzip.js';
 import { pdfBoundaries, pdfZlibStreams } from '../src/grammar/formats/pdf.js';
@@ -66,15 +67,7 @@ function u32(v: number): number[] {
   return [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xff, (v >>> 24) & 0xff];
 }
 function cat(parts: (Uint8Array | number[])[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const o = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    o.set(p, at);
-    at += p.length;
-  }
-  return o;
+  return concatBytes(parts.map((p) => (p instanceof Uint8Array ? p : Uint8Array.from(p))));
 }
 const ascii = (s: string) => new TextEncoder().encode(s);
 
