@@ -4,12 +4,12 @@ import { defineConfig } from 'tsup';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
 
-// The browser worker (src/container/worker-web.ts) as one minified classic script, embedded as a string in the
+// The browser worker (src/workers/worker-web.ts) as one minified classic script, embedded as a string in the
 // library build (define __PANINI_WEB_WORKER__), so pool-web.ts can start it from a Blob URL: no extra file to serve,
 // nothing for application bundlers to resolve. esbuild is tsup's own bundler. Needs the wasm core generated first
 // (`npm run build` runs scripts/build-wasm.mjs before tsup).
 const webWorker = buildSync({
-  entryPoints: ['src/container/worker-web.ts'],
+  entryPoints: ['src/workers/worker-web.ts'],
   bundle: true,
   format: 'iife',
   platform: 'browser',
@@ -38,8 +38,8 @@ export default defineConfig([
     },
   },
   {
-    // the Node worker thread of the chunk-coding pool (src/container/pool-node.ts starts dist/worker.cjs)
-    entry: { worker: 'src/container/worker.ts' },
+    // the Node worker thread of the chunk-coding pool (src/workers/pool-node.ts starts dist/worker.cjs)
+    entry: { worker: 'src/workers/worker-node.ts' },
     format: ['cjs'],
     sourcemap: true,
     target: 'node20',

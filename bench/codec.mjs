@@ -43,7 +43,7 @@ if (!existsSync(wasmPath)) {
   process.exit(2);
 }
 
-// ---- the codec, called the way src/codec/lz.ts calls it (copy in, call, copy out)
+// ---- the codec, called the way src/codec/plz.ts calls it (copy in, call, copy out)
 const { instance } = await WebAssembly.instantiate(readFileSync(wasmPath), {});
 const x = instance.exports;
 if (x.initDecoder() !== 0 || x.initEncoder() !== 0) throw new Error('codec memory');

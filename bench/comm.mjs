@@ -2,7 +2,7 @@
 // COMM (stage 48, src/dhatu/comm.ts) benchmark: long-range copies on the versions series, the mail tree and single
 // files. Each set is one stream (a tree's files concatenated in sorted path order — for versions/ that is
 // version-major, as a tree compressor feeds them), cut into records of ≤ 64 MiB of output and ≤ 16 MiB of literal
-// residue (LongMatcher.encodePrefix). Per record the residue is coded with plz (src/codec/lz.ts, one ≤ 16 MiB block)
+// residue (LongMatcher.encodePrefix). Per record the residue is coded with plz (src/codec/plz.ts, one ≤ 16 MiB block)
 // and so are the ops (params). Every record is decoded back through commStage.inverse over the in-memory output
 // and compared. Reports copied / residue / ops bytes, the coded total, matcher MB/s (CPU time of the encode calls)
 // and inverse MB/s (of the commStage.inverse calls), the matcher's wasm memory and the process's peak RSS;
@@ -13,7 +13,7 @@
 //                       (each minMatch:windowMiB[:repMin[:sampleBits[:tableBits[:minDistanceKiB]]]], '-' = default)
 //                       [--tools zstd,xz] [--no-plz]
 //
-// Builds an esbuild bundle of src/dhatu/comm.ts + src/codec/lz.ts into .bench/ (needs `node scripts/build-match-wasm.mjs`
+// Builds an esbuild bundle of src/dhatu/comm.ts + src/codec/plz.ts into .bench/ (needs `node scripts/build-match-wasm.mjs`
 // and `node scripts/build-codec-wasm.mjs` run first). Run it under `nice -n 10`: plz level 9 runs at ~1 MB/s.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -40,7 +40,7 @@ const bundle = join(root, '.bench/comm-bench-lib.mjs');
   const esbuild = await import('esbuild');
   await esbuild.build({
     stdin: {
-      contents: "export { createLongMatcher, commStage } from './src/dhatu/comm.ts';\nexport { encode as plzEncode } from './src/codec/lz.ts';\n",
+      contents: "export { createLongMatcher, commStage } from './src/dhatu/comm.ts';\nexport { encode as plzEncode } from './src/codec/plz.ts';\n",
       resolveDir: root,
       loader: 'ts',
     },

@@ -17,10 +17,10 @@ const root = new URL('..', import.meta.url).pathname;
 const tmp = mkdtempSync(join(tmpdir(), 'preflate-bench-'));
 const entry = join(tmp, 'entry.ts');
 writeFileSync(entry, `
-export { analyzeForeign, reconstructForeign, parseDeflate } from ${JSON.stringify(join(root, 'src/dhatu/reflate/preflate.ts'))};
+export { analyzeForeign, reconstructForeign, parseDeflate } from ${JSON.stringify(join(root, 'src/dhatu/reflate/foreign.ts'))};
 export { imageSplit } from ${JSON.stringify(join(root, 'src/dhatu/stages/image.ts'))};
-export { encode as plzEncode } from ${JSON.stringify(join(root, 'src/codec/lz.ts'))};
-export { initCodecSync } from ${JSON.stringify(join(root, 'src/codec/wasm.ts'))};
+export { encode as plzEncode } from ${JSON.stringify(join(root, 'src/codec/plz.ts'))};
+export { initCodecSync } from ${JSON.stringify(join(root, 'src/wasm/codec.ts'))};
 `);
 await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', outfile: join(tmp, 'b.mjs'), logLevel: 'warning' });
 const L = await import(join(tmp, 'b.mjs'));

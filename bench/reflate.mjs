@@ -7,7 +7,7 @@
 //   node bench/reflate.mjs [--corpus DIR] [--files zip-closure.jar,png-emoji-apple-32.png] [--tools xz,zstd,brotli]
 //                          [--no-foreign] [--budget-ms N] [--json FILE]
 //
-// It bundles src/ with esbuild (no build step needed). The foreign hook (src/dhatu/reflate/preflate.ts) is used when
+// It bundles src/ with esbuild (no build step needed). The foreign hook (src/dhatu/reflate/foreign.ts) is used when
 // that module exists and exports analyzeForeign / reconstructForeign. Times are wall clock on a possibly shared
 // machine (CPU time is printed next to it for the forward pass and plz).
 import { spawnSync } from 'node:child_process';
@@ -34,11 +34,11 @@ const root = new URL('..', import.meta.url).pathname;
 const work = mkdtempSync(join(tmpdir(), 'reflate-bench-'));
 process.on('exit', () => rmSync(work, { recursive: true, force: true }));
 
-const preflatePath = join(root, 'src/dhatu/reflate/preflate.ts');
+const preflatePath = join(root, 'src/dhatu/reflate/foreign.ts');
 const withForeign = !values['no-foreign'] && existsSync(preflatePath);
 const entry = [
   `export { reflateForward, reflateInverse, setForeignReconstructor } from ${JSON.stringify(join(root, 'src/dhatu/reflate/index.ts'))};`,
-  `export { encode as plzEncode, decode as plzDecode } from ${JSON.stringify(join(root, 'src/codec/lz.ts'))};`,
+  `export { encode as plzEncode, decode as plzDecode } from ${JSON.stringify(join(root, 'src/codec/plz.ts'))};`,
   withForeign ? `export * as preflate from ${JSON.stringify(preflatePath)};` : 'export const preflate = null;',
 ].join('\n');
 const outfile = join(work, 'bundle.mjs');

@@ -1,7 +1,7 @@
 // Builds the WebAssembly core and embeds it in the TypeScript sources, so the package needs no .wasm file at run time:
 //   1. regenerates assembly/hash/sha256_compress.ts (scripts/gen-sha256.mjs)
 //   2. compiles assembly/index.ts twice with asc (asconfig.json targets "scalar" and "simd") into build/
-//   3. writes src/wasm/binary.generated.ts with both modules as base64 and their SHA-256
+//   3. writes src/wasm/core.generated.ts with both modules as base64 and their SHA-256
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -38,5 +38,5 @@ export const CORE_SCALAR_SHA256 = ${JSON.stringify(sha(modules.scalar))};
 export const CORE_SIMD_BASE64 = ${JSON.stringify(modules.simd.toString('base64'))};
 export const CORE_SIMD_SHA256 = ${JSON.stringify(sha(modules.simd))};
 `;
-writeFileSync(join(root, 'src/wasm/binary.generated.ts'), out);
-console.log(`wasm core: scalar ${modules.scalar.length} B, simd ${modules.simd.length} B -> src/wasm/binary.generated.ts`);
+writeFileSync(join(root, 'src/wasm/core.generated.ts'), out);
+console.log(`wasm core: scalar ${modules.scalar.length} B, simd ${modules.simd.length} B -> src/wasm/core.generated.ts`);

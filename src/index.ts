@@ -31,4 +31,4 @@ export {
 export { detect, boundaries, semanticChunks, FORMATS, type Detection, type FormatId, type BoundaryOptions } from './grammar/index.js';
 export type { CompressOptions, DecompressOptions, Progress, Strategy, CodecName } from './container/options.js';
 export type { Manifest, ManifestEntry } from './container/manifest.js';
-export { webWorkersAvailable } from './container/pool-web.js';
+export { webWorkersAvailable } from './workers/pool-web.js';

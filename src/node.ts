@@ -17,6 +17,6 @@ export {
   type DecompressResult,
 } from './node/container.js';
 export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
-export { nodeWorkerScript } from './container/pool-node.js';
+export { nodeWorkerScript } from './workers/pool-node.js';
 
 installNodeSha256();

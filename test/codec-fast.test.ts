@@ -1,4 +1,4 @@
-// pfz, the fast codec (assembly/fast/, src/codec/fast.ts): round trips at every level on edge cases, random,
+// pfz, the fast codec (assembly/fast/, src/codec/pfz.ts): round trips at every level on edge cases, random,
 // repetitive, text-like and real corpus data; property tests; determinism; hostile payloads (bit flips, truncation,
 // garbage, wrong lengths) must throw PaniniError FORMAT or decode to bytes of the declared length, never trap or
 // hang; the container registry (codec 3).
@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode, encode, FAST_MAX_BLOCK, tokenExpand } from '../src/codec/fast.js';
+import { decode, encode, FAST_MAX_BLOCK, tokenExpand } from '../src/codec/pfz.js';
 import { CODEC_PFZ, CODEC_STORE, CODECS, codecName, decodeChunk, encodeChunk } from '../src/container/codecs.js';
 import { PaniniError } from '../src/errors.js';
 import { records, wordsText } from './helpers/codec-inputs.js';

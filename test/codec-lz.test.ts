@@ -1,4 +1,4 @@
-// plz (assembly/codec/, src/codec/lz.ts): round trips at every level on edge cases, random, repetitive, text-like
+// plz (assembly/codec/, src/codec/plz.ts): round trips at every level on edge cases, random, repetitive, text-like
 // and real corpus data; property tests; determinism; hostile payloads (bit flips, truncation, garbage, wrong
 // lengths) must throw PaniniError FORMAT or decode to some bytes of the declared length, never trap, hang or
 // write outside the output block; the container registry (codec 2).
@@ -6,8 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode, encode, PLZ_MAX_BLOCK } from '../src/codec/lz.js';
-import { getCodec } from '../src/codec/wasm.js';
+import { decode, encode, PLZ_MAX_BLOCK } from '../src/codec/plz.js';
+import { getCodec } from '../src/wasm/codec.js';
 import { CODEC_PLZ, CODEC_STORE, CODECS, codecName, decodeChunk, encodeChunk } from '../src/container/codecs.js';
 import { PaniniError } from '../src/errors.js';
 import { records, wordsText } from './helpers/codec-inputs.js';

@@ -1,4 +1,4 @@
-// The `semantic` and `adaptive` strategies (src/container/semantic.ts over src/grammar): records end at the format's
+// The `semantic` and `adaptive` strategies (src/chunk/semantic.ts over src/grammar): records end at the format's
 // own boundaries, the container decodes bit-exactly (node:crypto oracle), and the cuts depend only on the bytes —
 // compressStream fed in random pieces writes exactly what compress() writes.
 import { createHash } from 'node:crypto';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decode as plzDecode } from '../src/codec/lz.js';
+import { decode as plzDecode } from '../src/codec/plz.js';
 import { PaniniError } from '../src/errors.js';
 import { decodePlan, planStats, writePlan } from '../src/dhatu/plan.js';
 import { encodePlan, sniffFormat } from '../src/dhatu/planner.js';
@@ -64,7 +64,7 @@ function readDoc(p: Uint8Array) {
 }
 
 describe('plan payload layout', () => {
-  it('matches the documented layout; the coder params name store/plz and raw lengths; plz streams decode with src/codec/lz.ts', () => {
+  it('matches the documented layout; the coder params name store/plz and raw lengths; plz streams decode with src/codec/plz.ts', () => {
     const data = enc('hello hello hello hello hello hello hello world '.repeat(50));
     const { payload } = encodePlan(data, { level: 5, hint: 'generic' });
     const doc = readDoc(payload);

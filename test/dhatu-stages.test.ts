@@ -6,14 +6,14 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { getCodec } from '../src/codec/wasm.js';
+import { getCodec } from '../src/wasm/codec.js';
 import { PaniniError } from '../src/errors.js';
 import { stageKind } from '../src/dhatu/registry.js';
 import type { DecodeContext, StageResult } from '../src/dhatu/stage.js';
 import { iterRunsForward } from '../src/dhatu/stages/iter.js';
 import { sniffColumns, splitColumnsForward, splitJsonForward } from '../src/dhatu/stages/split.js';
 import { tokenForward } from '../src/dhatu/stages/token.js';
-import { splitWasmForward } from '../src/dhatu/stages/wasm.js';
+import { splitWasmForward } from '../src/dhatu/stages/wasm-split.js';
 import { deltaForward, transposeForward, x86, x86Forward, xorForward } from '../src/dhatu/stages/trans.js';
 import { CORPUS_DIR } from './helpers/corpus.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { reflateForward, reflateStage } from '../src/dhatu/reflate/index.js';
-import { zipEntries } from '../src/grammar/formats/zip.js';
+import { zipEntries } from '../src/deflate/zip.js';
 import { CORPUS_DIR } from './helpers/corpus.js';
 
 const dir = join(CORPUS_DIR, 'single');

@@ -7,7 +7,7 @@ import { constants, deflateRawSync, inflateRawSync, type ZlibOptions } from 'nod
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { deflateSync as fflateDeflate } from 'fflate';
-import { analyzeForeign, reconstructForeign, parseDeflate } from '../src/dhatu/reflate/preflate.js';
+import { analyzeForeign, reconstructForeign, parseDeflate } from '../src/dhatu/reflate/foreign.js';
 import { PaniniError } from '../src/errors.js';
 import { CORPUS_DIR } from './helpers/corpus.js';
 

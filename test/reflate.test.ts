@@ -11,10 +11,10 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, test } from 'vitest';
 import { concatBytes } from '../src/bytes.js';
 import { PaniniError } from '../src/errors.js';
-import { gzipBoundaries, gzipMembers } from '../src/grammar/formats/gzip.js';
-import { pdfBoundaries, pdfZlibStreams } from '../src/grammar/formats/pdf.js';
-import { pngBoundaries, pngIdat } from '../src/grammar/formats/png.js';
-import { zipBoundaries, zipEntries } from '../src/grammar/formats/zip.js';
+import { gzipBoundaries, gzipMembers } from '../src/deflate/gzip.js';
+import { pdfBoundaries, pdfZlibStreams } from '../src/deflate/pdf.js';
+import { pngBoundaries, pngIdat } from '../src/deflate/png.js';
+import { zipBoundaries, zipEntries } from '../src/deflate/zip.js';
 import {
   hasDeflateStreams,
   reflateForward,
@@ -24,9 +24,9 @@ import {
   type ForeignCodec,
   type ReflateOptions,
 } from '../src/dhatu/reflate/index.js';
-import { reconstructForeign } from '../src/dhatu/reflate/preflate.js';
+import { reconstructForeign } from '../src/dhatu/reflate/foreign.js';
 import { readRecipe, writeRecipe } from '../src/dhatu/reflate/recipe.js';
-import { adler32, crc32Of } from '../src/dhatu/reflate/zlib.js';
+import { adler32, crc32Of } from '../src/deflate/zlib.js';
 
 const ctx = (n: number) => ({ where: 'test record', maxBytes: 1 << 28, recordLength: n, recordOffset: 0 });
 
@@ -80,7 +80,7 @@ interface ZipIn {
   zip64?: boolean;
 }
 
-/** A ZIP writer for tests (independent of src/grammar/formats/zip.ts). */
+/** A ZIP writer for tests (independent of src/deflate/zip.ts). */
 function makeZip(entries: ZipIn[], prefix: Uint8Array = new Uint8Array(0)): Uint8Array {
   const parts: Uint8Array[] = [prefix];
   const cd: Uint8Array[] = [];

@@ -1,4 +1,4 @@
-// Worker pools (src/container/worker-pool.ts, pool-node.ts, pool-web.ts): the output never depends on the worker
+// Worker pools (src/workers/pool.ts, pool-node.ts, pool-web.ts): the output never depends on the worker
 // count, decoding in workers verifies like the inline path, failures of a worker become PaniniErrors, abort works,
 // and nothing keeps a process alive. The Node pool runs dist/worker.cjs, so this file needs `npm run build` (which
 // `npm test` does first); the browser pool is checked in Chromium when it is installed.
@@ -10,8 +10,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compress, compressStream, decompress, init, isPaniniError, PaniniError, verify } from '../src/node.js';
 import { setCoderFactory } from '../src/container/api.js';
 import { codeChunkSync } from '../src/container/coder.js';
-import { createNodeWorkerPool, nodeCoderFactory, nodeWorkerCache, nodeWorkerScript } from '../src/container/pool-node.js';
-import { WorkerCache, WorkerPool } from '../src/container/worker-pool.js';
+import { createNodeWorkerPool, nodeCoderFactory, nodeWorkerCache, nodeWorkerScript } from '../src/workers/pool-node.js';
+import { WorkerCache, WorkerPool } from '../src/workers/pool.js';
 import { browserSkipReason, ROOT, withPage } from './helpers/browser.js';
 import { prngBytes } from './helpers/prng.mjs';
 import { CORPUS_DIR } from './helpers/corpus.js';

@@ -2,10 +2,10 @@
 // Ids are never reused. Ranges reserved for later work (FORMAT.md "Codec registry"):
 //   0–15 general codecs · 16–63 dhātu plans · 64–95 deflate-stream recompression · 96–255 unassigned
 import { deflateSync, Inflate } from 'fflate';
-import { decode as plzDecode, encode as plzEncode } from '../codec/lz.js';
-import { decode as pfzDecode, encode as pfzEncode } from '../codec/fast.js';
+import { decode as plzDecode, encode as plzEncode } from '../codec/plz.js';
+import { decode as pfzDecode, encode as pfzEncode } from '../codec/pfz.js';
 import { PaniniError } from '../errors.js';
-import { CODEC_DHATU, decodeDhatu, type OutputAccess } from './plan-record.js';
+import { CODEC_DHATU, decodeDhatu, type OutputAccess } from '../dhatu/adapter/record.js';
 
 export const CODEC_STORE = 0;
 export const CODEC_DEFLATE = 1;
@@ -33,8 +33,8 @@ export function codecName(id: number): string {
 
 /** The block codecs in WebAssembly (≤ 16 MiB per call), by container codec id. */
 const BLOCK_CODECS = new Map<number, { name: string; encode(data: Uint8Array, level: number): Uint8Array; decode(payload: Uint8Array, n: number): Uint8Array }>([
-  [CODEC_PLZ, { name: 'plz', encode: plzEncode, decode: plzDecode }], // LZ77 + range coding, src/codec/lz.ts
-  [CODEC_PFZ, { name: 'pfz', encode: pfzEncode, decode: pfzDecode }], // LZ77 + Huffman, src/codec/fast.ts
+  [CODEC_PLZ, { name: 'plz', encode: plzEncode, decode: plzDecode }], // LZ77 + range coding, src/codec/plz.ts
+  [CODEC_PFZ, { name: 'pfz', encode: pfzEncode, decode: pfzDecode }], // LZ77 + Huffman, src/codec/pfz.ts
 ]);
 
 /** Codes one chunk. Returns the codec and the stored bytes; falls back to store when coding does not shrink it. */

@@ -1,9 +1,9 @@
 // Chunk coders: turn one unique chunk into its stored form. The inline coder runs in the calling thread; the worker
-// pool (src/container/pool.ts) runs the same function in worker threads. Both give identical bytes.
+// pool (src/workers/pool.ts) runs the same function in worker threads. Both give identical bytes.
 import { deflateSync } from 'fflate';
 import { crc32 } from '../hash/crc32.js';
 import { CODEC_STORE, encodeChunk } from './codecs.js';
-import { CODEC_DHATU, encodeDhatu } from './plan-record.js';
+import { CODEC_DHATU, encodeDhatu } from '../dhatu/adapter/record.js';
 
 export interface CodeJob {
   level: number;

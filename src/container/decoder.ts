@@ -32,7 +32,7 @@ import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
 import { DedupWindow } from './window.js';
 import { decodeManifest } from './manifest.js';
 import { OutputHistory } from './history.js';
-import { CODEC_DHATU, planSources, rangeReader, type OutputAccess, type Where } from './plan-record.js';
+import { CODEC_DHATU, planSources, rangeReader, type OutputAccess, type Where } from '../dhatu/adapter/record.js';
 
 export interface Source {
   readonly size: number;
@@ -137,7 +137,7 @@ async function readRecordRaw(src: Source, frameOffset: number, i: number, limit:
   return { rec: f, stored, next: payloadAt + f.storedLength };
 }
 
-/** Decodes and verifies DATA payloads elsewhere (a worker pool, see worker-pool.ts), with the checks of decodeVerified. */
+/** Decodes and verifies DATA payloads elsewhere (a worker pool, see pool.ts), with the checks of decodeVerified. */
 export interface RecordDecoder {
   decode(rec: RecordHeader, stored: Uint8Array, frameOffset: number, index: number): Promise<Uint8Array>;
   readonly parallelism: number;

@@ -6,8 +6,8 @@ import { createSha256, sha256, type Hasher } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
 import type { ChunkCoder, CodedChunk } from './coder.js';
 import { CODEC_DEFLATE, CODEC_PFZ, CODEC_PLZ } from './codecs.js';
-import { emptyStreamStats, RecordAnalyzer, type StreamStats } from './analyze.js';
-import { CODEC_DHATU } from './plan-record.js';
+import { emptyStreamStats, RecordAnalyzer, type StreamStats } from '../dhatu/adapter/analyze.js';
+import { CODEC_DHATU } from '../dhatu/adapter/record.js';
 import {
   HEADER_SIZE,
   INDEX_ENTRY_SIZE,

@@ -69,7 +69,7 @@ export interface ResolvedCompressOptions {
 
 export const COMPRESS_OPTION_KEYS = ['level', 'codec', 'blockSize', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'onProgress', 'signal'] as const;
 export const DEFAULT_DEDUP_WINDOW = 64 << 20;
-/** plz codes blocks of at most 16 MiB (src/codec/lz.ts PLZ_MAX_BLOCK) */
+/** plz codes blocks of at most 16 MiB (src/codec/plz.ts PLZ_MAX_BLOCK) */
 export const PLZ_MAX_CHUNK = 1 << 24;
 export const MAX_WORKERS = 64;
 

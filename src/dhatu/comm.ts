@@ -14,7 +14,7 @@
 import { concatBytes } from '../bytes.js';
 import { PaniniError } from '../errors.js';
 import { decodeBase64 } from '../wasm/base64.js';
-import { MATCH_BASE64 } from './comm.generated.js';
+import { MATCH_BASE64 } from '../wasm/match.generated.js';
 import { planFail, type DecodeContext, type StageKind, type StageResult } from './stage.js';
 
 export const COMM_STAGE_ID = 48;
@@ -407,7 +407,7 @@ export function packCommOps(ops: Uint8Array, encode: (data: Uint8Array) => Uint8
 }
 
 let opsDecoder: ((payload: Uint8Array, n: number) => Uint8Array) | undefined;
-/** Installs the plz decoder stage 49 uses (src/container/plan-record.ts does; kept out of here to stay wasm-light). */
+/** Installs the plz decoder stage 49 uses (src/dhatu/adapter/record.ts does; kept out of here to stay wasm-light). */
 export function setCommOpsDecoder(fn: (payload: Uint8Array, n: number) => Uint8Array): void {
   opsDecoder = fn;
 }

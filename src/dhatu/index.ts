@@ -13,4 +13,4 @@ export { TRANS_DELTA, TRANS_TRANSPOSE, TRANS_X86, TRANS_XOR, deltaForward, trans
 export { TOKEN_WORDS, tokenForward } from './stages/token.js';
 export type { TokenOptions } from './stages/token.js';
 export { SPLIT_COLUMNS, SPLIT_JSON, sniffColumns, splitColumnsForward, splitJsonForward } from './stages/split.js';
-export { SPLIT_WASM, splitWasmForward } from './stages/wasm.js';
+export { SPLIT_WASM, splitWasmForward } from './stages/wasm-split.js';

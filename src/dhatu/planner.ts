@@ -12,7 +12,7 @@ import { CODER_PLZ, coderForward } from './stages/coder.js';
 import { iterRunsForward } from './stages/iter.js';
 import { sniffColumns, splitColumnsForward, splitJsonForward } from './stages/split.js';
 import { tokenForward } from './stages/token.js';
-import { splitWasmForward } from './stages/wasm.js';
+import { splitWasmForward } from './stages/wasm-split.js';
 
 export type FormatHint =
   | 'text' | 'json' | 'ndjson' | 'csv' | 'tsv' | 'xml' | 'html' | 'js' | 'sourcemap' | 'mail'

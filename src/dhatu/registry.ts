@@ -8,7 +8,7 @@ import { ITER_STAGES } from './stages/iter.js';
 import { SPLIT_STAGES } from './stages/split.js';
 import { TOKEN_STAGES } from './stages/token.js';
 import { TRANS_STAGES } from './stages/trans.js';
-import { WASM_STAGES } from './stages/wasm.js';
+import { WASM_STAGES } from './stages/wasm-split.js';
 
 const kinds = new Map<number, StageKind>();
 

@@ -22,10 +22,10 @@ import { wasmGrammar } from './formats/wasm.js';
 import { htmlGrammar, xmlGrammar } from './formats/xml.js';
 import { FORMATS, type BoundaryOptions, type Detection, type FormatId, type Grammar } from './types.js';
 
-import { zipBoundaries } from './formats/zip.js';
-import { gzipBoundaries } from './formats/gzip.js';
-import { pngBoundaries } from './formats/png.js';
-import { pdfBoundaries } from './formats/pdf.js';
+import { zipBoundaries } from '../deflate/zip.js';
+import { gzipBoundaries } from '../deflate/gzip.js';
+import { pngBoundaries } from '../deflate/png.js';
+import { pdfBoundaries } from '../deflate/pdf.js';
 export type { BoundaryOptions, Detection, DetectionInfo, FormatId, Grammar, Sink } from './types.js';
 export { FORMATS } from './types.js';
 export { detect, HEAD_LIMIT } from './detect.js';

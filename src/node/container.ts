@@ -7,7 +7,7 @@ import { createSha256 } from '../hash/sha256.js';
 import { assertBool, assertOptions } from '../validate.js';
 import { getCore } from '../wasm/core.js';
 import { encodeInputs, extractSource, inspectSource, makeDecoder, verifySource, type ExtractResult, type Inspection, type VerifyReport } from '../container/api.js';
-import { installNodeWorkers } from '../container/pool-node.js';
+import { installNodeWorkers } from '../workers/pool-node.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
 import { checkPath, decodeManifest, encodeManifest, type Manifest, type ManifestEntry } from '../container/manifest.js';
 import {

@@ -2,7 +2,7 @@
 // used where WebAssembly.validate accepts it. Memory is grown once in init() and never again, so the views made
 // here stay valid for the life of the instance.
 import { PaniniError } from '../errors.js';
-import { CORE_SCALAR_BASE64, CORE_SIMD_BASE64 } from './binary.generated.js';
+import { CORE_SCALAR_BASE64, CORE_SIMD_BASE64 } from './core.generated.js';
 import { decodeBase64 } from './base64.js';
 
 export interface CoreExports {

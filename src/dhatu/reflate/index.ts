@@ -11,10 +11,10 @@
 // trailers, PNG IDAT framing and CRCs, all validated and bounded by the declared sizes (≤ ctx.maxBytes).
 import { concatBytes, equalBytes } from '../../bytes.js';
 import { PaniniError } from '../../errors.js';
-import { gzipHeaderLength, isGzipAt } from '../../grammar/formats/gzip.js';
-import { isPdf, isZlibHeader, pdfZlibStreams } from '../../grammar/formats/pdf.js';
-import { isPng, pngIdat } from '../../grammar/formats/png.js';
-import { isZip, zipEntries, findEocd } from '../../grammar/formats/zip.js';
+import { gzipHeaderLength, isGzipAt } from '../../deflate/gzip.js';
+import { isPdf, isZlibHeader, pdfZlibStreams } from '../../deflate/pdf.js';
+import { isPng, pngIdat } from '../../deflate/png.js';
+import { isZip, zipEntries, findEocd } from '../../deflate/zip.js';
 import type { DecodeContext, StageKind, StageResult } from '../stage.js';
 import { planFail } from '../stage.js';
 import {
@@ -28,14 +28,14 @@ import {
   type RecipeItem,
   type RecipeRegion,
 } from './recipe.js';
-import { reconstructForeign } from './preflate.js';
-import { adler32, crc32Of, deflateTo, inflateRawAt, matchDeflate, paramsLabel, type ZParams } from './zlib.js';
+import { reconstructForeign } from './foreign.js';
+import { adler32, crc32Of, deflateTo, inflateRawAt, matchDeflate, paramsLabel, type ZParams } from '../../deflate/zlib.js';
 
-export { type ZParams } from './zlib.js';
+export { type ZParams } from '../../deflate/zlib.js';
 
 export const REFLATE_STAGE_ID = 64;
 
-/** The correction-data codec for streams no zlib parameters reproduce (src/dhatu/reflate/preflate.ts). */
+/** The correction-data codec for streams no zlib parameters reproduce (src/dhatu/reflate/foreign.ts). */
 export interface ForeignCodec {
   analyzeForeign(deflate: Uint8Array, raw: Uint8Array, opts: { budgetMs: number }): Uint8Array | null;
   reconstructForeign(raw: Uint8Array, corrections: Uint8Array, expectedLength: number): Uint8Array;

@@ -21,7 +21,7 @@
 // With nested = 0 the raw data is the next rawLen bytes of the expanded stream.
 import { planFail } from '../stage.js';
 import { ByteReader, ByteWriter } from '../stages/bytes.js';
-import { packParams, unpackParams, type ZParams } from './zlib.js';
+import { packParams, unpackParams, type ZParams } from '../../deflate/zlib.js';
 
 export const RECIPE_VERSION = 1;
 export const WRAP_RAW = 0;

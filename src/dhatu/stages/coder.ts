@@ -1,12 +1,12 @@
 // The CODER stage (stage id 1; ids 2–15 are reserved for other coder stages): the last stage of every plan. It codes
 // each final stream on its own with an entropy coder from a small table (coder ids, u8): 0 store, 1 plz
-// (src/codec/lz.ts, levels 1–9, a stream over 16 MiB is coded as several plz blocks). registerCoder adds more
+// (src/codec/plz.ts, levels 1–9, a stream over 16 MiB is coded as several plz blocks). registerCoder adds more
 // (e.g. a faster codec). A stream is stored when coding does not make it smaller.
 //
 // params (after nothing: CODER transforms every stream): varint n (= number of streams), then per stream:
 //   u8 coder id, varint raw length, and when the coder has a block size B and raw > B: varint payload length of
 //   each block but the last (blocks = ceil(raw / B); the last block's payload is the rest of the stored stream).
-import { decode as plzDecode, encode as plzEncode, PLZ_MAX_BLOCK } from '../../codec/lz.js';
+import { decode as plzDecode, encode as plzEncode, PLZ_MAX_BLOCK } from '../../codec/plz.js';
 import { PaniniError } from '../../errors.js';
 import type { DecodeContext, StageKind, StageResult } from '../stage.js';
 import { planFail } from '../stage.js';

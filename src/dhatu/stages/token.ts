@@ -6,7 +6,7 @@
 // Word index of a code: single code c_j → j; prefix p_j followed by byte x → nS + 256·j + x.
 import type { DecodeContext, StageKind, StageResult } from '../stage.js';
 import { planFail } from '../stage.js';
-import { tokenExpand } from '../../codec/fast.js';
+import { tokenExpand } from '../../codec/pfz.js';
 import { ByteReader, ByteWriter } from './bytes.js';
 import { inverseAt, stageResult } from './select.js';
 

@@ -3,13 +3,13 @@
 // record's whole structure or the whole history, so they run here, once, in order; the planner and the entropy coders
 // then run on the residue in the coder (a worker when there is a pool). Deterministic: the same records in the same
 // order give the same stages.
-import { COMMZ_STAGE_ID, createLongMatcher, keepEarlierCopies, packCommOps, type LongMatcher } from '../dhatu/comm.js';
-import { encode as plzEncode } from '../codec/lz.js';
-import { hasDeflateStreams, reflateForward, type ReflateReport } from '../dhatu/reflate/index.js';
-import { analyzeForeign, reconstructForeign } from '../dhatu/reflate/preflate.js';
-import { detect } from '../grammar/index.js';
-import type { PreStage } from './coder.js';
-import type { ResolvedCompressOptions } from './options.js';
+import { COMMZ_STAGE_ID, createLongMatcher, keepEarlierCopies, packCommOps, type LongMatcher } from '../comm.js';
+import { encode as plzEncode } from '../../codec/plz.js';
+import { hasDeflateStreams, reflateForward, type ReflateReport } from '../reflate/index.js';
+import { analyzeForeign, reconstructForeign } from '../reflate/foreign.js';
+import { detect } from '../../grammar/index.js';
+import type { PreStage } from '../../container/coder.js';
+import type { ResolvedCompressOptions } from '../../container/options.js';
 
 /** How far back the matcher looks when the container's window is unlimited (it keeps this many bytes). */
 export const MATCH_HISTORY_CAP = 512 << 20;

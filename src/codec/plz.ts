@@ -1,7 +1,7 @@
 // plz: the panini-fs LZ77 + adaptive binary range coder (assembly/codec/, docs/CODEC.md). One call codes one block
 // of at most 16 MiB; the payload carries no length, the caller keeps it (the container's record does).
 import { PaniniError } from '../errors.js';
-import { getCodec } from './wasm.js';
+import { getCodec } from '../wasm/codec.js';
 
 /** Largest block one call codes (original bytes). */
 export const PLZ_MAX_BLOCK = 1 << 24;

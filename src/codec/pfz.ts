@@ -3,7 +3,7 @@
 // fast. One call codes one block of at most 16 MiB; the payload carries no length, the caller keeps it.
 import { PaniniError } from '../errors.js';
 import { decodeBase64 } from '../wasm/base64.js';
-import { FAST_BASE64, FAST_SIMD_BASE64 } from './fast.generated.js';
+import { FAST_BASE64, FAST_SIMD_BASE64 } from '../wasm/fast.generated.js';
 
 /** Largest block one call codes (original bytes). */
 export const FAST_MAX_BLOCK = 1 << 24;

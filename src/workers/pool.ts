@@ -12,10 +12,10 @@
 // Every promise returned has a handler attached, so a job that fails while the caller has not awaited it yet (the
 // encoder keeps several in flight) never counts as an unhandled rejection.
 import { PaniniError } from '../errors.js';
-import type { ChunkCoder, CodedChunk, CodeJob } from './coder.js';
-import type { RecordDecoder } from './decoder.js';
-import type { RecordHeader } from './format.js';
-import { ownCopy, revive, type WorkerReply, type WorkerRequest } from './worker-protocol.js';
+import type { ChunkCoder, CodedChunk, CodeJob } from '../container/coder.js';
+import type { RecordDecoder } from '../container/decoder.js';
+import type { RecordHeader } from '../container/format.js';
+import { ownCopy, revive, type WorkerReply, type WorkerRequest } from './protocol.js';
 
 /** Jobs posted to one worker before it answers (hides the message round trip). */
 export const PER_WORKER = 2;

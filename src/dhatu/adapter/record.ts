@@ -1,21 +1,21 @@
 // The container side of the dhātu codec (codec id 16): a DATA record whose payload is a dhātu plan (src/dhatu/plan.ts,
 // docs/DHATU.md). Decoding a plan may read earlier output (COMM copies); the decoders provide it through an
 // OutputAccess: StreamDecoder from its retained history, random access by decoding the records that hold it.
-import { PaniniError } from '../errors.js';
-import { decodePlan, planStages } from '../dhatu/plan.js';
-import { hasStage, registerStage, stageKind } from '../dhatu/registry.js';
-import { commSources, commStage, commZStage, setCommOpsDecoder } from '../dhatu/comm.js';
-import { decode as plzDecode } from '../codec/lz.js';
-import { imageStage } from '../dhatu/stages/image.js';
-import { reflateStage } from '../dhatu/reflate/index.js';
-import { registerCoder } from '../dhatu/stages/coder.js';
-import { decode as pfzDecode, encode as pfzEncode, FAST_MAX_BLOCK } from '../codec/fast.js';
-import type { DecodeContext } from '../dhatu/stage.js';
-import { encodePlan } from '../dhatu/planner.js';
-import { crc32 } from '../hash/crc32.js';
-import type { CodedChunk, CodeJob } from './coder.js';
-import { checkCoded } from './codecs.js';
-import { MAX_RECORD } from './format.js';
+import { PaniniError } from '../../errors.js';
+import { decodePlan, planStages } from '../plan.js';
+import { hasStage, registerStage, stageKind } from '../registry.js';
+import { commSources, commStage, commZStage, setCommOpsDecoder } from '../comm.js';
+import { decode as plzDecode } from '../../codec/plz.js';
+import { imageStage } from '../stages/image.js';
+import { reflateStage } from '../reflate/index.js';
+import { registerCoder } from '../stages/coder.js';
+import { decode as pfzDecode, encode as pfzEncode, FAST_MAX_BLOCK } from '../../codec/pfz.js';
+import type { DecodeContext } from '../stage.js';
+import { encodePlan } from '../planner.js';
+import { crc32 } from '../../hash/crc32.js';
+import type { CodedChunk, CodeJob } from '../../container/coder.js';
+import { checkCoded } from '../../container/codecs.js';
+import { MAX_RECORD } from '../../container/format.js';
 
 export const CODEC_DHATU = 16;
 
@@ -25,7 +25,7 @@ registerStage(commZStage);
 setCommOpsDecoder(plzDecode);
 registerStage(imageStage);
 registerStage(reflateStage);
-/** The plan coder id of pfz (src/codec/fast.ts: LZ77 + Huffman, fast decoding); plz is 1. */
+/** The plan coder id of pfz (src/codec/pfz.ts: LZ77 + Huffman, fast decoding); plz is 1. */
 export const CODER_PFZ = 2;
 registerCoder(CODER_PFZ, { name: 'pfz', maxBlock: FAST_MAX_BLOCK, encode: pfzEncode, decode: pfzDecode });
 /** Levels up to this one code with pfz (decodes several times faster than plz; larger output), above with plz. */

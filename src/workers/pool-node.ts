@@ -11,10 +11,10 @@ import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { setCoderFactory } from './api.js';
-import { type ChunkCoder, InlineCoder } from './coder.js';
-import type { WorkerReply } from './worker-protocol.js';
-import { WorkerCache, WorkerPool, type SpawnWorker } from './worker-pool.js';
+import { setCoderFactory } from '../container/api.js';
+import { type ChunkCoder, InlineCoder } from '../container/coder.js';
+import type { WorkerReply } from './protocol.js';
+import { WorkerCache, WorkerPool, type SpawnWorker } from './pool.js';
 
 declare const __PANINI_CJS__: boolean | undefined;
 
@@ -69,7 +69,7 @@ export function nodeWorkerCache(script: string | URL): WorkerCache {
 }
 
 /**
- * A pool of `size` worker threads that codes and decodes chunks (see worker-pool.ts). `script` overrides the worker
+ * A pool of `size` worker threads that codes and decodes chunks (see pool.ts). `script` overrides the worker
  * file (tests; applications that copy dist/worker.cjs elsewhere). Close it when done: its idle workers then wait a
  * few seconds for the next pool. Idle workers never keep the process alive.
  */

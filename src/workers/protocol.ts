@@ -1,12 +1,12 @@
-// The messages between a worker pool (pool-node.ts, pool-web.ts, both over worker-pool.ts) and its workers
+// The messages between a worker pool (pool-node.ts, pool-web.ts, both over pool.ts) and its workers
 // (worker.ts for Node, worker-web.ts for browsers), and the job handler the workers run. The handler calls the very
 // functions the inline paths call (codeChunkSync, decodeVerified), so coding in a worker gives the same bytes.
 // Buffers travel as transfers, never as copies: the pool copies a chunk into a fresh ArrayBuffer and transfers it;
 // the worker transfers the result back.
 import { PaniniError, type ErrorCode, type ErrorWhere } from '../errors.js';
-import { codeChunkSync, type CodedChunk, type CodeJob } from './coder.js';
-import { decodeVerified } from './decoder.js';
-import type { RecordHeader } from './format.js';
+import { codeChunkSync, type CodedChunk, type CodeJob } from '../container/coder.js';
+import { decodeVerified } from '../container/decoder.js';
+import type { RecordHeader } from '../container/format.js';
 
 export interface CodeRequest {
   id: number;

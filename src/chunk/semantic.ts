@@ -6,8 +6,8 @@
 // bytes; the grammar then runs on fixed windows of WINDOW bytes that start where the previous window's last cut was,
 // so the cuts depend only on the bytes, never on how they arrived. A window's bytes past its last cut start the next.
 import { boundaries, detect, HEAD_LIMIT, type FormatId } from '../grammar/index.js';
-import type { ChunkAssembler } from './api.js';
-import type { ResolvedCompressOptions } from './options.js';
+import type { ChunkAssembler } from '../container/api.js';
+import type { ResolvedCompressOptions } from '../container/options.js';
 
 export class SemanticAssembler {
   private pending: Uint8Array[] = [];

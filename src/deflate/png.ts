@@ -1,7 +1,7 @@
 // PNG (ISO/IEC 15948): the chunk list, and the zlib stream that the consecutive IDAT chunks carry between them (the
 // stream is cut at arbitrary places by the chunk framing: length, type, CRC-32). Never throws on malformed input:
 // it stops at the first chunk that does not fit.
-import { crc32Of } from '../../dhatu/reflate/zlib.js';
+import { crc32Of } from './zlib.js';
 
 export const PNG_SIGNATURE = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 

@@ -2,7 +2,7 @@
 // embeds its text in the browser build; the pool starts it from a Blob URL, so no bundler has to know about it.
 // Messages are handled in arrival order once the wasm core is loaded.
 import { init } from '../wasm/core.js';
-import { handleRequest, type WorkerRequest } from './worker-protocol.js';
+import { handleRequest, type WorkerRequest } from './protocol.js';
 
 interface WorkerScope {
   onmessage: ((e: MessageEvent<WorkerRequest>) => void) | null;

@@ -1,7 +1,7 @@
 // gzip (RFC 1952): member headers and the deflate stream each one carries. A file may hold several members back to
 // back; a member's end is only known by inflating its deflate stream, so `gzipMembers` inflates (bounded). Never
 // throws on malformed input: it returns the members it could walk.
-import { inflateRawAt } from '../../dhatu/reflate/zlib.js';
+import { inflateRawAt } from './zlib.js';
 
 export interface GzipMember {
   /** offset of the member's first byte (1f 8b) */

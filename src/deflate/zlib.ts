@@ -6,7 +6,7 @@
 //
 // Parameters (docs/REFLATE.md "Parameters"): level 0–9, memLevel 1–9, windowBits 9–15, strategy 0–4, hash
 // (0 = zlib's classic rolling hash: zlib, Java, Info-ZIP, libpng, …; 1 = the Chromium/Node hash that node:zlib uses).
-import { concatBytes } from '../../bytes.js';
+import { concatBytes } from '../bytes.js';
 import {
   ZStream,
   zlibDeflate,

@@ -3,8 +3,8 @@
 // life of the instance — to the decoder's static map on load, to the encoder's on the first encode — so the views
 // are re-made only then (`mem()` checks the buffer).
 import { PaniniError } from '../errors.js';
-import { CODEC_BASE64 } from './binary.generated.js';
-import { decodeBase64 } from '../wasm/base64.js';
+import { CODEC_BASE64 } from './codec.generated.js';
+import { decodeBase64 } from './base64.js';
 
 export interface CodecExports {
   memory: WebAssembly.Memory;

@@ -1,5 +1,5 @@
 // Browser worker pool: CompressOptions.workers / DecompressOptions.workers > 1 code (and decode) chunks in that many
-// Web Workers. The worker is src/container/worker-web.ts, bundled by tsup.config.ts into a minified IIFE whose text
+// Web Workers. The worker is src/workers/worker-web.ts, bundled by tsup.config.ts into a minified IIFE whose text
 // is embedded here at build time (__PANINI_WEB_WORKER__) and started from a Blob URL: no worker file to serve and
 // nothing for an application bundler to resolve.
 //
@@ -8,12 +8,12 @@
 // worker cannot start (a Content-Security-Policy without `worker-src blob:`, for instance) the pool codes the
 // affected jobs inline and later pools stay inline: the same bytes, one thread. Node installs its own pool
 // (pool-node.ts) after this one.
-import { setCoderFactory } from './api.js';
-import { type ChunkCoder, codeChunkSync, type CodedChunk, type CodeJob, InlineCoder } from './coder.js';
-import { decodeVerified, type RecordDecoder } from './decoder.js';
-import type { RecordHeader } from './format.js';
-import type { WorkerReply } from './worker-protocol.js';
-import { WorkerCache, WorkerPool, type SpawnWorker } from './worker-pool.js';
+import { setCoderFactory } from '../container/api.js';
+import { type ChunkCoder, codeChunkSync, type CodedChunk, type CodeJob, InlineCoder } from '../container/coder.js';
+import { decodeVerified, type RecordDecoder } from '../container/decoder.js';
+import type { RecordHeader } from '../container/format.js';
+import type { WorkerReply } from './protocol.js';
+import { WorkerCache, WorkerPool, type SpawnWorker } from './pool.js';
 
 declare const __PANINI_WEB_WORKER__: string | undefined;
 
