@@ -4,7 +4,7 @@
 // three repeat offsets of the path that reaches the position.
 import { IN, NICE_MAX, OPT, OPT_NODE_SIZE, OPT_WINDOW, SEQ_LL, SEQ_ML, SEQ_OF } from "./layout";
 import { CHAIN, HEAD } from "./layout";
-import { emitSeq, hash4, insertUpTo, matchLen, nSeq, rep0, rep1, rep2 } from "./encode";
+import { emitSeq, hash4, insertUpTo, matchLen, nSeq, rep0, rep1, rep2 } from "./match";
 import { MIN_MATCH, lenCode, lenExtra, ofCode, ofExtra } from "./huff";
 
 const P_LIT: usize = memory.data(256 * 4);

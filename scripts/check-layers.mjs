@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+// The import rules of src/ (docs/ARCHITECTURE.md "Layers"), checked from the sources' own import statements:
+//   1. no import cycles between files;
+//   2. no upward imports: a file imports only from its own folder or from folders earlier in LAYERS;
+//   3. assembly/ has no cycles either.
+// Exits 1 and lists every offence. `npm test` runs it (scripts/check-layers.mjs), so CI does too.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+/** src/ folders in pipeline order; a folder may import from the folders before it (and from itself). */
+export const LAYERS = [
+  ['errors.ts', 'bytes.ts', 'validate.ts', 'limits.ts'],
+  ['wasm'],
+  ['hash'],
+  ['deflate'],
+  ['grammar'],
+  ['chunk'],
+  ['codec'],
+  ['dhatu'],
+  ['container'],
+  ['store'],
+  ['repo'],
+  ['model'],
+  ['workers'],
+  ['pipeline'],
+  ['setup.ts', 'index.ts'],
+  ['node'],
+  ['node.ts'],
+  ['server'],
+  ['cli'],
+];
+
+function files(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) out.push(...files(p));
+    else if (/\.ts$/.test(name) && !name.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s+(?:type\s+)?(?:[^'";]*?\sfrom\s+)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+
+function graph(dir) {
+  const g = new Map();
+  for (const f of files(dir)) {
+    const src = readFileSync(f, 'utf8');
+    const deps = new Set();
+    let m;
+    IMPORT.lastIndex = 0;
+    while ((m = IMPORT.exec(src))) {
+      const spec = m[1] ?? m[2];
+      const abs = resolve(dirname(f), spec);
+      deps.add(/\.js$/.test(abs) ? abs.replace(/\.js$/, '.ts') : /\.ts$/.test(abs) ? abs : `${abs}.ts`);
+    }
+    g.set(f, [...deps]);
+  }
+  return g;
+}
+
+function cycles(g) {
+  const found = [];
+  const state = new Map(); // 1 = on stack, 2 = done
+  const stack = [];
+  const visit = (n) => {
+    state.set(n, 1);
+    stack.push(n);
+    for (const d of g.get(n) ?? []) {
+      if (!g.has(d)) continue;
+      if (state.get(d) === 1) found.push([...stack.slice(stack.indexOf(d)), d]);
+      else if (!state.has(d)) visit(d);
+    }
+    stack.pop();
+    state.set(n, 2);
+  };
+  for (const n of [...g.keys()].sort()) if (!state.has(n)) visit(n);
+  return found;
+}
+
+function layerOf(file) {
+  const top = relative(join(root, 'src'), file).split('/')[0];
+  const i = LAYERS.findIndex((l) => l.includes(top));
+  return i;
+}
+
+const problems = [];
+const src = graph(join(root, 'src'));
+for (const c of cycles(src)) problems.push(`cycle: ${c.map((f) => relative(root, f)).join(' -> ')}`);
+for (const [f, deps] of src) {
+  const lf = layerOf(f);
+  if (lf < 0) {
+    problems.push(`${relative(root, f)}: its folder is not in LAYERS (scripts/check-layers.mjs)`);
+    continue;
+  }
+  for (const d of deps) {
+    if (!src.has(d)) continue;
+    const ld = layerOf(d);
+    if (ld > lf) problems.push(`upward import: ${relative(root, f)} -> ${relative(root, d)}`);
+  }
+}
+for (const c of cycles(graph(join(root, 'assembly')))) problems.push(`cycle: ${c.map((f) => relative(root, f)).join(' -> ')}`);
+
+if (problems.length) {
+  console.error(`check-layers: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
+  process.exit(1);
+}
+console.log(`check-layers: ${src.size} files in src/, no cycles, no upward imports`);
