@@ -1,5 +1,5 @@
 // Node entry: everything of the browser-safe API, plus helpers that use the file system.
-import { installNodeSha256 } from './node/native-hash.js';
+import { installNodeSha256 } from './hash/native.js';
 export * from './index.js';
 export { hashFile, chunkFile, type FileChunk } from './node/files.js';
 export {

@@ -6,22 +6,32 @@
 // bytes; the grammar then runs on fixed windows of WINDOW bytes that start where the previous window's last cut was,
 // so the cuts depend only on the bytes, never on how they arrived. A window's bytes past its last cut start the next.
 import { boundaries, detect, HEAD_LIMIT, type FormatId } from '../grammar/index.js';
-import type { ChunkAssembler } from '../container/api.js';
-import type { ResolvedCompressOptions } from '../container/options.js';
+/** The chunk sizes semantic cuts keep to (a resolved compress options object has them). */
+export interface SemanticSizes {
+  minSize: number;
+  avgSize: number;
+  maxSize: number;
+}
+/** The CDC assembler semantic chunking falls back to (src/container/api.ts PieceAssembler). */
+interface PieceAssembler {
+  push(piece: Uint8Array): Uint8Array[];
+  cut(): Uint8Array[];
+  flush(): Uint8Array[];
+}
 
 export class SemanticAssembler {
   private pending: Uint8Array[] = [];
   private size = 0;
   private format: FormatId | undefined;
-  private cdc: ChunkAssembler | undefined;
+  private cdc: PieceAssembler | undefined;
   private readonly window: number;
   /** formats chosen, for tests and stats: one per input (file) */
   readonly formats: FormatId[] = [];
 
   constructor(
-    private readonly o: ResolvedCompressOptions,
+    private readonly o: SemanticSizes,
     private readonly adaptive: boolean,
-    private readonly makeCdc: () => ChunkAssembler,
+    private readonly makeCdc: () => PieceAssembler,
   ) {
     this.window = Math.min(64 << 20, Math.max(8 << 20, 4 * o.maxSize));
   }

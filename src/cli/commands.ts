@@ -2,7 +2,7 @@ import { PaniniError } from '../errors.js';
 import { hex } from '../container/decoder.js';
 import type { ChunkOptions } from '../chunk/options.js';
 import { chunkFile, hashFile } from '../node/files.js';
-import type { Parsed } from './main.js';
+import type { Parsed } from './args.js';
 
 
 function onePath(p: Parsed, command: string): string {

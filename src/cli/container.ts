@@ -6,7 +6,7 @@ import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
 import { compressFile, compressTree, containerKind, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
 import { validateReconstruction } from '../node/validate.js';
-import type { Parsed } from './main.js';
+import type { Parsed } from './args.js';
 
 /** The CLI's worker count when --workers is not given: the CPUs, at most 4 (output bytes never depend on it). */
 export const CLI_DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));

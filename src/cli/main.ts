@@ -5,6 +5,7 @@ import { EXIT_STATUS, PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
 import { runHash, runChunk } from './commands.js';
 import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
+import type { Parsed } from './args.js';
 
 const USAGE = `usage: panini-fs <command> [options]
 
@@ -85,10 +86,6 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 type Spec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
-export interface Parsed {
-  values: Record<string, string | boolean | undefined>;
-  positionals: string[];
-}
 
 function parse(args: string[], options: Spec): Parsed {
   try {

@@ -5,6 +5,8 @@ import { deflateSync, Inflate } from 'fflate';
 import { decode as plzDecode, encode as plzEncode } from '../codec/plz.js';
 import { decode as pfzDecode, encode as pfzEncode } from '../codec/pfz.js';
 import { PaniniError } from '../errors.js';
+import { checkCoded } from '../codec/check.js';
+export { checkCoded };
 import { CODEC_DHATU, decodeDhatu, type OutputAccess } from '../dhatu/adapter/record.js';
 
 export const CODEC_STORE = 0;
@@ -47,17 +49,6 @@ export function encodeChunk(data: Uint8Array, level: number, codec: number = COD
   return { codec: CODEC_STORE, params: 0, stored: data };
 }
 
-/**
- * The checks every coded payload passes before it is decoded: the level in `params` is 1–9, and (canonical form) the
- * payload is shorter than the original, since an encoder stores a chunk its codec does not shrink.
- */
-export function checkCoded(name: string, params: number, storedLength: number, originalLength: number, where: { offset: number; chunk: number }): void {
-  const at = `record ${where.chunk} at byte ${where.offset}`;
-  if (params < 1 || params > 9) throw new PaniniError('FORMAT', `${at}: ${name} level ${params} out of 1–9`, where);
-  if (storedLength >= originalLength) {
-    throw new PaniniError('FORMAT', `${at}: ${name} payload (${storedLength} bytes) is not smaller than the original (${originalLength})`, where);
-  }
-}
 
 /**
  * Decodes one payload into exactly `originalLength` bytes. Never allocates more than originalLength (itself

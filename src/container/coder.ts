@@ -3,42 +3,18 @@
 import { deflateSync } from 'fflate';
 import { crc32 } from '../hash/crc32.js';
 import { CODEC_STORE, encodeChunk } from './codecs.js';
-import { CODEC_DHATU, encodeDhatu } from '../dhatu/adapter/record.js';
+import { CODEC_DHATU, type CodedRecord, type DhatuJob, encodeDhatu, type PreStage } from '../dhatu/adapter/record.js';
 
-export interface CodeJob {
-  level: number;
-  /** codec id for coded chunks: CODEC_DEFLATE (the default when absent) or CODEC_PLZ */
+export type { PreStage };
+
+export interface CodeJob extends DhatuJob {
+  /** codec id for coded chunks: CODEC_DEFLATE (the default when absent), CODEC_PLZ, CODEC_PFZ or CODEC_DHATU */
   codec?: number;
   /** adaptive strategy: skip coding effort on chunks that measure as incompressible */
   adaptive: boolean;
-  /** codec dhātu: stages the encoder already applied to the record (COMM, REFLATE), streams left out: `data` is the last one's output */
-  pre?: PreStage[];
-  /** codec dhātu: the record's format, from the grammar layer */
-  hint?: string;
-  /** codec dhātu: the record's original length (`data` may be a residue of it) */
-  recordLength?: number;
-  /** codec dhātu with pre stages that may not pay (REFLATE): the record's bytes, coded plainly if the plan does not shrink */
-  original?: Uint8Array;
-  /** with `original`: code both ways and keep the smaller (else the original is coded only when the plan does not shrink) */
-  compare?: boolean;
 }
 
-export interface PreStage {
-  id: number;
-  params: Uint8Array;
-  handled: number;
-}
-
-export interface CodedChunk {
-  codec: number;
-  params: number;
-  stored: Uint8Array;
-  storedCrc: number;
-  /** the adaptive probe judged the chunk incompressible and stored it without coding */
-  skipped: boolean;
-  /** codec dhātu: bytes of the record each primitive handled */
-  dhatu?: Record<string, number>;
-}
+export type CodedChunk = CodedRecord;
 
 export interface ChunkCoder {
   code(data: Uint8Array, job: CodeJob): Promise<CodedChunk>;

@@ -7,6 +7,7 @@
 // (CRC in END), index (CRC in FOOTER), footer.
 import { crc32 } from '../hash/crc32.js';
 import { PaniniError } from '../errors.js';
+import { MAX_RECORD } from '../limits.js';
 
 export const MAGIC = Uint8Array.of(0x89, 0x50, 0x4e, 0x5a, 0x0d, 0x0a, 0x1a, 0x0a); // \x89 P N Z \r \n \x1a \n
 export const FOOTER_MAGIC = Uint8Array.of(0x50, 0x4e, 0x5a, 0x21); // "PNZ!"
@@ -20,7 +21,7 @@ export const FOOTER_SIZE = 32;
 export const MIN_CONTAINER = HEADER_SIZE + END_SIZE + FOOTER_SIZE;
 
 /** Largest original (and stored) length of one record. A decoder never allocates more per record. */
-export const MAX_RECORD = 64 << 20;
+export { MAX_RECORD };
 /** Largest manifest. */
 export const MAX_MANIFEST = 256 << 20;
 

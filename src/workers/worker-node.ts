@@ -2,7 +2,7 @@
 // started by the pool with `new Worker(file)`. Loads the wasm core (synchronously: the first message waits for it
 // anyway) and answers each request with protocol.ts's handler, transferring the result.
 import { parentPort } from 'node:worker_threads';
-import { installNodeSha256 } from '../node/native-hash.js';
+import { installNodeSha256 } from '../hash/native.js';
 import { initSync } from '../wasm/core.js';
 import { handleRequest, type WorkerRequest } from './protocol.js';
 

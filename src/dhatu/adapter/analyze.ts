@@ -8,8 +8,12 @@ import { encode as plzEncode } from '../../codec/plz.js';
 import { hasDeflateStreams, reflateForward, type ReflateReport } from '../reflate/index.js';
 import { analyzeForeign, reconstructForeign } from '../reflate/foreign.js';
 import { detect } from '../../grammar/index.js';
-import type { PreStage } from '../../container/coder.js';
-import type { ResolvedCompressOptions } from '../../container/options.js';
+import type { PreStage } from './record.js';
+/** The compress options the analysis reads (a resolved compress options object has them). */
+export interface AnalyzeOptions {
+  level: number;
+  dedupWindow: number;
+}
 
 /** How far back the matcher looks when the container's window is unlimited (it keeps this many bytes). */
 export const MATCH_HISTORY_CAP = 512 << 20;
@@ -66,7 +70,7 @@ export interface Analysis {
 export class RecordAnalyzer {
   private readonly matcher: LongMatcher;
   constructor(
-    private readonly o: ResolvedCompressOptions,
+    private readonly o: AnalyzeOptions,
     readonly streams: StreamStats = emptyStreamStats(),
   ) {
     const w = o.dedupWindow === 0 ? MATCH_HISTORY_CAP : Math.min(o.dedupWindow, MATCH_HISTORY_CAP);

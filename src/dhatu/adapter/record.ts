@@ -13,11 +13,46 @@ import { decode as pfzDecode, encode as pfzEncode, FAST_MAX_BLOCK } from '../../
 import type { DecodeContext } from '../stage.js';
 import { encodePlan } from '../planner.js';
 import { crc32 } from '../../hash/crc32.js';
-import type { CodedChunk, CodeJob } from '../../container/coder.js';
-import { checkCoded } from '../../container/codecs.js';
-import { MAX_RECORD } from '../../container/format.js';
+
+import { checkCoded } from '../../codec/check.js';
+import { MAX_RECORD } from '../../limits.js';
 
 export const CODEC_DHATU = 16;
+
+/** A stage the encoder already applied to a record (COMM, REFLATE), its streams left out. */
+export interface PreStage {
+  id: number;
+  params: Uint8Array;
+  handled: number;
+}
+
+/** What the dhātu codec needs to code one record (src/container/coder.ts CodeJob extends it). */
+export interface DhatuJob {
+  level: number;
+  /** stages the encoder already applied to the record (COMM, REFLATE), streams left out: `data` is the last one's output */
+  pre?: PreStage[];
+  /** the record's format, from the grammar layer */
+  hint?: string;
+  /** the record's original length (`data` may be a residue of it) */
+  recordLength?: number;
+  /** with pre stages that may not pay (REFLATE): the record's bytes, coded plainly if the plan does not shrink */
+  original?: Uint8Array;
+  /** with `original`: code both ways and keep the smaller (else the original is coded only when the plan does not shrink) */
+  compare?: boolean;
+}
+
+/** One coded record: the codec id and params of its DATA record, and the payload with its CRC32. */
+export interface CodedRecord {
+  codec: number;
+  params: number;
+  stored: Uint8Array;
+  storedCrc: number;
+  /** the adaptive probe judged the chunk incompressible and stored it without coding */
+  skipped: boolean;
+  /** codec dhātu: bytes of the record each primitive handled */
+  dhatu?: Record<string, number>;
+}
+
 
 // the stage kinds that live outside src/dhatu/stages (the registry pre-registers those)
 registerStage({ ...commStage, sources: commSources });
@@ -139,7 +174,7 @@ export function rangeReader(ranges: Array<[number, number]>, bytes: Uint8Array[]
  * planner picks the rest of the chain by trial. Falls back to store when the plan does not shrink the record (only
  * possible without pre stages: a record that was transformed must be stored as a plan).
  */
-export function encodeDhatu(data: Uint8Array, job: CodeJob): CodedChunk {
+export function encodeDhatu(data: Uint8Array, job: DhatuJob): CodedRecord {
   const recordLength = job.recordLength ?? data.length;
   const level = job.level < 1 ? 1 : job.level;
   const pre = (job.pre ?? []).map((s, i, all) => ({ ...s, streams: i === all.length - 1 ? [data] : [] }));

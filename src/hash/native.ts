@@ -2,7 +2,7 @@
 // where present). The Node entry and the Node worker call this at load; browsers never load this file. A call, not an
 // import for effect: package.json says "sideEffects": false, so bundlers may drop effect-only imports.
 import { createHash } from 'node:crypto';
-import { installNativeSha256 } from '../hash/sha256.js';
+import { installNativeSha256 } from './sha256.js';
 
 export function installNodeSha256(): void {
   installNativeSha256(() => createHash('sha256'));
