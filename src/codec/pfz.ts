@@ -2,8 +2,7 @@
 // repeat offsets and canonical Huffman coding (table-driven, four interleaved literal streams), built to decode
 // fast. One call codes one block of at most 16 MiB; the payload carries no length, the caller keeps it.
 import { PaniniError } from '../errors.js';
-import { decodeBase64 } from '../wasm/base64.js';
-import { FAST_BASE64, FAST_SIMD_BASE64 } from '../wasm/fast.generated.js';
+import { getFast } from '../wasm/fast.js';
 
 /** Largest block one call codes (original bytes). */
 export const FAST_MAX_BLOCK = 1 << 24;
@@ -11,30 +10,6 @@ export const FAST_MIN_LEVEL = 1;
 export const FAST_MAX_LEVEL = 9;
 /** The default level: the one that compresses at ≥ 10 MB/s on the corpus (docs/CODEC.md). */
 export const FAST_DEFAULT_LEVEL = 2;
-
-interface FastExports {
-  memory: WebAssembly.Memory;
-  initDecoder(): number;
-  initEncoder(): number;
-  inPtr(): number;
-  outPtr(): number;
-  encode(len: number, level: number): number;
-  decode(inLen: number, outLen: number): number;
-  litPtr(): number;
-  tablesPtr(): number;
-  tokenExpand(tLen: number, dLen: number, nS: number, nP: number, sep: number, max: number): number;
-}
-
-interface Fast {
-  x: FastExports;
-  inPtr: number;
-  outPtr: number;
-  encoderReady: boolean;
-  view: Uint8Array;
-  simd: boolean;
-}
-
-let fast: Fast | undefined;
 
 const DECODE_ERRORS: Record<number, string> = {
   [-1]: 'bad header (mode byte, or a Huffman table)',
@@ -44,58 +19,6 @@ const DECODE_ERRORS: Record<number, string> = {
   [-5]: 'sizes out of range',
   [-6]: 'bytes left after the last sub-block (wrong length or trailing garbage)',
 };
-
-/** The module's bytes: the SIMD build where the engine validates it, else the scalar one. */
-function moduleBytes(): { bytes: ReturnType<typeof decodeBase64>; simd: boolean } {
-  const simd = decodeBase64(FAST_SIMD_BASE64);
-  if (WebAssembly.validate(simd)) return { bytes: simd, simd: true };
-  return { bytes: decodeBase64(FAST_BASE64), simd: false };
-}
-
-function setUp(instance: WebAssembly.Instance, simd: boolean): Fast {
-  const x = instance.exports as unknown as FastExports;
-  if (x.initDecoder() !== 0) throw new PaniniError('WASM', 'the fast codec module could not reserve its memory');
-  return { x, inPtr: x.inPtr(), outPtr: x.outPtr(), encoderReady: false, view: new Uint8Array(x.memory.buffer), simd };
-}
-
-const wasmError = (e: unknown): PaniniError =>
-  e instanceof PaniniError ? e : new PaniniError('WASM', `cannot instantiate the fast codec module: ${String(e)}`, undefined, { cause: e });
-
-let loading: Promise<void> | undefined;
-/** Loads the module asynchronously (browsers' main thread needs this); later calls return the same promise. */
-export function initFast(): Promise<void> {
-  if (!loading) {
-    const { bytes, simd } = moduleBytes();
-    loading = WebAssembly.instantiate(bytes, {}).then(
-      (r: WebAssembly.WebAssemblyInstantiatedSource) => {
-        fast ??= setUp(r.instance, simd);
-      },
-      (e) => {
-        loading = undefined;
-        throw wasmError(e);
-      },
-    );
-  }
-  return loading;
-}
-
-function getFast(): Fast {
-  if (!fast) {
-    try {
-      const { bytes, simd } = moduleBytes();
-      fast = setUp(new WebAssembly.Instance(new WebAssembly.Module(bytes), {}), simd);
-    } catch (e) {
-      throw wasmError(e);
-    }
-    loading = Promise.resolve();
-  }
-  return fast;
-}
-
-function mem(f: Fast): Uint8Array {
-  if (f.view.buffer !== f.x.memory.buffer) f.view = new Uint8Array(f.x.memory.buffer);
-  return f.view;
-}
 
 /** Whether the loaded module is the SIMD build (loads it). */
 export function fastUsesSimd(): boolean {
@@ -115,14 +38,11 @@ export function encode(data: Uint8Array, level: number = FAST_DEFAULT_LEVEL): Ui
     throw new PaniniError('LIMIT', `the fast codec codes blocks of at most ${FAST_MAX_BLOCK} bytes, got ${data.length}`);
   }
   const f = getFast();
-  if (!f.encoderReady) {
-    if (f.x.initEncoder() !== 0) throw new PaniniError('WASM', 'the fast codec module could not reserve the encoder memory');
-    f.encoderReady = true;
-  }
-  mem(f).set(data, f.inPtr);
+  f.ensureEncoder();
+  f.mem().set(data, f.inPtr);
   const len = f.x.encode(data.length, level);
   if (len < 0) throw new PaniniError('WASM', `fast codec encoder failed (${len})`);
-  return mem(f).slice(f.outPtr, f.outPtr + len);
+  return f.mem().slice(f.outPtr, f.outPtr + len);
 }
 
 /**
@@ -138,12 +58,12 @@ export function decode(payload: Uint8Array, originalLength: number): Uint8Array 
     throw new PaniniError('FORMAT', `fast codec payload of ${payload.length} bytes is longer than its ${originalLength} bytes + 1`);
   }
   const f = getFast();
-  mem(f).set(payload, f.inPtr);
+  f.mem().set(payload, f.inPtr);
   const r = f.x.decode(payload.length, originalLength);
   if (r !== originalLength) {
     throw new PaniniError('FORMAT', `fast codec payload is invalid: ${DECODE_ERRORS[r] ?? `error ${r}`}`);
   }
-  return mem(f).slice(f.outPtr, f.outPtr + originalLength);
+  return f.mem().slice(f.outPtr, f.outPtr + originalLength);
 }
 
 /**
@@ -155,11 +75,11 @@ export function decode(payload: Uint8Array, originalLength: number): Uint8Array 
 export function tokenExpand(text: Uint8Array, dict: Uint8Array, role: Int32Array, nS: number, nP: number, sep: number, max: number): Uint8Array | undefined {
   if (text.length > FAST_MAX_BLOCK || dict.length > FAST_MAX_BLOCK || role.length !== 256) return undefined;
   const f = getFast();
-  const m = mem(f);
+  const m = f.mem();
   m.set(text, f.inPtr);
   m.set(dict, f.x.litPtr());
   new Int32Array(f.x.memory.buffer, f.x.tablesPtr(), 256).set(role);
   // an output over 16 MiB (allowed up to `max`) also declines: the caller's loop expands it
   const n = f.x.tokenExpand(text.length, dict.length, nS, nP, sep, Math.min(max, FAST_MAX_BLOCK));
-  return n < 0 ? undefined : mem(f).slice(f.outPtr, f.outPtr + n);
+  return n < 0 ? undefined : f.mem().slice(f.outPtr, f.outPtr + n);
 }

@@ -13,8 +13,7 @@
 // residue left after the last op ends the record. Splitting the fields keeps each section uniform for the coder.
 import { concatBytes } from '../bytes.js';
 import { PaniniError } from '../errors.js';
-import { decodeBase64 } from '../wasm/base64.js';
-import { MATCH_BASE64 } from '../wasm/match.generated.js';
+import { newMatchInstance } from '../wasm/match.js';
 import { planFail, type DecodeContext, type StageKind, type StageResult } from './stage.js';
 
 export const COMM_STAGE_ID = 48;
@@ -66,28 +65,6 @@ export interface LongMatcher {
   readonly settings: Readonly<Required<LongMatcherOptions>>;
 }
 
-interface MatchExports {
-  memory: WebAssembly.Memory;
-  init(win: number, hashWin: number, sBits: number, tBits: number, nOps: number, maxRecord: number): number;
-  reset(start: number): void;
-  prepare(len: number): number;
-  opsAddress(): number;
-  consumedLength(): number;
-  coveredLength(): number;
-  memoryBytes(): number;
-  process(len: number, minMatch: number, repMin: number, maxLit: number, doMatch: number, minDist: number): number;
-}
-
-let matchModule: WebAssembly.Module | undefined;
-
-function instantiate(): MatchExports {
-  try {
-    matchModule ??= new WebAssembly.Module(decodeBase64(MATCH_BASE64));
-    return new WebAssembly.Instance(matchModule, {}).exports as unknown as MatchExports;
-  } catch (e) {
-    throw new PaniniError('WASM', `cannot instantiate the COMM match module: ${String(e)}`, undefined, { cause: e });
-  }
-}
 
 function intOption(value: number | undefined, name: string, def: number, lo: number, hi: number): number {
   const v = value ?? def;
@@ -134,7 +111,7 @@ export function pushVarint(out: number[], v: number): void {
 export function createLongMatcher(options: LongMatcherOptions): LongMatcher {
   if (options === null || typeof options !== 'object') throw new PaniniError('OPTION', 'createLongMatcher needs { window }', { option: 'window' });
   const s = resolve(options);
-  const x = instantiate();
+  const x = newMatchInstance();
   const minCopy = Math.min(s.minMatch, s.repMinMatch);
   const opsCap = Math.floor(COMM_MAX_RECORD / minCopy) + 1;
   const rc = x.init(s.window, s.hashWindow, s.sampleBits, s.tableBits, opsCap, COMM_MAX_RECORD);

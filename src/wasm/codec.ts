@@ -1,10 +1,11 @@
-// Loads the codec WebAssembly module (assembly/codec/, embedded as base64 by scripts/build-codec-wasm.mjs) once.
+// The plz codec's WebAssembly module (assembly/codec/, embedded as base64 by scripts/build-codec-wasm.mjs), loaded once
+// through src/wasm/loader.ts.
 // Separate from the core (src/wasm/core.ts): its own instance and memory. The memory is grown at most twice for the
 // life of the instance — to the decoder's static map on load, to the encoder's on the first encode — so the views
 // are re-made only then (`mem()` checks the buffer).
 import { PaniniError } from '../errors.js';
 import { CODEC_BASE64 } from './codec.generated.js';
-import { decodeBase64 } from './base64.js';
+import { MemoryView, SharedInstance, WasmModule } from './loader.js';
 
 export interface CodecExports {
   memory: WebAssembly.Memory;
@@ -31,23 +32,19 @@ export interface Codec {
   ensureEncoder(): void;
 }
 
-let codec: Codec | undefined;
-let loading: Promise<Codec> | undefined;
+const CODEC = new SharedInstance(new WasmModule('the codec module', CODEC_BASE64), setUp);
 
 function setUp(instance: WebAssembly.Instance): Codec {
   const x = instance.exports as unknown as CodecExports;
   if (x.initDecoder() !== 0) throw new PaniniError('WASM', 'the codec module could not reserve its memory');
-  let view = new Uint8Array(x.memory.buffer);
+  const view = new MemoryView(x.memory);
   let encoderReady = false;
   return {
     x,
     maxBlock: x.maxBlock(),
     inPtr: x.inPtr(),
     outPtr: x.outPtr(),
-    mem() {
-      if (view.buffer !== x.memory.buffer) view = new Uint8Array(x.memory.buffer);
-      return view;
-    },
+    mem: () => view.bytes,
     ensureEncoder() {
       if (encoderReady) return;
       if (x.initEncoder() !== 0) throw new PaniniError('WASM', 'the codec module could not reserve the encoder memory');
@@ -56,21 +53,9 @@ function setUp(instance: WebAssembly.Instance): Codec {
   };
 }
 
-const wasmError = (e: unknown): PaniniError =>
-  e instanceof PaniniError ? e : new PaniniError('WASM', `cannot instantiate the codec module: ${String(e)}`, undefined, { cause: e });
-
 /** Loads the codec module (once; later calls return the same promise). */
 export function initCodec(): Promise<void> {
-  if (!loading) {
-    loading = WebAssembly.instantiate(decodeBase64(CODEC_BASE64), {}).then(
-      (r: WebAssembly.WebAssemblyInstantiatedSource) => (codec ??= setUp(r.instance)),
-      (e) => {
-        loading = undefined;
-        throw wasmError(e);
-      },
-    );
-  }
-  return loading.then(() => undefined);
+  return CODEC.load().then(() => undefined);
 }
 
 /**
@@ -78,17 +63,10 @@ export function initCodec(): Promise<void> {
  * synchronously on the main thread: await initCodec() there.)
  */
 export function initCodecSync(): void {
-  if (codec) return;
-  try {
-    codec = setUp(new WebAssembly.Instance(new WebAssembly.Module(decodeBase64(CODEC_BASE64)), {}));
-  } catch (e) {
-    throw wasmError(e);
-  }
-  loading = Promise.resolve(codec);
+  CODEC.get();
 }
 
 /** The loaded codec module, loading it synchronously on first use. */
 export function getCodec(): Codec {
-  if (!codec) initCodecSync();
-  return codec!;
+  return CODEC.get();
 }

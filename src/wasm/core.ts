@@ -1,9 +1,9 @@
-// Loads the WebAssembly core once. Both builds are embedded (base64, see scripts/build-wasm.mjs); the SIMD one is
-// used where WebAssembly.validate accepts it. Memory is grown once in init() and never again, so the views made
-// here stay valid for the life of the instance.
+// The WebAssembly core (assembly/index.ts), loaded once through src/wasm/loader.ts. Both builds are embedded (base64,
+// see scripts/build-wasm.mjs); the SIMD one is used where WebAssembly.validate accepts it. Memory is grown once in
+// init() and never again, so the views made here stay valid for the life of the instance.
 import { PaniniError } from '../errors.js';
 import { CORE_SCALAR_BASE64, CORE_SIMD_BASE64 } from './core.generated.js';
-import { decodeBase64 } from './base64.js';
+import { SharedInstance, WasmModule } from './loader.js';
 
 export interface CoreExports {
   memory: WebAssembly.Memory;
@@ -36,14 +36,7 @@ export interface Core {
   readonly digest: number;
 }
 
-let core: Core | undefined;
-let loading: Promise<Core> | undefined;
-
-function pickBinary(prefer?: 'simd' | 'scalar'): { bytes: Uint8Array<ArrayBuffer>; simd: boolean } {
-  const simdBytes = decodeBase64(CORE_SIMD_BASE64);
-  if (prefer !== 'scalar' && WebAssembly.validate(simdBytes)) return { bytes: simdBytes, simd: true };
-  return { bytes: decodeBase64(CORE_SCALAR_BASE64), simd: false };
-}
+const CORE = new SharedInstance(new WasmModule('the WebAssembly core', CORE_SCALAR_BASE64, CORE_SIMD_BASE64), setUp);
 
 function setUp(instance: WebAssembly.Instance, simd: boolean): Core {
   const x = instance.exports as unknown as CoreExports;
@@ -67,45 +60,21 @@ function setUp(instance: WebAssembly.Instance, simd: boolean): Core {
  * (sha256, crc32, chunk, createSha256, createChunker). `variant` forces a build, for tests and benchmarks.
  */
 export function init(options?: { variant?: 'simd' | 'scalar' }): Promise<void> {
-  if (options?.variant !== undefined) {
-    const { bytes, simd } = pickBinary(options.variant);
-    return WebAssembly.instantiate(bytes, {}).then(
-      (r: WebAssembly.WebAssemblyInstantiatedSource) => {
-        core = setUp(r.instance, simd);
-        loading = Promise.resolve(core);
-      },
-      (e) => {
-        throw new PaniniError('WASM', `cannot instantiate the WebAssembly core: ${String(e)}`, undefined, { cause: e });
-      },
-    );
-  }
-  if (!loading) {
-    const { bytes, simd } = pickBinary();
-    loading = WebAssembly.instantiate(bytes, {}).then(
-      (r: WebAssembly.WebAssemblyInstantiatedSource) => (core = setUp(r.instance, simd)),
-      (e) => {
-        loading = undefined;
-        throw new PaniniError('WASM', `cannot instantiate the WebAssembly core: ${String(e)}`, undefined, { cause: e });
-      },
-    );
-  }
-  return loading.then(() => undefined);
+  return CORE.load(options?.variant).then(() => undefined);
 }
 
 /** Synchronous initialization, for contexts where await is not possible (CommonJS scripts, workers). */
 export function initSync(): void {
-  if (core) return;
-  const { bytes, simd } = pickBinary();
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {});
-  core = setUp(instance, simd);
-  loading = Promise.resolve(core);
+  CORE.get();
 }
 
 export function getCore(): Core {
+  const core = CORE.peek();
   if (!core) throw new PaniniError('STATE', 'the WebAssembly core is not loaded: call `await init()` first');
   return core;
 }
 
 export function coreInfo(): { loaded: boolean; simd: boolean } {
+  const core = CORE.peek();
   return { loaded: core !== undefined, simd: core?.simd ?? false };
 }
