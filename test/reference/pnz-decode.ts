@@ -7,17 +7,9 @@ import { createHash } from 'node:crypto';
 import { crc32 as zcrc32, inflateRawSync } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
 
-export type RefErrorCode = 'TRUNCATED' | 'CHECKSUM' | 'FORMAT' | 'UNSUPPORTED' | 'LIMIT' | 'PATH';
+import { RefError, type RefErrorCode } from './errors.js';
 
-export class RefError extends Error {
-  constructor(
-    readonly code: RefErrorCode,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'RefError';
-  }
-}
+export { RefError, type RefErrorCode };
 
 export const MAGIC = [0x89, 0x50, 0x4e, 0x5a, 0x0d, 0x0a, 0x1a, 0x0a];
 export const FOOTER_MAGIC = [0x50, 0x4e, 0x5a, 0x21];
