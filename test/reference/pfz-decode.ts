@@ -77,7 +77,7 @@ class Huffman {
     }
     for (const l of lens) if (l > 11) fail(`${what}: code length ${l} > 11`);
     h.count = new Array(12).fill(0);
-    for (const l of lens) if (l > 0) h.count[l]++;
+    for (const l of lens) if (l > 0) h.count[l] = h.count[l]! + 1;
     // Kraft sum exactly 1 (in units of 2^-11)
     let kraft = 0;
     for (let l = 1; l <= 11; l++) kraft += h.count[l]! * 2 ** (11 - l);
