@@ -1000,3 +1000,22 @@ export function decodePlan(payload: Uint8Array, ctx: PlanContext): Uint8Array {
   if (streams.length !== 1 || streams[0]!.length !== ctx.recordLength) fail(`plan ends with ${streams.length} streams, not one of ${ctx.recordLength} bytes`);
   return streams[0]!;
 }
+
+/** The stage ids of a plan (encode order) and the coder ids its CODER stages use: for tests that track coverage. */
+export function planInfo(payload: Uint8Array): { stages: number[]; coders: number[] } {
+  const { stages } = parsePlan(payload);
+  const coders: number[] = [];
+  for (const s of stages) {
+    if (s.id !== 1) continue;
+    const r = new Reader(s.params, 'coder');
+    const n = r.varint();
+    for (let i = 0; i < n; i++) {
+      const id = r.u8();
+      coders.push(id);
+      const raw = r.varint();
+      const B = CODERS[id]?.block ?? Infinity;
+      if (raw > B) for (let b = 0; b < Math.ceil(raw / B) - 1; b++) r.varint();
+    }
+  }
+  return { stages: stages.map((s) => s.id), coders };
+}
