@@ -1,23 +1,19 @@
-// An independent reference decoder for the .pnz container, written from docs/FORMAT.md only. It shares no code with
-// src/: node:zlib (raw inflate, crc32), node:crypto (SHA-256) and msgpackr (the manifest, decoded into Maps so that
-// key types are visible). It follows the "Random access" algorithm of FORMAT.md "Decoding" step by step and makes
+// An independent reference decoder for the .pnz container, written from docs/FORMAT.md only (the codecs from the
+// documents it names: ./plz-decode.ts, ./pfz-decode.ts, ./dhatu-decode.ts). It shares no code with src/: node:zlib
+// (raw inflate, crc32), node:crypto (SHA-256), msgpackr (the manifest, decoded into Maps so that key types are
+// visible) and pako (REFLATE's re-deflation). It follows the "Random access" algorithm of FORMAT.md "Decoding" step by step and makes
 // every check listed there, including the ones a fast decoder may find redundant (dedup window membership of REF
 // targets, the exact end of each deflate stream, per-file SHA-256). Slow and simple on purpose: everything in memory.
 import { createHash } from 'node:crypto';
 import { crc32 as zcrc32, inflateRawSync } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
+import { decodePlan } from './dhatu-decode.js';
+import { pfzDecode } from './pfz-decode.js';
+import { plzDecode } from './plz-decode.js';
 
-export type RefErrorCode = 'TRUNCATED' | 'CHECKSUM' | 'FORMAT' | 'UNSUPPORTED' | 'LIMIT' | 'PATH';
+import { RefError, type RefErrorCode } from './errors.js';
 
-export class RefError extends Error {
-  constructor(
-    readonly code: RefErrorCode,
-    message: string,
-  ) {
-    super(`${code}: ${message}`);
-    this.name = 'RefError';
-  }
-}
+export { RefError, type RefErrorCode };
 
 export const MAGIC = [0x89, 0x50, 0x4e, 0x5a, 0x0d, 0x0a, 0x1a, 0x0a];
 export const FOOTER_MAGIC = [0x50, 0x4e, 0x5a, 0x21];
@@ -102,16 +98,28 @@ function checkCrc(s: Uint8Array, n: number, what: string): void {
 }
 
 // ------------------------------------------------------------------------------------------------- codecs
-/** FORMAT.md "Codec registry": ids 0 (store) and 1 (raw deflate); anything else is UNSUPPORTED. */
-function decodePayload(codec: number, params: number, stored: Uint8Array, originalLength: number, i: number): Uint8Array {
+/** What a payload decoder may need besides the payload: the record's place in the output and the earlier output. */
+export interface RecordContext {
+  index: number;
+  recordOffset: number;
+  window: number;
+  readOutput(offset: number, length: number): Uint8Array;
+}
+
+/** FORMAT.md "Codec registry": ids 0 (store), 1 (raw deflate), 2 (plz), 3 (pfz), 16 (dhātu plan); others UNSUPPORTED. */
+function decodePayload(codec: number, params: number, stored: Uint8Array, originalLength: number, rc: RecordContext): Uint8Array {
+  const i = rc.index;
   if (codec === 0) {
     if (params !== 0) throw new RefError('FORMAT', `record ${i}: store with params ${params}`);
     if (stored.length !== originalLength) throw new RefError('FORMAT', `record ${i}: store of ${stored.length} bytes declares ${originalLength}`);
     return stored;
   }
+  const names: Record<number, string> = { 1: 'deflate', 2: 'plz', 3: 'pfz', 16: 'dhatu' };
+  const name = names[codec];
+  if (name === undefined) throw new RefError('UNSUPPORTED', `record ${i}: unsupported codec ${codec}`);
+  if (params < 1 || params > 9) throw new RefError('FORMAT', `record ${i}: ${name} params ${params} outside 1-9`);
+  if (stored.length >= originalLength) throw new RefError('FORMAT', `record ${i}: ${name} payload not smaller than the original (canonical form)`);
   if (codec === 1) {
-    if (params < 1 || params > 9) throw new RefError('FORMAT', `record ${i}: deflate params ${params} outside 1-9`);
-    if (stored.length >= originalLength) throw new RefError('FORMAT', `record ${i}: deflate payload not smaller than the original (canonical form)`);
     let res: { buffer: Buffer; engine: { bytesWritten: number } };
     try {
       // produce at most originalLength + 1 bytes: a longer stream is detected without inflating it all
@@ -123,7 +131,11 @@ function decodePayload(codec: number, params: number, stored: Uint8Array, origin
     if (res.engine.bytesWritten !== stored.length) throw new RefError('FORMAT', `record ${i}: deflate stream ends at payload byte ${res.engine.bytesWritten} of ${stored.length}`);
     return new Uint8Array(res.buffer.buffer, res.buffer.byteOffset, res.buffer.length);
   }
-  throw new RefError('UNSUPPORTED', `record ${i}: unsupported codec ${codec}`);
+  if (codec === 2 || codec === 3) {
+    if (originalLength > 16 * 1024 * 1024) throw new RefError('FORMAT', `record ${i}: ${name} record of ${originalLength} bytes (> 16 MiB)`);
+    return codec === 2 ? plzDecode(stored, originalLength) : pfzDecode(stored, originalLength);
+  }
+  return decodePlan(stored, { recordLength: originalLength, recordOffset: rc.recordOffset, window: rc.window, readOutput: rc.readOutput });
 }
 
 // ------------------------------------------------------------------------------------------------- manifest
@@ -307,7 +319,23 @@ export function decodePnz(c: Uint8Array, opts: RefOptions = {}): RefDecoded {
       if (payloadAt + storedLength > endOffset) throw new RefError('FORMAT', `record ${i} payload runs into END`);
       const stored = c.subarray(payloadAt, payloadAt + storedLength);
       if (crc32(stored) !== payloadCrc) throw new RefError('CHECKSUM', `record ${i} payload CRC32 mismatch`);
-      bytes = decodePayload(codec, params, stored, originalLength, i);
+      const readOutput = (offset: number, length: number): Uint8Array => {
+        if (offset < 0 || offset + length > out) throw new RefError('FORMAT', `record ${i}: reads output [${offset}, ${offset + length}) beyond the ${out} bytes before it`);
+        const got = new Uint8Array(length);
+        let o = 0; // output offset of pieces[k]
+        for (let k = 0, w = 0; k < pieces.length && w < length; k++) {
+          const p = pieces[k]!;
+          const lo = Math.max(offset + w, o);
+          const hi = Math.min(offset + length, o + p.length);
+          if (lo < hi && lo === offset + w) {
+            got.set(p.subarray(lo - o, hi - o), w);
+            w += hi - lo;
+          }
+          o += p.length;
+        }
+        return got;
+      };
+      bytes = decodePayload(codec, params, stored, originalLength, { index: i, recordOffset: out, window, readOutput });
       if (sha256hex(bytes) !== sha) throw new RefError('CHECKSUM', `record ${i} SHA-256 mismatch`);
       data.set(i, bytes);
       // dedup window (FORMAT.md "Dedup window")
