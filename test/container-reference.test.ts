@@ -10,6 +10,7 @@ import { compress, decompress, init, inspect, type CompressOptions } from '../sr
 import * as nodeApi from '../src/node.js';
 import { nodeSha256 } from './helpers/oracles.js';
 import { prngBytes } from './helpers/prng.mjs';
+import { phraseText } from './helpers/codec-inputs.js';
 import { decodePnz, RefError } from './reference/pnz-decode.js';
 import { CORPUS_DIR } from './helpers/corpus.js';
 
@@ -27,19 +28,7 @@ function repeatedBlocks(): Uint8Array {
   return out;
 }
 
-/** Text-like compressible bytes: words from a small vocabulary, seeded. */
-function words(seed: number, n: number): Uint8Array {
-  const vocab = ['panini', 'dhatu', 'sutra', 'the', 'container', 'record', 'deflate', 'window', 'of', 'and', '\n', 'grammar', 'root'];
-  const r = prngBytes(seed, n);
-  const parts: string[] = [];
-  let len = 0;
-  for (let k = 0; len < n; k++) {
-    const w = vocab[r[k % n]! % vocab.length]!;
-    parts.push(w, ' ');
-    len += w.length + 1;
-  }
-  return te.encode(parts.join('')).subarray(0, n);
-}
+const words = phraseText;
 
 const INPUTS: [string, () => Uint8Array][] = [
   ['empty', () => new Uint8Array(0)],

@@ -34,6 +34,7 @@ import { imageForward } from '../src/dhatu/stages/image.js';
 import '../src/dhatu/adapter/record.js'; // registers COMM, image, REFLATE and the pfz coder with src's plan decoder
 import { CORPUS_DIR } from './helpers/corpus.js';
 import { prngBytes } from './helpers/prng.mjs';
+import { PHRASE_VOCAB, phraseText } from './helpers/codec-inputs.js';
 import { decodePnz, RefError } from './reference/pnz-decode.js';
 import { decodePlan as refDecodePlan, planInfo } from './reference/dhatu-decode.js';
 import { plzDecode } from './reference/plz-decode.js';
@@ -94,18 +95,8 @@ async function roundTrip(input: Uint8Array, o: CompressOptions, label: string): 
 }
 
 // ------------------------------------------------------------------------------------------------- inputs
-function wordsText(seed: number, n: number): Uint8Array {
-  const vocab = ['panini', 'dhatu', 'sutra', 'the', 'container', 'record', 'deflate', 'window', 'of', 'and', '\n', 'grammar', 'root', 'Ashtadhyayi'];
-  const r = prngBytes(seed, n);
-  const parts: string[] = [];
-  let len = 0;
-  for (let k = 0; len < n; k++) {
-    const w = vocab[r[k % n]! % vocab.length]!;
-    parts.push(w, ' ');
-    len += w.length + 1;
-  }
-  return te.encode(parts.join('')).subarray(0, n);
-}
+const WORDS_VOCAB = [...PHRASE_VOCAB, 'Ashtadhyayi'];
+const wordsText = (seed: number, n: number): Uint8Array => phraseText(seed, n, WORDS_VOCAB);
 
 function tsv(rows: number): Uint8Array {
   const r = prngBytes(77, rows * 4);

@@ -3,16 +3,10 @@
 // Separate from the core (src/wasm/core.ts): its own instance and memory. The memory is grown at most twice for the
 // life of the instance — to the decoder's static map on load, to the encoder's on the first encode — so the views
 // are re-made only then (`mem()` checks the buffer).
-import { PaniniError } from '../errors.js';
 import { CODEC_BASE64 } from './codec.generated.js';
-import { MemoryView, SharedInstance, WasmModule } from './loader.js';
+import { type BlockCodec, blockCodec, type BlockCodecExports, SharedInstance, WasmModule } from './loader.js';
 
-export interface CodecExports {
-  memory: WebAssembly.Memory;
-  initDecoder(): number;
-  initEncoder(): number;
-  inPtr(): number;
-  outPtr(): number;
+export interface CodecExports extends BlockCodecExports {
   maxBlock(): number;
   encode(len: number, level: number): number;
   decode(inLen: number, outLen: number): number;
@@ -20,37 +14,16 @@ export interface CodecExports {
   x86(len: number, encoding: number): void;
 }
 
-export interface Codec {
-  readonly x: CodecExports;
+export interface Codec extends BlockCodec<CodecExports> {
   /** largest block (original bytes) one call codes: 16 MiB */
   readonly maxBlock: number;
-  readonly inPtr: number;
-  readonly outPtr: number;
-  /** a view of the whole memory, re-made after the memory grew */
-  mem(): Uint8Array;
-  /** reserves the encoder's tables (once); throws PaniniError WASM if the memory cannot grow */
-  ensureEncoder(): void;
 }
 
 const CODEC = new SharedInstance(new WasmModule('the codec module', CODEC_BASE64), setUp);
 
 function setUp(instance: WebAssembly.Instance): Codec {
-  const x = instance.exports as unknown as CodecExports;
-  if (x.initDecoder() !== 0) throw new PaniniError('WASM', 'the codec module could not reserve its memory');
-  const view = new MemoryView(x.memory);
-  let encoderReady = false;
-  return {
-    x,
-    maxBlock: x.maxBlock(),
-    inPtr: x.inPtr(),
-    outPtr: x.outPtr(),
-    mem: () => view.bytes,
-    ensureEncoder() {
-      if (encoderReady) return;
-      if (x.initEncoder() !== 0) throw new PaniniError('WASM', 'the codec module could not reserve the encoder memory');
-      encoderReady = true;
-    },
-  };
+  const c = blockCodec<CodecExports>(instance, 'the codec module');
+  return { ...c, maxBlock: c.x.maxBlock() };
 }
 
 /** Loads the codec module (once; later calls return the same promise). */

@@ -123,3 +123,44 @@ export class MemoryView {
     return this.view;
   }
 }
+
+/** What the block-codec modules (plz: assembly/codec, pfz: assembly/fast) export in common. */
+export interface BlockCodecExports {
+  memory: WebAssembly.Memory;
+  /** reserves the decoder's static map; 0 on success */
+  initDecoder(): number;
+  /** reserves the encoder's tables; 0 on success */
+  initEncoder(): number;
+  inPtr(): number;
+  outPtr(): number;
+}
+
+/** A block-codec instance: its exports, its IN/OUT buffers, a memory view, and the encoder reserved on first use. */
+export interface BlockCodec<X extends BlockCodecExports> {
+  readonly x: X;
+  readonly inPtr: number;
+  readonly outPtr: number;
+  /** a view of the whole memory, re-made after the memory grew */
+  mem(): Uint8Array;
+  /** reserves the encoder's tables (once); throws PaniniError WASM if the memory cannot grow */
+  ensureEncoder(): void;
+}
+
+/** Sets up a block-codec instance: reserves the decoder's memory now (PaniniError WASM if it cannot), the encoder's later. */
+export function blockCodec<X extends BlockCodecExports>(instance: WebAssembly.Instance, label: string): BlockCodec<X> {
+  const x = instance.exports as unknown as X;
+  if (x.initDecoder() !== 0) throw new PaniniError('WASM', `${label} could not reserve its memory`);
+  const view = new MemoryView(x.memory);
+  let encoderReady = false;
+  return {
+    x,
+    inPtr: x.inPtr(),
+    outPtr: x.outPtr(),
+    mem: () => view.bytes,
+    ensureEncoder() {
+      if (encoderReady) return;
+      if (x.initEncoder() !== 0) throw new PaniniError('WASM', `${label} could not reserve the encoder memory`);
+      encoderReady = true;
+    },
+  };
+}

@@ -1,5 +1,5 @@
-// Generated inputs shared by the codec tests (codec-lz for plz, codec-fast for pfz): deterministic from a seed.
-import { mulberry32 } from './prng.mjs';
+// Generated inputs shared by the codec and container tests: deterministic from a seed.
+import { mulberry32, prngBytes } from './prng.mjs';
 
 /** Text-like bytes: words from a small vocabulary, so matches, reps and literals all occur. */
 export function wordsText(seed: number, n: number): Uint8Array {
@@ -32,4 +32,20 @@ export function records(seed: number, n: number): Uint8Array {
     view.setUint32(i + 12, 0x12345678, true);
   }
   return out;
+}
+
+/** The vocabulary of phraseText: a few product words, so a words dictionary and long repeats both pay. */
+export const PHRASE_VOCAB: readonly string[] = ['panini', 'dhatu', 'sutra', 'the', 'container', 'record', 'deflate', 'window', 'of', 'and', '\n', 'grammar', 'root'];
+
+/** Text-like compressible bytes: words of `vocab` separated by spaces, picked by prngBytes(seed). */
+export function phraseText(seed: number, n: number, vocab: readonly string[] = PHRASE_VOCAB): Uint8Array {
+  const r = prngBytes(seed, n);
+  const parts: string[] = [];
+  let len = 0;
+  for (let k = 0; len < n; k++) {
+    const w = vocab[r[k % n]! % vocab.length]!;
+    parts.push(w, ' ');
+    len += w.length + 1;
+  }
+  return new TextEncoder().encode(parts.join('')).subarray(0, n);
 }
