@@ -27,6 +27,12 @@ export const ErrorCode = {
   EXISTS: 'EXISTS',
   /** the WebAssembly core could not be loaded */
   WASM: 'WASM',
+  /** a store object, snapshot, key or repository that was asked for does not exist */
+  NOT_FOUND: 'NOT_FOUND',
+  /** a storage backend failed (I/O error, server error, timeout) after its retries */
+  STORE: 'STORE',
+  /** a password, key or credential was refused (wrong repository password, store credentials rejected) */
+  AUTH: 'AUTH',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -44,6 +50,9 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   PATH: 7,
   EXISTS: 8,
   WASM: 70,
+  NOT_FOUND: 9,
+  STORE: 10,
+  AUTH: 11,
 };
 
 export interface ErrorWhere {

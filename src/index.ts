@@ -32,3 +32,15 @@ export { detect, boundaries, semanticChunks, FORMATS, type Detection, type Forma
 export type { CompressOptions, DecompressOptions, Progress, Strategy, CodecName } from './container/options.js';
 export type { Manifest, ManifestEntry } from './container/manifest.js';
 export { webWorkersAvailable } from './workers/pool-web.js';
+export {
+  MemoryStore,
+  openStore,
+  registerStoreScheme,
+  assertStoreKey,
+  MAX_STORE_KEY,
+  type Store,
+  type StoreObjectInfo,
+  type StoreOpOptions,
+  type OpenStoreOptions,
+  type StoreOpener,
+} from './store/index.js';

@@ -18,5 +18,6 @@ export {
 } from './node/container.js';
 export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
 export { nodeWorkerScript } from './workers/pool-node.js';
+export { LocalStore } from './store/local.js';
 
 installNodeSha256();
