@@ -2,7 +2,9 @@
 // The import rules of src/ (docs/ARCHITECTURE.md "Layers"), checked from the sources' own import statements:
 //   1. no import cycles between files;
 //   2. no upward imports: a file imports only from its own folder or from folders earlier in LAYERS;
-//   3. assembly/ has no cycles either.
+//   3. assembly/ has no cycles either;
+//   4. no import-time effects below the entries: a top-level statement that calls a function (registration, install,
+//      init) appears only in ENTRIES, so package.json's "sideEffects": false is true of every other module.
 // Exits 1 and lists every offence. `npm test` runs it (scripts/check-layers.mjs), so CI does too.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
@@ -31,6 +33,11 @@ export const LAYERS = [
   ['server'],
   ['cli'],
 ];
+
+/** The modules that run code when loaded: the package entries, the worker scripts and the CLI's bin. */
+export const ENTRIES = ['index.ts', 'node.ts', 'workers/worker-node.ts', 'workers/worker-web.ts', 'cli/main.ts'];
+// a statement at column 0 that starts with a call or a method call (`f(…)`, `a.b(…)`, `await f(…)`)
+const TOP_CALL = /^(?:await\s+)?(?!(?:for|if|while|switch|return|function)\b)[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*\(/;
 
 function files(dir) {
   const out = [];
@@ -101,10 +108,18 @@ for (const [f, deps] of src) {
     if (ld > lf) problems.push(`upward import: ${relative(root, f)} -> ${relative(root, d)}`);
   }
 }
+for (const f of src.keys()) {
+  const rel = relative(join(root, 'src'), f);
+  if (ENTRIES.includes(rel)) continue;
+  const lines = readFileSync(f, 'utf8').split('\n');
+  lines.forEach((line, i) => {
+    if (TOP_CALL.test(line)) problems.push(`import-time effect: ${relative(root, f)}:${i + 1}: ${line.trim().slice(0, 80)}`);
+  });
+}
 for (const c of cycles(graph(join(root, 'assembly')))) problems.push(`cycle: ${c.map((f) => relative(root, f)).join(' -> ')}`);
 
 if (problems.length) {
   console.error(`check-layers: ${problems.length} problem(s)\n  ${problems.join('\n  ')}`);
   process.exit(1);
 }
-console.log(`check-layers: ${src.size} files in src/, no cycles, no upward imports`);
+console.log(`check-layers: ${src.size} files in src/, no cycles, no upward imports, no import-time effects outside ${ENTRIES.join(', ')}`);

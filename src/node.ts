@@ -1,5 +1,5 @@
 // Node entry: everything of the browser-safe API, plus helpers that use the file system.
-import { installNodeSha256 } from './hash/native.js';
+import { setupNode } from './node/setup.js';
 export * from './index.js';
 export { hashFile, chunkFile, type FileChunk } from './node/files.js';
 export {
@@ -19,5 +19,6 @@ export {
 export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
 export { nodeWorkerScript } from './workers/pool-node.js';
 export { LocalStore } from './store/local.js';
+export { openStore } from './store/open-node.js';
 
-installNodeSha256();
+setupNode();

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { EXIT_STATUS, PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
+import { setupNode } from '../node/setup.js';
 import { runHash, runChunk } from './commands.js';
 import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 import type { Parsed } from './args.js';
@@ -43,6 +44,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  setupNode();
   await init();
   switch (command) {
     case 'hash':

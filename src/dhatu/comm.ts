@@ -14,6 +14,7 @@
 import { concatBytes } from '../bytes.js';
 import { PaniniError } from '../errors.js';
 import { newMatchInstance } from '../wasm/match.js';
+import { decode as plzDecode } from '../codec/plz.js';
 import { planFail, type DecodeContext, type StageKind, type StageResult } from './stage.js';
 
 export const COMM_STAGE_ID = 48;
@@ -383,12 +384,6 @@ export function packCommOps(ops: Uint8Array, encode: (data: Uint8Array) => Uint8
   return out;
 }
 
-let opsDecoder: ((payload: Uint8Array, n: number) => Uint8Array) | undefined;
-/** Installs the plz decoder stage 49 uses (src/dhatu/adapter/record.ts does; kept out of here to stay wasm-light). */
-export function setCommOpsDecoder(fn: (payload: Uint8Array, n: number) => Uint8Array): void {
-  opsDecoder = fn;
-}
-
 function unpackCommOps(params: Uint8Array, ctx: Pick<DecodeContext, 'where'>): Uint8Array {
   const c = ctx as DecodeContext;
   const i = { at: 0 };
@@ -402,9 +397,8 @@ function unpackCommOps(params: Uint8Array, ctx: Pick<DecodeContext, 'where'>): U
     return payload;
   }
   if (coder !== 1) planFail(c, `COMM ops coder ${coder} is not 0 (stored) or 1 (plz)`);
-  if (!opsDecoder) throw new PaniniError('UNSUPPORTED', `${ctx.where}: COMM ops are plz-coded and no plz decoder is installed`);
   try {
-    return opsDecoder(payload, n);
+    return plzDecode(payload, n);
   } catch (e) {
     if (e instanceof PaniniError && e.code === 'FORMAT') planFail(c, `COMM ops: ${e.message}`);
     throw e;

@@ -7,7 +7,6 @@ import { createSha256 } from '../hash/sha256.js';
 import { assertBool, assertOptions } from '../validate.js';
 import { getCore } from '../wasm/core.js';
 import { encodeInputs, extractSource, inspectSource, makeDecoder, verifySource, type ExtractResult, type Inspection, type VerifyReport } from '../container/api.js';
-import { installNodeWorkers } from '../workers/pool-node.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
 import { checkPath, decodeManifest, encodeManifest, type Manifest, type ManifestEntry } from '../container/manifest.js';
 import {
@@ -21,9 +20,6 @@ import {
 } from '../container/options.js';
 import { AtomicFile, ioError, openFileSource } from './io.js';
 
-// The CLI imports this module rather than src/node.ts: install the worker_threads pool here too (idempotent; an
-// explicit call, because the package is "sideEffects": false and a bare import would be dropped by bundlers).
-installNodeWorkers();
 
 const READ = 1 << 20;
 

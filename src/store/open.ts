@@ -1,9 +1,8 @@
 /**
  * A store from a location string, as the CLI and the SDK take it:
- *   /path, ./path, file:///path  → LocalStore (Node)
  *   memory:NAME                  → a new MemoryStore
- * Cloud schemes (s3://bucket/prefix, azure://container/prefix) are resolved by the backends registered with
- * `registerStoreScheme`, which load their SDK on first use.
+ *   SCHEME://…                   → the opener registered for SCHEME with `registerStoreScheme`
+ *   /path, ./path, file:///path  → LocalStore, in Node only (src/store/open-node.ts; the Node entry's openStore)
  */
 import { ErrorCode, PaniniError } from '../errors.js';
 import { MemoryStore } from './memory.js';
@@ -30,19 +29,11 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   if (location.startsWith('memory:')) return new MemoryStore(location.slice('memory:'.length));
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):\/\//.exec(location)?.[1]?.toLowerCase();
   if (scheme === undefined || scheme === 'file') {
-    let LocalStore: typeof import('./local.js').LocalStore;
-    try {
-      ({ LocalStore } = await import('./local.js'));
-    } catch (cause) {
-      throw new PaniniError(
-        ErrorCode.UNSUPPORTED,
-        `store location ${JSON.stringify(location)}: a local directory store needs Node's file system`,
-        { option: 'location' },
-        { cause },
-      );
-    }
-    const path = scheme === 'file' ? decodeURIComponent(new URL(location).pathname) : location;
-    return new LocalStore(path);
+    throw new PaniniError(
+      ErrorCode.UNSUPPORTED,
+      `store location ${JSON.stringify(location)}: a local directory store needs Node's file system (the Node entry of panini-fs opens it)`,
+      { option: 'location' },
+    );
   }
   const opener = schemes.get(scheme);
   if (!opener) {

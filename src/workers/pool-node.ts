@@ -83,13 +83,7 @@ export function nodeCoderFactory(workers: number): ChunkCoder {
   return script ? createNodeWorkerPool(workers, script) : new InlineCoder();
 }
 
-/**
- * Installs the Node pool as the coder factory (done when this module loads; call it again after replacing the
- * factory). Modules that need the pool must reference an export of this file: a bare `import './pool-node.js'` is
- * dropped by bundlers, as the package declares "sideEffects": false.
- */
+/** Installs the Node pool as the coder factory (src/node/setup.ts does; call it again after replacing the factory). */
 export function installNodeWorkers(): void {
   setCoderFactory(nodeCoderFactory);
 }
-
-installNodeWorkers();

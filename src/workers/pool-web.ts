@@ -122,7 +122,7 @@ function isStartFailure(e: unknown): boolean {
 }
 
 /** Installs the Web Worker pool as the coder factory, where webWorkersAvailable(). Returns whether it did. */
-function installWebWorkers(): boolean {
+export function installWebWorkers(): boolean {
   const src = workerSource();
   const Ctor = workerCtor();
   if (src === undefined || Ctor === undefined) return false;
@@ -140,4 +140,3 @@ function installWebWorkers(): boolean {
   return true;
 }
 
-installWebWorkers();

@@ -3,13 +3,8 @@
 // OutputAccess: StreamDecoder from its retained history, random access by decoding the records that hold it.
 import { PaniniError } from '../../errors.js';
 import { decodePlan, planStages } from '../plan.js';
-import { hasStage, registerStage, stageKind } from '../registry.js';
-import { commSources, commStage, commZStage, setCommOpsDecoder } from '../comm.js';
-import { decode as plzDecode } from '../../codec/plz.js';
-import { imageStage } from '../stages/image.js';
-import { reflateStage } from '../reflate/index.js';
-import { registerCoder } from '../stages/coder.js';
-import { decode as pfzDecode, encode as pfzEncode, FAST_MAX_BLOCK } from '../../codec/pfz.js';
+import { hasStage, stageKind } from '../registry.js';
+import { CODER_PFZ } from '../stages/coder.js';
 import type { DecodeContext } from '../stage.js';
 import { encodePlan } from '../planner.js';
 import { crc32 } from '../../hash/crc32.js';
@@ -53,16 +48,7 @@ export interface CodedRecord {
   dhatu?: Record<string, number>;
 }
 
-
-// the stage kinds that live outside src/dhatu/stages (the registry pre-registers those)
-registerStage({ ...commStage, sources: commSources });
-registerStage(commZStage);
-setCommOpsDecoder(plzDecode);
-registerStage(imageStage);
-registerStage(reflateStage);
-/** The plan coder id of pfz (src/codec/pfz.ts: LZ77 + Huffman, fast decoding); plz is 1. */
-export const CODER_PFZ = 2;
-registerCoder(CODER_PFZ, { name: 'pfz', maxBlock: FAST_MAX_BLOCK, encode: pfzEncode, decode: pfzDecode });
+export { CODER_PFZ };
 /** Levels up to this one code with pfz (decodes several times faster than plz; larger output), above with plz. */
 export const PFZ_MAX_LEVEL = 3;
 

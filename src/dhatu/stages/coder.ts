@@ -1,12 +1,14 @@
 // The CODER stage (stage id 1; ids 2–15 are reserved for other coder stages): the last stage of every plan. It codes
 // each final stream on its own with an entropy coder from a small table (coder ids, u8): 0 store, 1 plz
-// (src/codec/plz.ts, levels 1–9, a stream over 16 MiB is coded as several plz blocks). registerCoder adds more
-// (e.g. a faster codec). A stream is stored when coding does not make it smaller.
+// (src/codec/plz.ts, levels 1–9, a stream over 16 MiB is coded as several plz blocks), 2 pfz (src/codec/pfz.ts,
+// LZ77 + Huffman, fast decoding). The table is built on first use; registerCoder adds coders of an embedding
+// application. A stream is stored when coding does not make it smaller.
 //
 // params (after nothing: CODER transforms every stream): varint n (= number of streams), then per stream:
 //   u8 coder id, varint raw length, and when the coder has a block size B and raw > B: varint payload length of
 //   each block but the last (blocks = ceil(raw / B); the last block's payload is the rest of the stored stream).
 import { decode as plzDecode, encode as plzEncode, PLZ_MAX_BLOCK } from '../../codec/plz.js';
+import { decode as pfzDecode, encode as pfzEncode, FAST_MAX_BLOCK } from '../../codec/pfz.js';
 import { PaniniError } from '../../errors.js';
 import type { DecodeContext, StageKind, StageResult } from '../stage.js';
 import { planFail } from '../stage.js';
@@ -15,6 +17,8 @@ import { ByteReader, ByteWriter, concatBytes } from './bytes.js';
 export const CODER_STAGE_ID = 1;
 export const CODER_STORE = 0;
 export const CODER_PLZ = 1;
+/** The plan coder id of pfz (src/codec/pfz.ts: LZ77 + Huffman, fast decoding). */
+export const CODER_PFZ = 2;
 
 export interface Coder {
   readonly name: string;
@@ -26,30 +30,42 @@ export interface Coder {
   decode(payload: Uint8Array, rawLength: number): Uint8Array;
 }
 
-const coders = new Map<number, Coder>();
+let table: Map<number, Coder> | undefined;
+
+function coders(): Map<number, Coder> {
+  if (!table) {
+    table = new Map<number, Coder>([
+      [
+        CODER_STORE,
+        {
+          name: 'store',
+          encode: (d) => d.slice(),
+          decode(p, n) {
+            if (p.length !== n) throw new PaniniError('FORMAT', `stored stream has ${p.length} bytes, declared ${n}`);
+            return p;
+          },
+        },
+      ],
+      [CODER_PLZ, { name: 'plz', maxBlock: PLZ_MAX_BLOCK, encode: plzEncode, decode: plzDecode }],
+      [CODER_PFZ, { name: 'pfz', maxBlock: FAST_MAX_BLOCK, encode: pfzEncode, decode: pfzDecode }],
+    ]);
+  }
+  return table;
+}
 
 /** Adds a coder under `id` (u8, 0 and 1 are taken); re-registering the same object is a no-op. */
 export function registerCoder(id: number, coder: Coder): void {
   if (!Number.isInteger(id) || id < 0 || id > 255) throw new PaniniError('OPTION', `coder id must be 0–255, got ${String(id)}`, { option: 'id' });
-  const had = coders.get(id);
+  const had = coders().get(id);
   if (had === coder) return;
   if (had) throw new PaniniError('OPTION', `coder id ${id} is already registered (${had.name})`, { option: 'id' });
-  coders.set(id, coder);
+  coders().set(id, coder);
 }
 
 export function coderById(id: number): Coder | undefined {
-  return coders.get(id);
+  return coders().get(id);
 }
 
-registerCoder(CODER_STORE, {
-  name: 'store',
-  encode: (d) => d.slice(),
-  decode(p, n) {
-    if (p.length !== n) throw new PaniniError('FORMAT', `stored stream has ${p.length} bytes, declared ${n}`);
-    return p;
-  },
-});
-registerCoder(CODER_PLZ, { name: 'plz', maxBlock: PLZ_MAX_BLOCK, encode: plzEncode, decode: plzDecode });
 
 export interface CoderOptions {
   /** level 1–9 passed to the coder */
@@ -60,7 +76,7 @@ export interface CoderOptions {
 
 /** Codes one stream with coder `id`, in blocks; returns the payload and the block payload lengths but the last. */
 function codeStream(data: Uint8Array, id: number, level: number): { payload: Uint8Array; blockLens: number[] } {
-  const c = coders.get(id);
+  const c = coders().get(id);
   if (!c) throw new PaniniError('OPTION', `unknown coder id ${id}`, { option: 'coder' });
   const B = c.maxBlock ?? Infinity;
   if (data.length <= B) return { payload: c.encode(data, level), blockLens: [] };
@@ -106,7 +122,7 @@ function inverse(params: Uint8Array, streams: Uint8Array[], ctx: DecodeContext):
     const id = r.u8();
     const raw = r.varint();
     if (raw > ctx.maxBytes) throw new PaniniError('LIMIT', `${ctx.where}: coded stream ${i} declares ${raw} bytes, over the limit ${ctx.maxBytes}`);
-    const c = coders.get(id);
+    const c = coders().get(id);
     if (!c) throw new PaniniError('UNSUPPORTED', `${ctx.where}: stream ${i} uses coder id ${id}, which this decoder does not know`);
     const stored = streams[i]!;
     const B = c.maxBlock ?? Infinity;

@@ -1,0 +1,13 @@
+// The Node entry's set-up (src/node.ts and the CLI call it): node:crypto as the SHA-256 backend and the
+// worker_threads pool as the coder factory. Idempotent; nothing below the entries installs anything on import.
+import { installNodeSha256 } from '../hash/native.js';
+import { installNodeWorkers } from '../workers/pool-node.js';
+
+let done = false;
+
+export function setupNode(): void {
+  if (done) return;
+  done = true;
+  installNodeSha256();
+  installNodeWorkers();
+}
