@@ -39,6 +39,18 @@ export const ENTRIES = ['index.ts', 'node.ts', 'workers/worker-node.ts', 'worker
 // a statement at column 0 that starts with a call or a method call (`f(…)`, `a.b(…)`, `await f(…)`)
 const TOP_CALL = /^(?:await\s+)?(?!(?:for|if|while|switch|return|function)\b)[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)*\s*\(/;
 
+function allFiles(dir) {
+  const out = [];
+  for (const name of readdirSync(dir)) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    const st = statSync(p);
+    if (st.isDirectory()) out.push(...allFiles(p));
+    else if (/\.(ts|mts|mjs|js|md|json|html|css|sh|py)$/.test(name) && st.size < 4 << 20) out.push(p);
+  }
+  return out;
+}
+
 function files(dir) {
   const out = [];
   for (const name of readdirSync(dir)) {
@@ -115,6 +127,16 @@ for (const f of src.keys()) {
   lines.forEach((line, i) => {
     if (TOP_CALL.test(line)) problems.push(`import-time effect: ${relative(root, f)}:${i + 1}: ${line.trim().slice(0, 80)}`);
   });
+}
+// merge-conflict markers left in any tracked text of the product
+for (const dir of ['src', 'assembly', 'docs', 'test', 'bench', 'scripts', 'examples']) {
+  for (const f of allFiles(join(root, dir))) {
+    const text = readFileSync(f, 'utf8');
+    if (/^(<{7} |>{7} |={7}$)/m.test(text)) problems.push(`merge-conflict marker: ${relative(root, f)}`);
+  }
+}
+for (const f of ['README.md']) {
+  if (/^(<{7} |>{7} |={7}$)/m.test(readFileSync(join(root, f), 'utf8'))) problems.push(`merge-conflict marker: ${f}`);
 }
 for (const c of cycles(graph(join(root, 'assembly')))) problems.push(`cycle: ${c.map((f) => relative(root, f)).join(' -> ')}`);
 

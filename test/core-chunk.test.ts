@@ -356,6 +356,25 @@ describe('before init()', () => {
     expect(nodeSha256(new Uint8Array(3))).toBe(Buffer.from(fresh.sha256(new Uint8Array(3))).toString('hex'));
   });
 
+  it('the async APIs load the core themselves: compress, decompress, verify, inspect, extract and the streams in a new process', () => {
+    const dist = join(ROOT, 'dist/node.js');
+    expect(existsSync(dist), 'dist/ is missing: run `npm run build`').toBe(true);
+    // each call runs in its own process, so none of them finds the core loaded by another
+    const calls = {
+      compress: `const c = await p.compress(data); out = (await p.decompress(c)).length;`,
+      decompress: `const c = await p.compress(data); out = (await p.decompress(c)).length;`,
+      verify: `const c = await p.compress(data); out = (await p.verify(c)).originalSize;`,
+      inspect: `const c = await p.compress(data); out = (await p.inspect(c)).originalSize;`,
+      extract: `const c = await p.compress(data); out = (await p.extract(c, 'data.bin').catch(() => p.decompress(c))).length;`,
+      streams: `const c = new Uint8Array(await new Response(new Blob([data]).stream().pipeThrough(p.compressStream())).arrayBuffer()); out = (await new Response(new Blob([c]).stream().pipeThrough(p.decompressStream())).arrayBuffer()).byteLength;`,
+    };
+    for (const [name, body] of Object.entries(calls)) {
+      const script = `import(${JSON.stringify(dist)}).then(async (p) => { const loadedBefore = p.coreInfo().loaded; const data = new TextEncoder().encode('panini '.repeat(5000)); let out; ${body} console.log(JSON.stringify({ loadedBefore, out })); }).catch((e) => console.log(JSON.stringify({ error: e.code ?? e.message })))`;
+      const r = JSON.parse(execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' }).trim());
+      expect(r, name).toEqual({ loadedBefore: false, out: 35000 });
+    }
+  });
+
   it('the built package throws STATE before init() in a new process', () => {
     const dist = join(ROOT, 'dist/index.js');
     expect(existsSync(dist), 'dist/ is missing: run `npm run build`').toBe(true);

@@ -3,7 +3,7 @@
 import { PaniniError } from '../errors.js';
 import { createChunker, type Chunker } from '../chunk/index.js';
 import { assertBytes } from '../validate.js';
-import { getCore } from '../wasm/core.js';
+import { init } from '../wasm/core.js';
 import { CODECS, codecName } from './codecs.js';
 import { CODEC_DHATU } from '../dhatu/adapter/record.js';
 import { SemanticAssembler } from '../chunk/semantic.js';
@@ -216,7 +216,7 @@ export async function encodeInputs(
   feed: (add: (chunk: Uint8Array) => Promise<void>, assembler: () => Assembler, encoder: ContainerEncoder) => Promise<Uint8Array | undefined>,
   total?: number,
 ): Promise<{ stats: EncodeStats; sha256: Uint8Array; size: number; containerSize: number }> {
-  getCore();
+  await init();
   const coder = makeCoder(o.workers);
   const enc = new ContainerEncoder(o, sink, coder, total);
   try {
@@ -258,7 +258,7 @@ export async function compress(data: Uint8Array, options?: CompressOptions): Pro
 export async function decompress(container: Uint8Array, options?: DecompressOptions): Promise<Uint8Array> {
   assertBytes('container', container);
   const o = resolveDecompressOptions(options, 'decompress', DEFAULT_MAX_OUTPUT);
-  getCore();
+  await init();
   const src = bytesSource(container);
   const info = await openContainer(src, { maxOutputSize: o.maxOutputSize });
   if (info.manifest) decodeManifest(info.manifest, info.footer.totalSize);
@@ -290,7 +290,7 @@ export interface ExtractResult {
  */
 export async function extract(container: Uint8Array, path: string, options?: Pick<DecompressOptions, 'maxOutputSize' | 'signal'>): Promise<Uint8Array> {
   assertBytes('container', container);
-  getCore();
+  await init();
   return (await extractSource(bytesSource(container), path, options)).data;
 }
 
@@ -331,7 +331,7 @@ export interface VerifyReport {
 export async function verify(container: Uint8Array, options?: Pick<DecompressOptions, 'signal' | 'onProgress'>): Promise<VerifyReport> {
   assertBytes('container', container);
   const o = resolveDecompressOptions(options, 'verify', Number.MAX_SAFE_INTEGER);
-  getCore();
+  await init();
   return verifySource(bytesSource(container), o);
 }
 
@@ -383,7 +383,7 @@ export interface Inspection {
 /** Describes a container from its headers (checked) without decoding payloads. */
 export async function inspect(container: Uint8Array): Promise<Inspection> {
   assertBytes('container', container);
-  getCore();
+  await init();
   return inspectSource(bytesSource(container));
 }
 
@@ -488,13 +488,14 @@ function describeRecipe(params: Uint8Array, where: string, out: Inspection['refl
 /** A TransformStream that compresses what is written to it into a container (same bytes as compress()). */
 export function compressStream(options?: CompressOptions): TransformStream<Uint8Array, Uint8Array> {
   const o = resolveCompressOptions(options, 'compressStream');
-  getCore();
+  // the core loads in start() (async): creating the stream needs no init() first
   let asm: Assembler;
   let enc: ContainerEncoder;
   let coder: ChunkCoder;
   let ctl!: TransformStreamDefaultController<Uint8Array>;
   return new TransformStream<Uint8Array, Uint8Array>({
     async start(c) {
+      await init();
       ctl = c;
       asm = makeAssembler(o);
       coder = makeCoder(o.workers);
@@ -528,10 +529,11 @@ export function compressStream(options?: CompressOptions): TransformStream<Uint8
 /** A TransformStream that decodes a container, verifying each chunk before it is emitted (see StreamDecoder). */
 export function decompressStream(options?: DecompressOptions): TransformStream<Uint8Array, Uint8Array> {
   const o = resolveDecompressOptions(options, 'decompressStream', Number.MAX_SAFE_INTEGER);
-  getCore();
+  // the core loads in start() (async): creating the stream needs no init() first
   let dec: StreamDecoder;
   return new TransformStream<Uint8Array, Uint8Array>({
-    start(c) {
+    async start(c) {
+      await init();
       dec = new StreamDecoder(o, (b) => c.enqueue(b));
     },
     transform(piece) {

@@ -5,7 +5,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'nod
 import { PaniniError } from '../errors.js';
 import { createSha256 } from '../hash/sha256.js';
 import { assertBool, assertOptions } from '../validate.js';
-import { getCore } from '../wasm/core.js';
+import { init } from '../wasm/core.js';
 import { encodeInputs, extractSource, inspectSource, makeDecoder, verifySource, type ExtractResult, type Inspection, type VerifyReport } from '../container/api.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
 import { checkPath, decodeManifest, encodeManifest, type Manifest, type ManifestEntry } from '../container/manifest.js';
@@ -87,7 +87,7 @@ export interface CompressResult {
 /** Compresses one file (or '-' for stdin) into `out`. The manifest records its name, mode and mtime. */
 export async function compressFile(path: string, out: string, options?: FileCompressOptions): Promise<CompressResult> {
   const { o, force } = splitFileOptions(options, 'compressFile');
-  getCore();
+  await init();
   let st: Stats | undefined;
   if (path !== '-') {
     try {
@@ -177,7 +177,7 @@ async function listTree(root: string, skipped: string[]): Promise<WalkEntry[]> {
 /** Compresses a directory tree into `out`: every file chunked on its own, identical chunks stored once across files. */
 export async function compressTree(dir: string, out: string, options?: FileCompressOptions): Promise<CompressResult> {
   const { o, force } = splitFileOptions(options, 'compressTree');
-  getCore();
+  await init();
   const st = await fsp.stat(dir).catch((e) => {
     throw ioError(e, 'read', dir);
   });
@@ -255,7 +255,7 @@ export interface DecompressResult {
  */
 export async function decompressFile(path: string, out: string, options?: FileDecompressOptions): Promise<DecompressResult> {
   const { o, force } = splitDecompressOptions(options, 'decompressFile');
-  getCore();
+  await init();
   const { src, info, manifest } = await openVerified(path, o.maxOutputSize);
   try {
     if (manifest?.root === 'tree') throw new PaniniError('OPTION', `${path} holds a directory tree: use extractTree / \`panini-fs decompress\``, { path });
@@ -316,7 +316,7 @@ function assertNoLinkOnPath(root: string, p: string, checked: Set<string>): void
  */
 export async function extractTree(path: string, dir: string, options?: FileDecompressOptions): Promise<DecompressResult> {
   const { o, force } = splitDecompressOptions(options, 'extractTree');
-  getCore();
+  await init();
   const { src, info, manifest } = await openVerified(path, o.maxOutputSize);
   try {
     if (!manifest || manifest.root !== 'tree') throw new PaniniError('OPTION', `${path} holds ${manifest ? 'a single file' : 'a bare stream'}, not a tree: use decompressFile`, { path });
@@ -438,7 +438,7 @@ export async function containerKind(path: string): Promise<'tree' | 'file' | 'st
 
 export async function verifyFile(path: string, options?: Pick<DecompressOptions, 'signal' | 'onProgress'>): Promise<VerifyReport> {
   const o = resolveDecompressOptions(options, 'verifyFile', Number.MAX_SAFE_INTEGER);
-  getCore();
+  await init();
   const src = await openFileSource(path);
   try {
     return await verifySource(src, o);
@@ -448,7 +448,7 @@ export async function verifyFile(path: string, options?: Pick<DecompressOptions,
 }
 
 export async function inspectFile(path: string): Promise<Inspection> {
-  getCore();
+  await init();
   const src = await openFileSource(path);
   try {
     return await inspectSource(src);
@@ -465,7 +465,7 @@ export async function inspectFile(path: string): Promise<Inspection> {
 export async function extractFile(path: string, entry: string, options?: { out?: string; force?: boolean; maxOutputSize?: number; signal?: AbortSignal }): Promise<ExtractResult> {
   const { out, force, ...rest } = assertOptions<{ out?: string; force?: boolean; maxOutputSize?: number; signal?: AbortSignal }>('extractFile', options, ['out', 'force', 'maxOutputSize', 'signal']);
   if (out !== undefined && (typeof out !== 'string' || out.length === 0)) throw new PaniniError('OPTION', 'out must be a non-empty path', { option: 'out' });
-  getCore();
+  await init();
   const src = await openFileSource(path);
   let r: ExtractResult;
   try {

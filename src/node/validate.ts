@@ -5,7 +5,7 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { PaniniError } from '../errors.js';
-import { getCore } from '../wasm/core.js';
+import { init } from '../wasm/core.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
 import { decodeManifest } from '../container/manifest.js';
 import { ioError, openFileSource } from './io.js';
@@ -82,7 +82,7 @@ class OriginalReader {
 }
 
 export async function validateReconstruction(original: string, compressed: string): Promise<ReconstructionReport> {
-  getCore();
+  await init();
   const src = await openFileSource(compressed);
   try {
     const info = await openContainer(src);
