@@ -137,3 +137,18 @@ describe('context-mixing coder memory', () => {
     expect(getCm().x.memory.buffer.byteLength).toBe(have);
   });
 });
+
+describe('context-mixing coder in the dhātu plan (coder id 3)', () => {
+  it('the CODER stage codes streams with it and its inverse decodes them', async () => {
+    const { CODER_CM } = await import('../src/dhatu/adapter/record.js');
+    const { CODER_STAGE, coderForward } = await import('../src/dhatu/stages/coder.js');
+    expect(CODER_CM).toBe(3);
+    const streams = [text(40_000), prngBytes(3, 5000), new Uint8Array(0)];
+    const r = coderForward(streams, { level: 1, coder: CODER_CM });
+    expect(r.params[1]).toBe(CODER_CM); // the text stream is coded by it
+    expect(r.params[1 + 1 + 3]).toBe(0); // the random stream is stored
+    const ctx = { recordOffset: 0, recordLength: 45_000, where: 'test record', maxBytes: 1 << 26 };
+    const back = CODER_STAGE.inverse(r.params, r.streams.map((s) => s.slice()), ctx as never);
+    expect(back.map((b) => Buffer.from(b).toString('hex'))).toEqual(streams.map((b) => Buffer.from(b).toString('hex')));
+  });
+});

@@ -10,6 +10,7 @@ import { imageStage } from '../stages/image.js';
 import { reflateStage } from '../reflate/index.js';
 import { registerCoder } from '../stages/coder.js';
 import { decode as pfzDecode, encode as pfzEncode, FAST_MAX_BLOCK } from '../../codec/pfz.js';
+import { CM_MAX_BLOCK, decode as cmDecode, encode as cmEncode } from '../../codec/cm.js';
 import type { DecodeContext } from '../stage.js';
 import { encodePlan } from '../planner.js';
 import { crc32 } from '../../hash/crc32.js';
@@ -65,6 +66,9 @@ export const CODER_PFZ = 2;
 registerCoder(CODER_PFZ, { name: 'pfz', maxBlock: FAST_MAX_BLOCK, encode: pfzEncode, decode: pfzDecode });
 /** Levels up to this one code with pfz (decodes several times faster than plz; larger output), above with plz. */
 export const PFZ_MAX_LEVEL = 3;
+/** The plan coder id of the context-mixing coder (src/codec/cm.ts); the planner does not pick it yet. */
+export const CODER_CM = 3;
+registerCoder(CODER_CM, { name: 'cm', maxBlock: CM_MAX_BLOCK, encode: cmEncode, decode: cmDecode });
 
 /** The most bytes one stream of a plan may hold while decoding (a record expands at most this far inside a plan). */
 export const PLAN_MAX_BYTES = 4 * MAX_RECORD;
