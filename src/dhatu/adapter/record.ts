@@ -4,7 +4,7 @@
 import { PaniniError } from '../../errors.js';
 import { decodePlan, planStages } from '../plan.js';
 import { hasStage, stageKind } from '../registry.js';
-import { CODER_PFZ } from '../stages/coder.js';
+import { CODER_CM, CODER_PFZ } from '../stages/coder.js';
 import type { DecodeContext } from '../stage.js';
 import { encodePlan } from '../planner.js';
 import { crc32 } from '../../hash/crc32.js';
@@ -48,7 +48,7 @@ export interface CodedRecord {
   dhatu?: Record<string, number>;
 }
 
-export { CODER_PFZ };
+export { CODER_CM, CODER_PFZ };
 /** Levels up to this one code with pfz (decodes several times faster than plz; larger output), above with plz. */
 export const PFZ_MAX_LEVEL = 3;
 

@@ -1,7 +1,7 @@
 // The CODER stage (stage id 1; ids 2–15 are reserved for other coder stages): the last stage of every plan. It codes
 // each final stream on its own with an entropy coder from a small table (coder ids, u8): 0 store, 1 plz
 // (src/codec/plz.ts, levels 1–9, a stream over 16 MiB is coded as several plz blocks), 2 pfz (src/codec/pfz.ts,
-// LZ77 + Huffman, fast decoding). The table is built on first use; registerCoder adds coders of an embedding
+// LZ77 + Huffman, fast decoding), 3 cm (src/codec/cm.ts, context mixing). The table is built on first use; registerCoder adds coders of an embedding
 // application. A stream is stored when coding does not make it smaller.
 //
 // params (after nothing: CODER transforms every stream): varint n (= number of streams), then per stream:
@@ -9,6 +9,7 @@
 //   each block but the last (blocks = ceil(raw / B); the last block's payload is the rest of the stored stream).
 import { decode as plzDecode, encode as plzEncode, PLZ_MAX_BLOCK } from '../../codec/plz.js';
 import { decode as pfzDecode, encode as pfzEncode, FAST_MAX_BLOCK } from '../../codec/pfz.js';
+import { CM_MAX_BLOCK, decode as cmDecode, encode as cmEncode } from '../../codec/cm.js';
 import { PaniniError } from '../../errors.js';
 import type { DecodeContext, StageKind, StageResult } from '../stage.js';
 import { planFail } from '../stage.js';
@@ -19,6 +20,8 @@ export const CODER_STORE = 0;
 export const CODER_PLZ = 1;
 /** The plan coder id of pfz (src/codec/pfz.ts: LZ77 + Huffman, fast decoding). */
 export const CODER_PFZ = 2;
+/** The plan coder id of the context-mixing coder (src/codec/cm.ts); the planner does not pick it yet. */
+export const CODER_CM = 3;
 
 export interface Coder {
   readonly name: string;
@@ -48,6 +51,7 @@ function coders(): Map<number, Coder> {
       ],
       [CODER_PLZ, { name: 'plz', maxBlock: PLZ_MAX_BLOCK, encode: plzEncode, decode: plzDecode }],
       [CODER_PFZ, { name: 'pfz', maxBlock: FAST_MAX_BLOCK, encode: pfzEncode, decode: pfzDecode }],
+      [CODER_CM, { name: 'cm', maxBlock: CM_MAX_BLOCK, encode: cmEncode, decode: cmDecode }],
     ]);
   }
   return table;
