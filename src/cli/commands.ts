@@ -2,7 +2,9 @@ import { PaniniError } from '../errors.js';
 import { hex } from '../container/decoder.js';
 import type { ChunkOptions } from '../chunk/options.js';
 import { chunkFile, hashFile } from '../node/files.js';
-import type { Parsed } from './args.js';
+import { numberFlag, type Parsed } from './args.js';
+
+const intFlag = (p: Parsed, flag: string) => numberFlag(p, flag, { sizes: true });
 
 
 function onePath(p: Parsed, command: string): string {
@@ -10,16 +12,6 @@ function onePath(p: Parsed, command: string): string {
     throw new PaniniError('OPTION', `${command} takes exactly one FILE (or - for stdin), got ${p.positionals.length}`, { option: 'FILE' });
   }
   return p.positionals[0]!;
-}
-
-function intFlag(p: Parsed, flag: string): number | undefined {
-  const v = p.values[flag];
-  if (v === undefined) return undefined;
-  const s = String(v);
-  const m = /^(\d+)([kKmMgG](?:i?[bB])?)?$/.exec(s);
-  if (!m) throw new PaniniError('OPTION', `--${flag} must be a size like 65536, 64K or 1M, got "${s}"`, { option: flag });
-  const mult = m[2] ? 1024 ** ('kmg'.indexOf(m[2][0]!.toLowerCase()) + 1) : 1;
-  return Number(m[1]) * mult;
 }
 
 export async function runHash(p: Parsed): Promise<number> {

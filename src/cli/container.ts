@@ -6,7 +6,7 @@ import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
 import { compressFile, compressTree, containerKind, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
 import { validateReconstruction } from '../node/validate.js';
-import type { Parsed } from './args.js';
+import { numberFlag, type Parsed } from './args.js';
 
 /** The CLI's worker count when --workers is not given: the CPUs, at most 4 (output bytes never depend on it). */
 export const CLI_DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
@@ -42,14 +42,7 @@ function one(p: Parsed, what: string): string {
   return p.positionals[0]!;
 }
 
-function int(p: Parsed, flag: string, min: number, max: number): number | undefined {
-  const v = p.values[flag];
-  if (v === undefined) return undefined;
-  if (!/^\d+$/.test(String(v))) throw new PaniniError('OPTION', `--${flag} must be an integer in [${min}, ${max}], got "${String(v)}"`, { option: flag });
-  const n = Number(v);
-  if (n < min || n > max) throw new PaniniError('OPTION', `--${flag} must be in [${min}, ${max}], got ${n}`, { option: flag });
-  return n;
-}
+const int = (p: Parsed, flag: string, min: number, max: number) => numberFlag(p, flag, { min, max });
 
 const print = (json: boolean, obj: unknown, text: string) => process.stdout.write(json ? `${JSON.stringify(obj, null, 2)}\n` : text);
 
