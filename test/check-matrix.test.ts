@@ -126,7 +126,7 @@ function build(m: Model, t: Tamper = {}): Uint8Array {
     push(payload);
   });
   const endAt = at;
-  let manifest = m.manifest ? new Uint8Array(packr.pack(m.manifest)) : new Uint8Array(0);
+  let manifest: Uint8Array = m.manifest ? new Uint8Array(packr.pack(m.manifest)) : new Uint8Array(0);
   if (t.manifestBytes) manifest = t.manifestBytes(manifest);
   const end = new Uint8Array(56);
   const ev = new DataView(end.buffer);
