@@ -209,11 +209,12 @@ interface Reader {
   flavor: Flavor;
   /** what the reader yields for an intact container */
   expected: Uint8Array;
-  run(c: Uint8Array): Promise<Outcome>;
+  /** `o`: the check's decoder options (maxOutputSize, maxWindow), for the readers that take them */
+  run(c: Uint8Array, o?: { maxOutputSize?: number; maxWindow?: number }): Promise<Outcome>;
 }
 
-async function streamDecode(c: Uint8Array): Promise<Uint8Array> {
-  const ts = decompressStream();
+async function streamDecode(c: Uint8Array, o?: object): Promise<Uint8Array> {
+  const ts = decompressStream(o);
   const w = ts.writable.getWriter();
   const parts: Uint8Array[] = [];
   const reading = (async () => {
@@ -244,7 +245,7 @@ function cli(args: string[]) {
 const codeOfStatus = (s: number | null) => Object.entries(EXIT_STATUS).filter(([, v]) => v === s).map(([k]) => k);
 
 const ALL_READERS: Reader[] = [
-  { name: 'decompress', flavor: 'tree', expected: OUTPUT, run: async (c) => ({ ok: true, out: await decompress(c) }) },
+  { name: 'decompress', flavor: 'tree', expected: OUTPUT, run: async (c, o) => ({ ok: true, out: await decompress(c, o) }) },
   {
     name: 'verify',
     flavor: 'tree',
@@ -256,15 +257,15 @@ const ALL_READERS: Reader[] = [
       return { ok: false, code: r.error!.code, message: r.error!.message };
     },
   },
-  { name: 'decompressStream', flavor: 'tree', expected: OUTPUT, run: async (c) => ({ ok: true, out: await streamDecode(c) }) },
-  { name: 'extract', flavor: 'tree', expected: FILE_B, run: async (c) => ({ ok: true, out: await extract(c, 'd/b') }) },
+  { name: 'decompressStream', flavor: 'tree', expected: OUTPUT, run: async (c, o) => ({ ok: true, out: await streamDecode(c, o) }) },
+  { name: 'extract', flavor: 'tree', expected: FILE_B, run: async (c, o) => ({ ok: true, out: await extract(c, 'd/b', o && { maxOutputSize: o.maxOutputSize }) }) },
   {
     name: 'decompressFile',
     flavor: 'file',
     expected: OUTPUT,
-    run: async (c) => {
+    run: async (c, o) => {
       const out = tmp('out');
-      await decompressFile(container(c), out);
+      await decompressFile(container(c), out, o);
       return { ok: true, out: new Uint8Array(readFileSync(out)) };
     },
   },
@@ -277,14 +278,14 @@ const ALL_READERS: Reader[] = [
       return r.ok ? { ok: true } : { ok: false, code: r.error!.code, message: r.error!.message };
     },
   },
-  { name: 'extractFile', flavor: 'tree', expected: FILE_B, run: async (c) => ({ ok: true, out: (await extractFile(container(c), 'd/b')).data }) },
+  { name: 'extractFile', flavor: 'tree', expected: FILE_B, run: async (c, o) => ({ ok: true, out: (await extractFile(container(c), 'd/b', o && { maxOutputSize: o.maxOutputSize })).data }) },
   {
     name: 'extractTree',
     flavor: 'tree',
     expected: OUTPUT,
-    run: async (c) => {
+    run: async (c, o) => {
       const out = tmp('tree');
-      await extractTree(container(c), out);
+      await extractTree(container(c), out, o);
       return { ok: true, out: cat([readFileSync(join(out, 'd/a')), readFileSync(join(out, 'd/b'))]) };
     },
   },
@@ -334,6 +335,8 @@ interface Check {
   accepts?: Record<string, string>;
   /** readers that answer another code, with why */
   codes?: Record<string, ErrorCode>;
+  /** decoder options the readers get */
+  options?: { maxOutputSize?: number; maxWindow?: number };
   /** what the error message must say (which of several checks with the same code fired) */
   message?: RegExp;
   /** readers this check cannot reach (the container has no file for them), with why */
@@ -486,6 +489,27 @@ const CHECKS: Check[] = [
   // limits
   { name: 'record over the record limit', code: 'LIMIT', make: (f) => build(model(f), { record: (i, v) => i === 1 && v.setUint32(8, 2 ** 32 - 1, true) }) },
   { name: 'manifest over the manifest limit', code: 'LIMIT', make: (f) => build(model(f), { end: (v) => v.setUint32(4, 2 ** 32 - 1, true) }) },
+  {
+    name: 'maxOutputSize one byte below what the reader would return',
+    code: 'LIMIT',
+    make: (f) => build(model(f)),
+    options: { maxOutputSize: FILE_B.length - 1 }, // d/b, what extract returns, is the smaller
+    na: {
+      verify: 'verify returns no output (no maxOutputSize)',
+      verifyFile: 'verify returns no output (no maxOutputSize)',
+      'cli verify --json': 'verify returns no output (no maxOutputSize)',
+      'cli decompress': 'the CLI has no maxOutputSize option',
+    },
+  },
+  {
+    name: "REF older than the stream decoder's maxWindow (declared window unlimited)",
+    code: 'LIMIT',
+    make: (f) => build(model(f)),
+    options: { maxWindow: 4000 }, // records 0 (3000) and 1 (2000): record 0 is out of a 4000-byte window at the REF
+    accepts: Object.fromEntries(
+      ['decompress', 'verify', 'extract', 'decompressFile', 'verifyFile', 'extractFile', 'extractTree', 'cli verify --json', 'cli decompress'].map((r) => [r, 'random access reads a REF target through the index: maxWindow bounds only the stream decoder']),
+    ),
+  },
   // header fields
   { name: 'header version', code: 'UNSUPPORTED', make: (f) => build(model(f), { header: (v) => v.setUint16(8, 2, true) }) },
   { name: 'header reserved field', code: 'FORMAT', make: (f) => build(model(f), { header: (v) => v.setUint32(24, 1, true) }) },
@@ -522,7 +546,7 @@ describe('check matrix', () => {
           const broken = c.make(r.flavor);
           let o: Outcome;
           try {
-            o = await r.run(broken);
+            o = await r.run(broken, c.options);
           } catch (e) {
             o = failed(e);
           }
