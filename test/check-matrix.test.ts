@@ -349,6 +349,8 @@ const flip = (b: Uint8Array, at: number) => {
 };
 const manifestWith = (f: Flavor, e: ManifestEntry[], t: Tamper = {}) => (f === 'tree' ? build(treeModel({ manifest: { v: 1, r: 'tree', e } }), t) : build(fileModel(), t));
 const treeOnly = (why: string) => ({ decompressFile: `a one-file container has no ${why}` });
+/** a bare stream: readers that need a manifest (files) cannot read it */
+const manifestReaders = (why: string) => Object.fromEntries(['extract', 'extractFile', 'extractTree', 'cli decompress', 'decompressFile'].map((r) => [r, `a bare stream has no ${why}`]));
 
 const RANDOM_ACCESS_ONLY = 'extract decodes only the records of its file and checks the file\'s SHA-256';
 
@@ -510,6 +512,56 @@ const CHECKS: Check[] = [
       ['decompress', 'verify', 'extract', 'decompressFile', 'verifyFile', 'extractFile', 'extractTree', 'cli verify --json', 'cli decompress'].map((r) => [r, 'random access reads a REF target through the index: maxWindow bounds only the stream decoder']),
     ),
   },
+  // frame fields (CRCs re-computed)
+  { name: 'unknown record kind', code: 'FORMAT', make: (f) => build(model(f), { record: (i, _v, h) => i === 1 && (h[0] = 3) }), message: /unknown kind 3/ },
+  { name: 'empty record', code: 'FORMAT', make: (f) => build(model(f), { record: (i, v) => i === 1 && v.setUint32(8, 0, true) }), message: /is empty/ },
+  { name: 'DATA record stored length over the record limit', code: 'LIMIT', make: (f) => build(model(f), { record: (i, v) => i === 1 && v.setUint32(4, 2 ** 32 - 1, true) }) },
+  { name: 'DATA record with a target', code: 'FORMAT', make: (f) => build(model(f), { record: (i, v) => i === 1 && v.setUint32(12, 1, true) }), message: /target field must be zero/ },
+  { name: 'REF record with a codec', code: 'FORMAT', make: (f) => build(model(f), { record: (i, _v, h) => i === 2 && (h[1] = 1) }), message: /must be zero/ },
+  { name: 'REF record with a payload CRC', code: 'FORMAT', make: (f) => build(model(f), { record: (i, v) => i === 2 && v.setUint32(48, 1, true) }), message: /must be zero/ },
+  { name: 'END frame reserved field', code: 'FORMAT', make: (f) => build(model(f), { end: (_v, b) => (b[1] = 1) }), message: /reserved fields/ },
+  { name: 'END frame with a manifest CRC but no manifest', code: 'FORMAT', make: () => build({ window: 0, records: RECORDS }, { end: (v) => v.setUint32(48, 1, true) }), na: manifestReaders('a manifest') },
+  { name: 'END frame: manifest length', code: 'FORMAT', make: (f) => build(model(f), { end: (v) => v.setUint32(4, v.getUint32(4, true) - 1, true) }), codes: { decompressStream: 'CHECKSUM' } },
+  { name: 'record payload running past the END frame', code: 'FORMAT', make: (f) => build(model(f), { record: (i, v) => i === 3 && v.setUint32(4, v.getUint32(4, true) + 200, true) }), codes: { decompressStream: 'CHECKSUM' } },
+  { name: 'footer: a 64-bit field over 2^53', code: 'FORMAT', make: (f) => build(model(f), { footer: (v) => v.setUint32(12, 0x00400000, true) }), message: /exceeds 2\^53/, codes: {} },
+  { name: 'footer: END offset before the first record', code: 'FORMAT', make: (f) => build(model(f), { footer: (v) => v.setUint32(0, 8, true) }) },
+  { name: 'header flags', code: 'UNSUPPORTED', make: (f) => build(model(f), { header: (v) => v.setUint16(10, 1, true) }) },
+  { name: 'header reserved field at byte 12', code: 'FORMAT', make: (f) => build(model(f), { header: (v) => v.setUint32(12, 1, true) }) },
+  { name: 'not a container (bad magic)', code: 'FORMAT', make: (f) => build(model(f), { headerPost: (b) => (b[0] = 0x88) }) },
+  { name: 'only part of a header', code: 'TRUNCATED', make: (f) => build(model(f)).subarray(0, 20) },
+  { name: 'cut inside a record', code: 'TRUNCATED', make: (f) => build(model(f)).subarray(0, 32 + 56 + 10) },
+  // manifest fields
+  ...(
+    [
+      ['manifest that is not MessagePack', () => Uint8Array.of(0xc1)],
+      ['manifest that is not a map', () => new Uint8Array(packr.pack([1, 2]))],
+      ['manifest root', () => new Uint8Array(packr.pack({ ...treeModel().manifest, r: 'disk' }))],
+      ['manifest entries not an array', () => new Uint8Array(packr.pack({ v: 1, r: 'tree', e: 1 }))],
+      ['manifest entry that is not a map', () => new Uint8Array(packr.pack({ v: 1, r: 'tree', e: [1] }))],
+    ] as const
+  ).map(([name, bytes]): Check => ({ name, code: 'FORMAT', make: (f) => build(model(f), { manifestBytes: bytes }), na: treeOnly('tree manifest') })),
+  ...(
+    [
+      ['entry of an unknown type', (e: ManifestEntry[]) => [...e, { ...dirE('x'), t: 'fifo' }]],
+      ['entry with an unknown field', (e: ManifestEntry[]) => [...e, { ...dirE('x'), q: 1 } as ManifestEntry]],
+      ['entry mode over 0o7777', (e: ManifestEntry[]) => [...e, { ...dirE('x'), m: 0o10000 }]],
+      ['entry mode not an integer', (e: ManifestEntry[]) => [...e, { ...dirE('x'), m: 1.5 }]],
+      ['entry with a negative size', (e: ManifestEntry[]) => [...e, { ...dirE('x'), s: -1 }]],
+      ['directory with content', (e: ManifestEntry[]) => [...e, { ...dirE('x'), s: 1 }]],
+      ['directory with a SHA-256', (e: ManifestEntry[]) => [...e, { ...dirE('x'), h: sha(R0) }]],
+      ['file without a SHA-256', (e: ManifestEntry[]) => e.map((x) => (x.p === 'd/b' ? { ...x, h: undefined } : x))],
+      ['file with a short SHA-256', (e: ManifestEntry[]) => e.map((x) => (x.p === 'd/b' ? { ...x, h: x.h!.subarray(0, 31) } : x))],
+      ['symlink without a target', (e: ManifestEntry[]) => e.map((x) => (x.p === 'd/l' ? { ...x, l: '' } : x))],
+      ['symlink target with NUL', (e: ManifestEntry[]) => e.map((x) => (x.p === 'd/l' ? { ...x, l: 'a\0' } : x))],
+      ['files holding more than the output', (e: ManifestEntry[]) => e.map((x) => (x.p === 'd/a' ? { ...x, s: OUTPUT.length + 1 } : x))],
+    ] as const
+  ).map(([name, f]): Check => ({
+    name,
+    code: 'FORMAT',
+    make: (fl) => build(treeModel({ manifest: { v: 1, r: 'tree', e: f(treeEntries()).map((x) => Object.fromEntries(Object.entries(x).filter(([, v]) => v !== undefined)) as unknown as ManifestEntry) } })),
+    na: treeOnly('tree manifest'),
+  })),
+  { name: '"file" manifest holding a directory', code: 'FORMAT', make: () => build(fileModel({ manifest: { v: 1, r: 'file', e: [dirE('d')] } })) },
   // header fields
   { name: 'header version', code: 'UNSUPPORTED', make: (f) => build(model(f), { header: (v) => v.setUint16(8, 2, true) }) },
   { name: 'header reserved field', code: 'FORMAT', make: (f) => build(model(f), { header: (v) => v.setUint32(24, 1, true) }) },
