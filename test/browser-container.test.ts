@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { compress, decompress, init } from '../src/index.js';
-import { browserSkipReason, withPage } from './helpers/browser.js';
+import { withPage } from './helpers/browser.js';
 import { prngBytes } from './helpers/prng.mjs';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
@@ -38,7 +38,7 @@ const CASES = [
   { name: 'dhatu level 6 semantic', opts: { codec: 'dhatu', level: 6, strategy: 'semantic', blockSize: 1 << 20 } },
 ] as const;
 
-describe.skipIf(browserSkipReason)('containers in headless Chromium', () => {
+describe('containers in headless Chromium', () => {
   const data = mixed(7, 3 * (1 << 20) + 17);
   beforeAll(() => init());
 

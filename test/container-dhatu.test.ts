@@ -11,15 +11,12 @@ import { compress, compressTree, decompress, decompressStream, extractFile, init
 import { extract, extractSource } from '../src/container/api.js';
 import { bytesSource } from '../src/container/decoder.js';
 import { prngBytes } from './helpers/prng.mjs';
-import { CORPUS_DIR } from './helpers/corpus.js';
+import { corpusBytes, corpusPath } from './helpers/corpus.js';
 
-const CORPUS = CORPUS_DIR;
 const sha = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 
-function slice(name: string, n: number): Uint8Array | undefined {
-  const p = join(CORPUS, 'single', name);
-  return existsSync(p) ? new Uint8Array(readFileSync(p).subarray(0, n)) : undefined;
-}
+/** The first n bytes of a corpus file (a test failure naming the corpus when it is missing). */
+const slice = (name: string, n: number): Uint8Array => corpusBytes(join('single', name), n);
 
 /** Feeds a container to decompressStream in pseudo-random pieces; returns the output. */
 async function streamDecode(c: Uint8Array, seed: number, options?: Parameters<typeof decompressStream>[0]): Promise<Uint8Array> {
@@ -108,8 +105,8 @@ describe('dhātu codec: round trips', () => {
 
   const files = ['text-brown-all.txt', 'json-bcd.json', 'elf-esbuild', 'js-typescript.js', 'wasm-ort.wasm'];
   for (const name of files) {
-    it.skipIf(!existsSync(join(CORPUS, 'single', name)))(`real file slice: ${name}, levels 1 and 6, smaller than deflate -9`, async () => {
-      const data = slice(name, 1536 << 10)!;
+    it(`real file slice: ${name}, levels 1 and 6, smaller than deflate -9`, async () => {
+      const data = slice(name, 1536 << 10);
       const deflate9 = await compress(data, { level: 9 });
       for (const level of [1, 6]) {
         const c = await compress(data, { codec: 'dhatu', level, blockSize: 1 << 20 });
@@ -134,8 +131,8 @@ describe('dhātu codec: round trips', () => {
 });
 
 describe('dhātu codec: trees and single-file extraction', () => {
-  const versions = join(CORPUS, 'versions');
-  it.skipIf(!existsSync(versions))('three versions of a source tree: copies across versions, one file extracted without decoding everything', async () => {
+  it('three versions of a source tree: copies across versions, one file extracted without decoding everything', async () => {
+    const versions = corpusPath('versions');
     const dir = join(tmp, 'tree');
     const vs = readdirSync(versions).sort().slice(0, 3);
     const picked: string[] = [];
@@ -177,9 +174,8 @@ describe('dhātu codec: trees and single-file extraction', () => {
 });
 
 describe('dhātu codec: deflate streams re-created (REFLATE)', () => {
-  const jar = join(CORPUS, 'single', 'zip-closure.jar');
-  it.skipIf(!existsSync(jar))('the corpus jar: every entry stored raw and re-deflated bit-exactly; far smaller than the jar', async () => {
-    const data = new Uint8Array(readFileSync(jar));
+  it('the corpus jar: every entry stored raw and re-deflated bit-exactly; far smaller than the jar', async () => {
+    const data = corpusBytes('single/zip-closure.jar');
     const c = await compress(data, { codec: 'dhatu', level: 1 });
     const i = await inspect(c);
     expect(i.reflate.streams).toBeGreaterThan(7000);

@@ -11,12 +11,9 @@ import { COMM_STAGE_ID, commSources, commStage, createLongMatcher, keepEarlierCo
 import type { DecodeContext, StageResult } from '../src/dhatu/stage.js';
 import { PaniniError } from '../src/errors.js';
 import { mulberry32, prngBytes } from './helpers/prng.mjs';
-import { CORPUS_DIR } from './helpers/corpus.js';
+import { CORPUS_DIR, corpusBytes } from './helpers/corpus.js';
 
 const CORPUS = CORPUS_DIR;
-const TS_A = join(CORPUS, 'versions/typescript-5.0.4/typescript.js');
-const TS_B = join(CORPUS, 'versions/typescript-5.1.6/typescript.js');
-const haveVersions = existsSync(TS_A) && existsSync(TS_B);
 const enc = (s: string): Uint8Array => new TextEncoder().encode(s);
 const concat = (parts: Uint8Array[]): Uint8Array => {
   const out = new Uint8Array(parts.reduce((a, p) => a + p.length, 0));
@@ -264,9 +261,9 @@ describe('COMM round trips', () => {
     expect(pieces).toBeGreaterThan(3);
   });
 
-  it.skipIf(!haveVersions)('real slices: typescript.js 5.1.6 against 5.0.4', () => {
-    const a = readFileSync(TS_A).subarray(0, 1_500_000);
-    const b = readFileSync(TS_B).subarray(0, 1_500_000);
+  it('real slices: typescript.js 5.1.6 against 5.0.4', () => {
+    const a = corpusBytes('versions/typescript-5.0.4/typescript.js', 1_500_000);
+    const b = corpusBytes('versions/typescript-5.1.6/typescript.js', 1_500_000);
     const [, res] = roundTripSeries([a, b], 4 << 20);
     expect(res).not.toBeNull();
     // consecutive versions share most of their code: most of b is copied, the rest is a small residue

@@ -6,12 +6,12 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { decompress, init } from '../src/index.js';
 import { startServer } from '../examples/serve.mjs';
-import { browserSkipReason, CHROMIUM_ARGS, CHROMIUM_PATH } from './helpers/browser.js';
+import { CHROMIUM_ARGS, requireChromium } from './helpers/browser.js';
 import { prngBytes } from './helpers/prng.mjs';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-describe.skipIf(browserSkipReason)('examples/browser demo page', () => {
+describe('examples/browser demo page', () => {
   let server: Server;
   let base: string;
   beforeAll(async () => {
@@ -26,7 +26,7 @@ describe.skipIf(browserSkipReason)('examples/browser demo page', () => {
     const input = new Uint8Array(text.length + 100_000);
     input.set(text, 0);
     input.set(prngBytes(42, 100_000), text.length);
-    const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    const browser = await chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
       const errors: string[] = [];

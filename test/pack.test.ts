@@ -17,11 +17,7 @@ function run(cmd: string, args: string[], options: SpawnSyncOptions = {}) {
   return { status: r.status, error: r.error, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
 }
 
-const npmVersion = run('npm', ['--version']);
-const npmAvailable = npmVersion.status === 0;
-if (!npmAvailable) console.warn(`pack.test.ts skipped: npm is not available (${npmVersion.error?.message ?? npmVersion.stderr})`);
-
-describe.skipIf(!npmAvailable)('npm pack + install into an empty project', () => {
+describe('npm pack + install into an empty project', () => {
   let dir: string;
   let consumer: string;
   let files: string[] = [];

@@ -8,16 +8,13 @@ import zlib from 'node:zlib';
 import { describe, expect, test } from 'vitest';
 import { reflateForward, reflateStage } from '../src/dhatu/reflate/index.js';
 import { zipEntries } from '../src/deflate/zip.js';
-import { CORPUS_DIR } from './helpers/corpus.js';
+import { corpusBytes } from './helpers/corpus.js';
 
-const dir = join(CORPUS_DIR, 'single');
-const jar = join(dir, 'zip-closure.jar');
-const png = join(dir, 'png-emoji-apple-32.png');
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-describe.skipIf(!existsSync(jar))('corpus jar', () => {
+describe('corpus jar', () => {
   test('every deflated entry is reproduced; the inverse rebuilds the exact file', () => {
-    const data = new Uint8Array(readFileSync(jar));
+    const data = corpusBytes('single/zip-closure.jar');
     const entries = zipEntries(data);
     const deflated = entries.filter((e) => e.method === 8);
     expect(entries.length).toBe(7227);
@@ -39,9 +36,9 @@ describe.skipIf(!existsSync(jar))('corpus jar', () => {
   }, 180000);
 });
 
-describe.skipIf(!existsSync(png))('corpus png', () => {
+describe('corpus png', () => {
   test('a 300 KB slice: the foreign zlib stream (truncated) is found and kept; round trip exact', () => {
-    const data = new Uint8Array(readFileSync(png)).subarray(0, 300000);
+    const data = corpusBytes('single/png-emoji-apple-32.png', 300000);
     const { result, report } = reflateForward(data, { maxTries: 8 });
     expect(report.found).toBeLessThanOrEqual(1);
     expect(report.reproduced).toBe(0);

@@ -9,26 +9,14 @@ import { join } from 'node:path';
 import { deflateSync as fflateDeflate } from 'fflate';
 import { analyzeForeign, reconstructForeign, parseDeflate } from '../src/dhatu/reflate/foreign.js';
 import { PaniniError } from '../src/errors.js';
-import { CORPUS_DIR } from './helpers/corpus.js';
+import { CORPUS_DIR, corpusBytes } from './helpers/corpus.js';
 
 const CORPUS = CORPUS_DIR;
-const corpus = (name: string, n: number, off = 0): Uint8Array | null => {
-  const p = join(CORPUS, 'single', name);
-  return existsSync(p) ? new Uint8Array(readFileSync(p).subarray(off, off + n)) : null;
-};
+/** `n` bytes of a corpus file from `off` (a test failure naming the corpus when it is missing). */
+const corpus = (name: string, n: number, off = 0): Uint8Array => corpusBytes(join('single', name), n, off);
 
-function textSample(n: number): Uint8Array {
-  const c = corpus('text-brown-all.txt', n, 100_000);
-  if (c) return c;
-  const words = ['the', 'of', 'and', 'compression', 'deflate', 'stream', 'panini', 'a', 'in', 'to'];
-  let s = '';
-  let x = 12345;
-  while (s.length < n) {
-    x = (Math.imul(x, 1103515245) + 12345) >>> 0;
-    s += words[x % words.length] + (x & 64 ? ' ' : '\n');
-  }
-  return new TextEncoder().encode(s.slice(0, n));
-}
+/** n bytes of real English text (the corpus's Brown corpus). */
+const textSample = (n: number): Uint8Array => corpus('text-brown-all.txt', n, 100_000);
 
 function roundTrip(d: Uint8Array, raw: Uint8Array): Uint8Array {
   const c = analyzeForeign(d, raw, { maxFraction: 10 });
@@ -117,7 +105,7 @@ describe('preflate: exact round trips', () => {
     }
   });
   it('binary data (wasm slice) and empty input', () => {
-    const w = corpus('wasm-ort.wasm', 80_000, 1_000_000) ?? textSample(80_000);
+    const w = corpus('wasm-ort.wasm', 80_000, 1_000_000);
     roundTrip(deflateRawSync(w, { level: 9 }), w);
     const e = new Uint8Array(0);
     roundTrip(deflateRawSync(e), e);
@@ -213,15 +201,15 @@ describe('preflate: API contract', () => {
 });
 
 describe('preflate: the corpus PNG (a foreign encoder, header 78 01)', () => {
-  const png = corpus('png-emoji-apple-32.png', 1 << 24);
-  it.skipIf(!png)('first blocks of its stream (re-terminated) rebuild exactly with corrections under 6% of the stream', () => {
+  it('first blocks of its stream (re-terminated) rebuild exactly with corrections under 6% of the stream', () => {
+    const png = corpus('png-emoji-apple-32.png', 1 << 24);
     let p = 8;
     const idat: Uint8Array[] = [];
-    const dv = new DataView(png!.buffer, png!.byteOffset);
-    while (p + 8 <= png!.length) {
+    const dv = new DataView(png.buffer, png.byteOffset);
+    while (p + 8 <= png.length) {
       const len = dv.getUint32(p);
-      const t = String.fromCharCode(...png!.subarray(p + 4, p + 8));
-      if (t === 'IDAT') idat.push(png!.subarray(p + 8, p + 8 + len));
+      const t = String.fromCharCode(...png.subarray(p + 4, p + 8));
+      if (t === 'IDAT') idat.push(png.subarray(p + 8, p + 8 + len));
       p += 12 + len;
     }
     const z = Buffer.concat(idat);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../src/node.js';
 import { decodePnz } from './reference/pnz-decode.js';
-import { buildVector, TREE, VECTORS, type Vector } from './vectors/spec.mjs';
+import { buildVector, INPUTS, TREE, VECTORS, type Vector } from './vectors/spec.mjs';
 
 interface Recorded extends Vector {
   containerSize: number;
@@ -85,6 +85,26 @@ describe('test vectors', () => {
           expect(ref.files.map((f) => [f.path, sha(f.data)])).toEqual(files.map((e) => [e.path, sha(e.data!())]));
         }
       });
+
+      if (r.file === 'adaptive.pnz') {
+        it('holds what it says: cut at line starts (semantic, the format recognised), not the cuts CDC makes', async () => {
+          const c = read(r.file);
+          const input = INPUTS.records!();
+          const ref = decodePnz(c);
+          expect(ref.records.length).toBeGreaterThan(1);
+          for (const rec of ref.records.slice(1)) expect(input[rec.originalOffset - 1], `record ${rec.index} starts after a newline`).toBe(0x0a);
+          const cdc = await api.compress(input, { ...r.options, strategy: 'cdc' });
+          expect(Buffer.from(cdc).equals(Buffer.from(c)), 'the same bytes as strategy "cdc"').toBe(false);
+        });
+      }
+      if (r.file === 'dhatu-reflate.pnz') {
+        it('holds what it says: a dhātu record with a REFLATE stage that re-creates the ZIP entry (a zlib stream)', async () => {
+          const info = await api.inspect(read(r.file));
+          expect(info.stages.map((x) => x.name)).toContain('reflate');
+          expect(info.reflate).toMatchObject({ records: 1, streams: 1, zlib: 1, foreign: 0 });
+          expect(info.reflate.rawBytes).toBe(5000);
+        });
+      }
 
       it('rebuilding it from the original with the recorded options gives the same bytes', async () => {
         const work = mkdtempSync(join(tmpdir(), 'pnz-vec-'));

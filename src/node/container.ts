@@ -259,6 +259,10 @@ export async function decompressFile(path: string, out: string, options?: FileDe
   const { src, info, manifest } = await openVerified(path, o.maxOutputSize);
   try {
     if (manifest?.root === 'tree') throw new PaniniError('OPTION', `${path} holds a directory tree: use extractTree / \`panini-fs decompress\``, { path });
+    // a one-file container's file is the whole output: its SHA-256 in the manifest is the one the walk checks in END
+    if (manifest && hex(manifest.entries[0]!.sha256!) !== hex(info.end.sha256)) {
+      throw new PaniniError('CHECKSUM', `${path}: the SHA-256 of file "${manifest.entries[0]!.path}" in the manifest differs from the whole output's in the END frame`, { path });
+    }
     const file = out === '-' ? undefined : await AtomicFile.create(out, force);
     const decoder = makeDecoder(o.workers);
     try {

@@ -36,14 +36,11 @@ export const CHROMIUM_ARGS = [
   '--headless',
 ];
 
-/**
- * Why browser tests must be skipped here, or undefined when they run. Outside CI a missing Chromium skips them with
- * this message; in CI (process.env.CI set) they always run, so a missing Chromium fails them.
- */
-export const browserSkipReason: string | undefined =
-  existsSync(CHROMIUM_PATH) || process.env.CI
-    ? undefined
-    : `browser tests skipped: ${CHROMIUM_PATH} not found (apt-get install chromium, or set PANINI_CHROMIUM; they always run when CI is set)`;
+/** Throws, saying how to get it, when Chromium is missing: the browser tests fail then, they are never skipped. */
+export function requireChromium(): string {
+  if (!existsSync(CHROMIUM_PATH)) throw new Error(`Chromium not found at ${CHROMIUM_PATH}: apt-get install chromium (.ci/run installs it), or set PANINI_CHROMIUM`);
+  return CHROMIUM_PATH;
+}
 
 export interface Route {
   body: string | Uint8Array;
@@ -177,7 +174,7 @@ export async function withPage<T>(fn: (page: Page, baseUrl: string) => Promise<T
     server.listen(0, '127.0.0.1', resolve);
   });
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS, headless: true });
+  const browser = await chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS, headless: true });
   try {
     const page = await browser.newPage();
     const pageErrors: string[] = [];

@@ -83,10 +83,11 @@ export const INPUTS = {
   },
   // a ZIP whose entry zlib (pako level 6) deflated: REFLATE stores the text and re-creates the entry
   zip: () => zip('dhatu.txt', words(9, 5000)),
-  // incompressible, text, the same incompressible bytes again: adaptive stores the random chunks without trying deflate
-  mixed: () => {
-    const r = prngBytes(4, 3000);
-    return concat([r, words(5, 8000), r]);
+  // NDJSON: 150 lines of records (a format the grammar recognises, so the adaptive strategy cuts at line starts)
+  records: () => {
+    const lines = [];
+    for (let i = 0; i < 150; i++) lines.push(JSON.stringify({ id: i, text: new TextDecoder().decode(words(100 + i, 60 + (i % 7) * 9)) }));
+    return te.encode(lines.join('\n') + '\n');
   },
 };
 
@@ -152,12 +153,12 @@ export const VECTORS = [
     options: { level: 6, strategy: 'fixed', chunkSize: BLOCK, dedupWindow: BLOCK },
     about: 'blocks A B A A B, window of one block: DATA A, DATA B (evicts A), DATA A (evicts B), REF 2, DATA B',
   },
-  { file: 'adaptive.pnz', kind: 'bytes', input: 'mixed', options: { level: 6, strategy: 'adaptive', ...SMALL_CDC }, about: 'random, text, the same random, adaptive: chunks the probe stores uncoded, and deflate records' },
+  { file: 'adaptive.pnz', kind: 'bytes', input: 'records', options: { level: 6, ...SMALL_CDC, strategy: 'adaptive' }, about: 'NDJSON, adaptive: the format is recognised, so records are cut at line starts (semantic), not where CDC cuts' },
   { file: 'file.pnz', kind: 'file', input: 'text', options: { level: 6 }, about: 'compressFile: a "file" manifest (hello.txt, 0644)' },
   { file: 'pfz.pnz', kind: 'bytes', input: 'text', options: { level: 6, codec: 'pfz', strategy: 'fixed' }, about: 'text, one pfz record (codec 3: LZ77 + Huffman)' },
   { file: 'dhatu-comm.pnz', kind: 'bytes', input: 'revisions', options: { level: 6, codec: 'dhatu', blockSize: 1048576 }, about: 'a text, a filler, its revision: two dhātu records (codec 16); the second copies from the first (COMM, stage 49), then plz' },
   { file: 'dhatu-pfz.pnz', kind: 'bytes', input: 'revisions', options: { level: 1, codec: 'dhatu', blockSize: 1048576 }, about: 'the same at level 1: the plan codes with pfz (plan coder 2)' },
-  { file: 'dhatu-reflate.pnz', kind: 'bytes', input: 'zip', options: { level: 1, codec: 'dhatu' }, about: 'a ZIP with one zlib-deflated entry: REFLATE (stage 64) stores the text, re-deflates it on decode' },
+  { file: 'dhatu-reflate.pnz', kind: 'bytes', input: 'zip', options: { level: 6, codec: 'dhatu' }, about: 'a ZIP with one zlib-deflated entry: REFLATE (stage 64) stores the text, re-deflates it on decode (level 6: level 1 stores this small record)' },
   { file: 'tree.pnz', kind: 'tree', options: { level: 6, ...SMALL_CDC }, about: 'compressTree: dirs, files (one empty, two identical), a symlink; solid layout' },
 ];
 
