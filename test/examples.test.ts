@@ -117,14 +117,18 @@ describe.skipIf(browserSkipReason)('examples/browser demo page', () => {
       }
       expect(await page.locator('#dist-chart rect.bar').count()).toBeGreaterThan(0);
       expect(await page.locator('#vs-chart rect.bar').count()).toBe(2);
-      const painted = await page.evaluate(() => {
+      const colours = () => page.evaluate(() => {
         const c = document.getElementById('map') as HTMLCanvasElement;
         const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data;
-        const colours = new Set<number>();
-        for (let i = 0; i < d.length; i += 4 * 7) if (d[i + 3]) colours.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
-        return colours.size;
+        const seen = new Set<number>();
+        for (let i = 0; i < d.length; i += 4 * 7) if (d[i + 3] && !(d[i] === 255 && d[i + 1] === 255 && d[i + 2] === 255)) seen.add((d[i]! << 16) | (d[i + 1]! << 8) | d[i + 2]!);
+        return seen.size;
       });
-      expect(painted).toBeGreaterThan(1);
+      expect(await colours()).toBeGreaterThanOrEqual(1); // by dhātu: the records' primitives
+      await page.selectOption('#color-by', 'format');
+      expect(await colours()).toBe(4); // by format region: the four files (text, json, generic, js), one colour each
+      expect(await page.textContent('#legend')).toMatch(/json/);
+      await page.selectOption('#color-by', 'dhatu');
       expect(await page.textContent('#legend')).toMatch(/CODER|COMM|TOKEN|SPLIT|TRANS|ITER|REFLATE/);
       // hover: the record under the pointer, with offset, size, stage chain and ratio
       const box = (await page.locator('#map').boundingBox())!;
