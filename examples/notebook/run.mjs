@@ -76,7 +76,9 @@ copyFileSync(join(here, 'panini-fs.ipynb'), join(work, 'panini-fs.ipynb'));
 const corpus = process.env.PANINI_CORPUS_DIR || join(homedir(), '.cache', 'panini-fs', 'corpus', 'dev');
 log(`executing panini-fs.ipynb (corpus ${corpus})`);
 mkdirSync(dirname(out), { recursive: true });
-const env = { ...process.env, PANINI_CORPUS_DIR: corpus, JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(':'), DENO_NO_UPDATE_CHECK: '1' };
+const resultsFile = out.replace(/\.ipynb$/, '') + '.results.json';
+rmSync(resultsFile, { force: true });
+const env = { ...process.env, PANINI_CORPUS_DIR: corpus, PANINI_NOTEBOOK_RESULTS: resultsFile, JUPYTER_PATH: [jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(':'), DENO_NO_UPDATE_CHECK: '1' };
 const status = run('/usr/bin/jupyter-nbconvert', ['--to', 'notebook', '--execute', '--ExecutePreprocessor.timeout=300', '--ExecutePreprocessor.kernel_name=deno', '--output', out, join(work, 'panini-fs.ipynb')], { cwd: work, env });
 if (status !== 0) fail(`a cell failed (nbconvert exit ${status}); see the report above`);
 
@@ -90,5 +92,6 @@ for (const c of nb.cells) {
   const text = c.outputs.filter((o) => o.output_type === 'stream').map((o) => [].concat(o.text).join('')).join('').trim();
   log(`cell ${n}: ${kinds.join(', ') || 'no output'}${text ? `\n    ${text.split('\n').join('\n    ')}` : ''}`);
 }
-log(`done: ${out}`);
+if (!existsSync(resultsFile)) fail(`the notebook did not write its results (${resultsFile})`);
+log(`done: ${out} (checked results: ${resultsFile})`);
 
