@@ -30,6 +30,8 @@ export {
   type ExtractResult,
 } from './container/api.js';
 export { detect, boundaries, semanticChunks, FORMATS, type Detection, type FormatId, type BoundaryOptions } from './grammar/index.js';
+export { compressFiles, type FileInput } from './container/files.js';
+export { listRecords, type RecordListing } from './container/records.js';
 export type { CompressOptions, DecompressOptions, Progress, Strategy, CodecName } from './container/options.js';
 export type { Manifest, ManifestEntry } from './container/manifest.js';
 export { webWorkersAvailable } from './workers/pool-web.js';
