@@ -27,6 +27,8 @@ export const ErrorCode = {
   EXISTS: 'EXISTS',
   /** the WebAssembly core could not be loaded */
   WASM: 'WASM',
+  /** a model is unknown to the registry, does not match its SHA-256, or no ONNX runtime could run it */
+  MODEL: 'MODEL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -44,6 +46,7 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   PATH: 7,
   EXISTS: 8,
   WASM: 70,
+  MODEL: 9,
 };
 
 export interface ErrorWhere {
