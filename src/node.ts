@@ -18,5 +18,11 @@ export {
 } from './node/container.js';
 export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
 export { nodeWorkerScript } from './workers/pool-node.js';
+export { createSession, deviceOrder, DEVICES, type Device, type RanDevice, type Backend, type ModelSession, type SessionOptions } from './model/runtime.js';
+export { loadClassifier, DEFAULT_BATCH, type ContentClassifier, type Classification } from './model/classifier.js';
+export { CLASSES, FEATURE_WIDTH, chunkFeatures, batchFeatures, type ContentClass } from './model/features.js';
+export { ModelRegistry, TIERS, type ModelEntry, type ResolvedModel, type Tier } from './model/registry.js';
+export { heldOutChunks, type LabelledChunk } from './model/heldout.js';
+export { classOfName, classOfFormat, classOfFileDescription } from './model/labels.js';
 
 installNodeSha256();
