@@ -327,7 +327,7 @@ function genCompressed(r: Rand, n: number): Out {
   while (o.length < n) {
     const small = r() < 0.4;
     const src = pick(r, [genText, genJson, genSource, genMarkup])(r, small ? 1024 + int(r, 16384) : 32768 + int(r, 65536)).bytes(1 << 17);
-    o.buf.push(...(k < 0.5 ? gzipSync(src, { level: (1 + int(r, 9)) as 6 }) : k < 0.75 ? zlibSync(src, { level: 6 }) : deflateSync(src, { level: 9 })));
+    o.buf.push(...(k < 0.5 ? gzipSync(src, { level: (1 + int(r, 9)) as 6, mtime: 0 }) : k < 0.75 ? zlibSync(src, { level: 6 }) : deflateSync(src, { level: 9 })));
   }
   return o;
 }
