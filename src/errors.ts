@@ -33,6 +33,8 @@ export const ErrorCode = {
   STORE: 'STORE',
   /** a password, key or credential was refused (wrong repository password, store credentials rejected) */
   AUTH: 'AUTH',
+  /** a model is unknown to the registry, does not match its SHA-256, or no ONNX runtime could run it */
+  MODEL: 'MODEL',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
@@ -53,6 +55,7 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 9,
   STORE: 10,
   AUTH: 11,
+  MODEL: 12,
 };
 
 export interface ErrorWhere {

@@ -5,6 +5,7 @@ import { EXIT_STATUS, PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
 import { setupNode } from '../node/setup.js';
 import { runHash, runChunk } from './commands.js';
+import { runModels } from './models.js';
 import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 import type { Parsed } from './args.js';
 
@@ -28,6 +29,10 @@ commands:
   hash FILE|-                               SHA-256 and CRC32 of a file (or stdin)
   chunk FILE|- [--strategy cdc|fixed]       chunk boundaries with each chunk's SHA-256
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
+
+  models list|show NAME|compare NAME@A NAME@B --corpus DIR|use NAME@V|rollback NAME|train [--check]
+         |add FILE --tier personal --name NAME --version X.Y.Z   [--json] [--device auto|cpu|cuda|webgpu]
+                                            the encode-side ONNX models (models/README.md)
 
 options:
   --workers N     compress / decompress: worker threads (default: the CPUs, at most 4; the bytes never depend on it)
@@ -82,6 +87,23 @@ export async function main(argv: string[]): Promise<number> {
       return runInspect(parse(rest, { json: { type: 'boolean' } }));
     case 'validate-reconstruction':
       return runValidate(parse(rest, { original: { type: 'string' }, compressed: { type: 'string' }, json: { type: 'boolean' } }));
+    case 'models': {
+      const [sub, ...more] = rest;
+      return runModels(
+        sub,
+        parse(more, {
+          json: { type: 'boolean' },
+          corpus: { type: 'string' },
+          device: { type: 'string' },
+          tier: { type: 'string' },
+          name: { type: 'string' },
+          version: { type: 'string' },
+          parent: { type: 'string' },
+          out: { type: 'string' },
+          check: { type: 'boolean' },
+        }),
+      );
+    }
     default:
       throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
   }
