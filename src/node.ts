@@ -1,5 +1,7 @@
 // Node entry: everything of the browser-safe API, plus helpers that use the file system.
 import { installNodeSha256 } from './hash/native.js';
+import { installBuiltinStores } from './store/open.js';
+import { openBuiltinStore } from './store/open-node.js';
 export * from './index.js';
 export { hashFile, chunkFile, type FileChunk } from './node/files.js';
 export {
@@ -19,5 +21,8 @@ export {
 export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
 export { nodeWorkerScript } from './workers/pool-node.js';
 export { LocalStore } from './store/local.js';
+export { S3Store, openS3Store, parseS3Location, type S3StoreOptions } from './store/s3.js';
+export { AzureStore, openAzureStore, parseAzureLocation, type AzureStoreOptions } from './store/azure.js';
 
 installNodeSha256();
+installBuiltinStores(openBuiltinStore);
