@@ -178,17 +178,26 @@ export class ReplicatedStore implements Store {
       let settled = false;
       let acked = false;
       const errors: { store: Store; error: unknown }[] = [];
+      // A put acknowledged without some replicas leaves them lagging, for sync() to fill in.
+      const lag = (r: Store) => {
+        if (op !== 'put') return;
+        let set = this.lagging.get(key);
+        if (!set) this.lagging.set(key, (set = new Set()));
+        set.add(r);
+      };
       for (const r of this.replicas) {
         const p = fn(r).then(
           () => {
             ok++;
             if (!settled && ok >= need) {
               settled = acked = true;
+              for (const x of errors) lag(x.store);
               resolve();
             }
           },
           (e: unknown) => {
             errors.push({ store: r, error: e });
+            if (acked) lag(r);
             if (!settled && this.replicas.length - errors.length < need) {
               settled = true;
               const aborted = errors.find(({ error }) => error instanceof PaniniError && error.code === ErrorCode.ABORTED);
@@ -204,14 +213,7 @@ export class ReplicatedStore implements Store {
             }
           },
         );
-        const tracked = p.finally(() => {
-          this.#pending.delete(tracked);
-          if (op === 'put' && acked && errors.some((x) => x.store === r)) {
-            let set = this.lagging.get(key);
-            if (!set) this.lagging.set(key, (set = new Set()));
-            set.add(r);
-          }
-        });
+        const tracked = p.finally(() => this.#pending.delete(tracked));
         this.#pending.add(tracked);
       }
     });
