@@ -37,6 +37,16 @@ export type { Manifest, ManifestEntry } from './container/manifest.js';
 export { webWorkersAvailable } from './workers/pool-web.js';
 export {
   MemoryStore,
+  RetryingStore,
+  ReplicatedStore,
+  FaultyStore,
+  isRetryable,
+  type RetryOptions,
+  type ReplicatedOptions,
+  type RepairReport,
+  type FaultOptions,
+  type FaultCounts,
+  type FaultyOp,
   openStore,
   registerStoreScheme,
   assertStoreKey,

@@ -19,12 +19,13 @@ export {
 export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
 export { nodeWorkerScript } from './workers/pool-node.js';
 export { LocalStore } from './store/local.js';
-export { openStore } from './store/open-node.js';
 export { createSession, deviceOrder, DEVICES, type Device, type RanDevice, type Backend, type ModelSession, type SessionOptions } from './model/runtime.js';
 export { loadClassifier, DEFAULT_BATCH, type ContentClassifier, type Classification } from './model/classifier.js';
 export { CLASSES, FEATURE_WIDTH, chunkFeatures, batchFeatures, type ContentClass } from './model/features.js';
 export { ModelRegistry, TIERS, type ModelEntry, type ResolvedModel, type Tier } from './model/registry.js';
 export { heldOutChunks, type LabelledChunk } from './model/heldout.js';
 export { classOfName, classOfFormat, classOfFileDescription } from './model/labels.js';
+export { S3Store, openS3Store, parseS3Location, type S3StoreOptions } from './store/s3.js';
+export { AzureStore, openAzureStore, parseAzureLocation, type AzureStoreOptions } from './store/azure.js';
 
 setupNode();

@@ -1,4 +1,10 @@
-/** Storage backends behind one interface (types.ts): memory, local directory, and cloud schemes opened by URL. */
+/**
+ * Storage backends behind one interface (types.ts): memory, and the layers over any store (retry, replication, fault
+ * injection); the Node-only backends (local directory, S3, Azure) are exported by the Node entry.
+ */
 export * from './types.js';
 export { MemoryStore } from './memory.js';
 export { openStore, registerStoreScheme, type OpenStoreOptions, type StoreOpener } from './open.js';
+export { RetryingStore, isRetryable, type RetryOptions } from './retry.js';
+export { ReplicatedStore, type ReplicatedOptions, type RepairReport } from './replicated.js';
+export { FaultyStore, type FaultOptions, type FaultCounts, type FaultyOp } from './faulty.js';

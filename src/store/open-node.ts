@@ -1,13 +1,27 @@
-// openStore for Node: local paths and file:// URLs open a LocalStore; everything else as in open.ts.
-import { LocalStore } from './local.js';
-import { openStore as openStoreAnywhere, type OpenStoreOptions } from './open.js';
+/**
+ * The Node entry's resolver of built-in store locations (installed into openStore by src/node.ts): paths and
+ * file:// open a LocalStore, s3:// an S3Store, azure:// an AzureStore. Each backend's module is imported only when a
+ * location names it, and the cloud backends load their SDK then, failing with UNSUPPORTED when it is not installed.
+ */
+import type { BuiltinStoreOpener, OpenStoreOptions } from './open.js';
 import type { Store } from './types.js';
 
-export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
-  if (typeof location === 'string' && location !== '' && !location.startsWith('memory:')) {
-    const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):\/\//.exec(location)?.[1]?.toLowerCase();
-    if (scheme === undefined) return new LocalStore(location);
-    if (scheme === 'file') return new LocalStore(decodeURIComponent(new URL(location).pathname));
+export const openBuiltinStore: BuiltinStoreOpener = async (
+  location: string,
+  scheme: string | undefined,
+  options: OpenStoreOptions,
+): Promise<Store | undefined> => {
+  if (scheme === undefined || scheme === 'file') {
+    const { LocalStore } = await import('./local.js');
+    return new LocalStore(scheme === 'file' ? decodeURIComponent(new URL(location).pathname) : location);
   }
-  return openStoreAnywhere(location, options);
-}
+  if (scheme === 's3') {
+    const { openS3Store } = await import('./s3.js');
+    return openS3Store({ ...options, location });
+  }
+  if (scheme === 'azure') {
+    const { openAzureStore } = await import('./azure.js');
+    return openAzureStore({ ...options, location });
+  }
+  return undefined;
+};

@@ -1,8 +1,13 @@
 /**
  * A store from a location string, as the CLI and the SDK take it:
- *   memory:NAME                  → a new MemoryStore
- *   SCHEME://…                   → the opener registered for SCHEME with `registerStoreScheme`
- *   /path, ./path, file:///path  → LocalStore, in Node only (src/store/open-node.ts; the Node entry's openStore)
+ *   memory:NAME                       → a new MemoryStore (everywhere)
+ *   /path, ./path, file:///path       → LocalStore            (Node entry)
+ *   s3://bucket/prefix                → S3Store                (Node entry; optional peer @aws-sdk/client-s3)
+ *   azure://container/prefix          → AzureStore             (Node entry; optional peer @azure/storage-blob)
+ *   other://…                         → the opener registered with `registerStoreScheme`
+ * The Node-only backends are resolved by src/store/open-node.ts, which the Node entry installs (as it installs
+ * node:crypto's SHA-256), and which loads each backend's module, and its SDK, only when a location asks for it. This
+ * module itself imports no backend, so the browser build carries no Node built-in and no cloud SDK.
  */
 import { ErrorCode, PaniniError } from '../errors.js';
 import { MemoryStore } from './memory.js';
@@ -15,12 +20,27 @@ export interface OpenStoreOptions {
 
 export type StoreOpener = (url: URL, options: OpenStoreOptions) => Promise<Store>;
 
+/** Opens the locations of the built-in Node backends; undefined when the location is not one of theirs. */
+export type BuiltinStoreOpener = (
+  location: string,
+  scheme: string | undefined,
+  options: OpenStoreOptions,
+) => Promise<Store | undefined>;
+
 const schemes = new Map<string, StoreOpener>();
+let builtin: BuiltinStoreOpener | undefined;
 
 /** Make `scheme://…` locations open with `opener` (scheme without the colon, lower case). */
 export function registerStoreScheme(scheme: string, opener: StoreOpener): void {
   schemes.set(scheme.toLowerCase(), opener);
 }
+
+/** Set by the Node entry: the resolver of paths, file://, s3:// and azure:// (src/store/open-node.ts). */
+export function installBuiltinStores(opener: BuiltinStoreOpener | undefined): void {
+  builtin = opener;
+}
+
+const NODE_ONLY = new Set(['file', 's3', 'azure']);
 
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (typeof location !== 'string' || location === '') {
@@ -28,22 +48,27 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   }
   if (location.startsWith('memory:')) return new MemoryStore(location.slice('memory:'.length));
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):\/\//.exec(location)?.[1]?.toLowerCase();
-  if (scheme === undefined || scheme === 'file') {
-    throw new PaniniError(
-      ErrorCode.UNSUPPORTED,
-      `store location ${JSON.stringify(location)}: a local directory store needs Node's file system (the Node entry of panini-fs opens it)`,
-      { option: 'location' },
-    );
+  const opener = scheme === undefined ? undefined : schemes.get(scheme);
+  if (opener) return opener(new URL(location), options);
+  if (scheme === undefined || NODE_ONLY.has(scheme)) {
+    if (builtin) {
+      const store = await builtin(location, scheme, options);
+      if (store) return store;
+    } else {
+      throw new PaniniError(
+        ErrorCode.UNSUPPORTED,
+        `store location ${JSON.stringify(location)}: ${
+          scheme === undefined || scheme === 'file' ? 'a local directory store' : `the ${scheme}:// store`
+        } is part of the Node entry (import panini-fs in Node)`,
+        { option: 'location' },
+      );
+    }
   }
-  const opener = schemes.get(scheme);
-  if (!opener) {
-    throw new PaniniError(
-      ErrorCode.OPTION,
-      `store location ${JSON.stringify(location)}: unknown scheme ${scheme}:// (known: a path, file://, memory:${
-        schemes.size ? `, ${[...schemes.keys()].map((s) => `${s}://`).join(', ')}` : ''
-      })`,
-      { option: 'location' },
-    );
-  }
-  return opener(new URL(location), options);
+  throw new PaniniError(
+    ErrorCode.OPTION,
+    `store location ${JSON.stringify(location)}: unknown scheme ${scheme}:// (known: a path, file://, memory:, s3://, azure://${
+      schemes.size ? `, ${[...schemes.keys()].map((s) => `${s}://`).join(', ')}` : ''
+    })`,
+    { option: 'location' },
+  );
 }

@@ -5,7 +5,9 @@
  *
  * Contract, for every backend (test/store-conformance.ts checks it against each real backend):
  * - `put` is atomic: a concurrent or later `get` sees either the whole new object or what was there before, never a
- *   prefix. A failed or aborted put leaves no object under the key (a backend may leave temporary data elsewhere).
+ *   prefix. A failed or aborted put leaves no object under the key (a backend may leave temporary data elsewhere);
+ *   over a network, a put whose acknowledgement was lost may have stored the whole object, so callers retry a failed
+ *   put with the same bytes (docs/STORES.md).
  * - `get` of a missing key fails with NOT_FOUND; `getRange` returns exactly `length` bytes or fails (NOT_FOUND,
  *   TRUNCATED when the object is shorter than offset + length).
  * - `delete` of a missing key succeeds (deleting is idempotent).
@@ -24,6 +26,12 @@ export interface StoreObjectInfo {
 
 export interface StoreOpOptions {
   signal?: AbortSignal;
+  /**
+   * get only: the SHA-256 (64 lower-case hex digits) the caller expects of the whole object, for stores that hold
+   * several copies (ReplicatedStore skips copies that do not match). Single backends ignore it; the caller still
+   * verifies what it reads.
+   */
+  sha256?: string;
 }
 
 export interface Store {

