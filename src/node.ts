@@ -19,5 +19,6 @@ export {
 export { validateReconstruction, type ReconstructionReport } from './node/validate.js';
 export { nodeWorkerScript } from './workers/pool-node.js';
 export { LocalStore } from './store/local.js';
+export { backup, restore, type BackupOptions, type BackupProgress, type RestoreOptions, type RestoreResult } from './node/repo.js';
 
 installNodeSha256();
