@@ -6,6 +6,7 @@ import { init } from '../wasm/core.js';
 import { runHash, runChunk } from './commands.js';
 import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 import type { Parsed } from './args.js';
+import { REPO_USAGE, runRepo } from './repo.js';
 
 const USAGE = `usage: panini-fs <command> [options]
 
@@ -27,6 +28,7 @@ commands:
   hash FILE|-                               SHA-256 and CRC32 of a file (or stdin)
   chunk FILE|- [--strategy cdc|fixed]       chunk boundaries with each chunk's SHA-256
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
+\${REPO_USAGE}
 
 options:
   --workers N     compress / decompress: worker threads (default: the CPUs, at most 4; the bytes never depend on it)
@@ -80,6 +82,8 @@ export async function main(argv: string[]): Promise<number> {
       return runInspect(parse(rest, { json: { type: 'boolean' } }));
     case 'validate-reconstruction':
       return runValidate(parse(rest, { original: { type: 'string' }, compressed: { type: 'string' }, json: { type: 'boolean' } }));
+    case 'repo':
+      return runRepo(rest);
     default:
       throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
   }
