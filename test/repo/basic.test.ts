@@ -113,4 +113,25 @@ describe('repository', () => {
     await restore(dst, c.copied[0]!, join(tmp, 'r5'));
     expect(treeDigest(join(tmp, 'r5', 't4'))).toEqual(treeDigest(src));
   });
+
+  it('restore --include restores only the given subtree; forget keeps daily/weekly/monthly', async () => {
+    const src = join(tmp, 't6');
+    sample(src);
+    const store = new MemoryStore();
+    const r = await initRepository(store, { encryption: 'none', tier: 'fast' });
+    const times = ['2026-01-05T10:00:00Z', '2026-01-05T12:00:00Z', '2026-01-06T09:00:00Z', '2026-01-13T09:00:00Z', '2026-02-20T09:00:00Z'];
+    const snaps = [];
+    for (const t of times) snaps.push(await backup(r, [src], { time: new Date(t), host: 'h' }));
+    const out = join(tmp, 'r6');
+    await restore(r, snaps[4]!, out, { include: ['t6/sub/deep'] });
+    const got = treeDigest(join(out, 't6'));
+    expect([...got.keys()].sort()).toEqual(['sub', 'sub/deep', 'sub/deep/c.json']);
+    expect(got.get('sub/deep/c.json')).toBe(treeDigest(src).get('sub/deep/c.json'));
+    const daily = await forget(r, { daily: 2, dryRun: true });
+    expect(daily.keep.map((s) => s.time).sort()).toEqual(['2026-01-13T09:00:00.000Z', '2026-02-20T09:00:00.000Z']);
+    const mixed = await forget(r, { last: 1, weekly: 3, monthly: 2 });
+    // weeks: 2026-W08 (02-20), W03 (01-13), W02 (01-06 newest of the week of 01-05 and 01-06); months: 02, 01 (01-13)
+    expect(mixed.keep.map((s) => s.time).sort()).toEqual(['2026-01-06T09:00:00.000Z', '2026-01-13T09:00:00.000Z', '2026-02-20T09:00:00.000Z']);
+    expect((await r.snapshots()).length).toBe(3);
+  });
 });
