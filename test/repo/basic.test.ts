@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { MemoryStore, LocalStore, initRepository, openRepository, backup, restore, checkRepository, diffSnapshots, forget, prune, copySnapshots, isPaniniError } from '../../src/node.js';
-import { treeDigest } from './helpers.js';
+import { treeDigest } from './fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'panini-repo-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

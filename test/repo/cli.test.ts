@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { treeDigest } from './helpers.js';
+import { treeDigest } from './fixtures.js';
 
 const CLI = resolve(__dirname, '../../dist/cli.js');
 const tmp = mkdtempSync(join(tmpdir(), 'panini-repo-cli-'));

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalStore, initRepository, openRepository, backup, restore, checkRepository } from '../../src/node.js';
-import { corpusVersions, treeDigest } from './helpers.js';
+import { corpusVersions, treeDigest } from './fixtures.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'panini-repo-corpus-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));

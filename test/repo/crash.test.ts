@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { LocalStore, initRepository, openRepository, restore, checkRepository } from '../../src/node.js';
-import { treeDigest } from './helpers.js';
+import { treeDigest } from './fixtures.js';
 
 const CLI = resolve(__dirname, '../../dist/cli.js');
 const tmp = mkdtempSync(join(tmpdir(), 'panini-repo-kill-'));
