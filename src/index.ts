@@ -57,5 +57,26 @@ export {
   type OpenStoreOptions,
   type StoreOpener,
 } from './store/index.js';
+export {
+  initRepository,
+  openRepository,
+  Repository,
+  diff as diffSnapshots,
+  forget,
+  prune,
+  check as checkRepository,
+  copy as copySnapshots,
+  type Tier as RepositoryTier,
+  type InitOptions,
+  type OpenOptions,
+  type KeyInfo,
+  type DiffResult,
+  type ForgetPolicy,
+  type PruneResult,
+  type CheckReport,
+  type CheckProblem,
+  type Snapshot,
+  type TreeNode,
+} from './repo/index.js';
 
 setupWeb();

@@ -8,6 +8,7 @@ import { runHash, runChunk } from './commands.js';
 import { runModels } from './models.js';
 import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 import type { Parsed } from './args.js';
+import { REPO_USAGE, runRepo } from './repo.js';
 
 const USAGE = `usage: panini-fs <command> [options]
 
@@ -29,6 +30,7 @@ commands:
   hash FILE|-                               SHA-256 and CRC32 of a file (or stdin)
   chunk FILE|- [--strategy cdc|fixed]       chunk boundaries with each chunk's SHA-256
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
+\${REPO_USAGE}
 
   models list|show NAME|compare NAME@A NAME@B --corpus DIR|use NAME@V|rollback NAME|train [--check]
          |add FILE --tier personal --name NAME --version X.Y.Z   [--json] [--device auto|cpu|cuda|webgpu]
@@ -104,6 +106,8 @@ export async function main(argv: string[]): Promise<number> {
         }),
       );
     }
+    case 'repo':
+      return runRepo(rest);
     default:
       throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
   }

@@ -1,0 +1,316 @@
+// Backup and restore between the file system and a snapshot repository (docs/REPOSITORY.md), Node only.
+import { createHash } from 'node:crypto';
+import { lstatSync, promises as fsp } from 'node:fs';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { hostname } from 'node:os';
+import { ErrorCode, PaniniError } from '../errors.js';
+import { createChunker } from '../chunk/index.js';
+import { checkPath } from '../container/manifest.js';
+import { storeTree, writeSnapshot, type Repository } from '../repo/repository.js';
+import type { Snapshot, TreeNode } from '../repo/format.js';
+import { ioError } from './io.js';
+
+export interface BackupProgress {
+  files: number;
+  bytesRead: number;
+  bytesNew: number;
+}
+export interface BackupOptions {
+  tags?: string[];
+  /** a single tag (CLI --tag may repeat; both add) */
+  tag?: string;
+  host?: string;
+  /** glob patterns (`*`, `**`, `?`) matched against each path relative to its backed-up root, and against its base name */
+  exclude?: string[];
+  /** parent snapshot id; default: the newest snapshot of the same host and paths */
+  parent?: string | null;
+  signal?: AbortSignal;
+  onProgress?: (p: BackupProgress) => void;
+  /** snapshot time (default now) */
+  time?: Date;
+}
+
+function globRe(g: string): RegExp {
+  let s = '';
+  for (let i = 0; i < g.length; i++) {
+    const c = g[i]!;
+    if (c === '*') {
+      if (g[i + 1] === '*') {
+        s += '.*';
+        i++;
+        if (g[i + 1] === '/') i++;
+      } else s += '[^/]*';
+    } else if (c === '?') s += '[^/]';
+    else s += c.replace(/[.+^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(`^${s}$`);
+}
+
+async function readPieces(path: string, signal?: AbortSignal): Promise<AsyncGenerator<Uint8Array>> {
+  let fh: fsp.FileHandle;
+  try {
+    fh = await fsp.open(path, 'r');
+  } catch (e) {
+    throw ioError(e, 'open', path);
+  }
+  return (async function* () {
+    try {
+      for (;;) {
+        if (signal?.aborted) throw new PaniniError(ErrorCode.ABORTED, `backup: aborted reading ${path}`, { path });
+        const b = new Uint8Array(1 << 20);
+        let r;
+        try {
+          r = await fh.read(b, 0, b.length, null);
+        } catch (e) {
+          throw ioError(e, 'read', path);
+        }
+        if (r.bytesRead === 0) return;
+        yield b.subarray(0, r.bytesRead);
+      }
+    } finally {
+      await fh.close();
+    }
+  })();
+}
+
+/**
+ * Backs up files and directories as one snapshot. Files whose size, mtime and inode equal the parent snapshot's are
+ * not read (their chunks are reused); others are chunked (FastCDC) and only chunks the repository lacks are stored.
+ * Order: packs, index, then the snapshot object, so a crash at any point leaves earlier snapshots intact.
+ */
+export async function backup(repo: Repository, paths: string[], options: BackupOptions = {}): Promise<Snapshot> {
+  if (!Array.isArray(paths) || paths.length === 0) throw new PaniniError(ErrorCode.OPTION, 'backup needs at least one path', { option: 'paths' });
+  const host = options.host ?? hostname();
+  const tags = [...(options.tags ?? []), ...(options.tag ? [options.tag] : [])];
+  const roots = paths.map((p) => resolve(p));
+  const names = roots.map((r) => basename(r) || 'root');
+  if (new Set(names).size !== names.length) throw new PaniniError(ErrorCode.OPTION, `backup paths must have distinct base names (${names.join(', ')})`, { option: 'paths' });
+  const excludes = (options.exclude ?? []).map(globRe);
+  const signal = options.signal;
+  const lock = await repo.lock(false, 'backup', host, process.pid);
+  try {
+    let parent: Snapshot | undefined;
+    if (options.parent) parent = await repo.findSnapshot(options.parent, signal);
+    else if (options.parent !== null) {
+      const key = JSON.stringify([...roots].sort());
+      parent = (await repo.snapshots(signal)).filter((s) => s.host === host && JSON.stringify([...s.paths].sort()) === key).pop();
+    }
+    const old = new Map<string, TreeNode>();
+    if (parent) for (const n of await repo.loadTree(parent, signal)) old.set(n.path, n);
+    const w = repo.writer({ signal });
+    const nodes: TreeNode[] = [];
+    const sum = { files: 0, dirs: 0, symlinks: 0, bytes: 0, filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0 };
+    const progress = () => options.onProgress?.({ files: sum.files, bytesRead: sum.bytesRead, bytesNew: w.bytesNew });
+    const visit = async (abs: string, rel: string, inRoot: string): Promise<void> => {
+      if (signal?.aborted) throw new PaniniError(ErrorCode.ABORTED, 'backup: aborted', { path: abs });
+      if (inRoot && excludes.some((re) => re.test(inRoot) || re.test(basename(inRoot)))) return;
+      let st;
+      try {
+        st = await fsp.lstat(abs, { bigint: true });
+      } catch (e) {
+        throw ioError(e, 'stat', abs);
+      }
+      const mode = Number(st.mode & 0o7777n);
+      const mtime = Number(st.mtimeNs / 1000n) / 1000;
+      const base = { path: checkPath(rel), mode, mtime, inode: Number(st.ino), dev: Number(st.dev) };
+      if (st.isDirectory()) {
+        nodes.push({ ...base, type: 'dir', size: 0 });
+        sum.dirs++;
+        let names: string[];
+        try {
+          names = (await fsp.readdir(abs)).sort();
+        } catch (e) {
+          throw ioError(e, 'list', abs);
+        }
+        for (const n of names) await visit(join(abs, n), `${rel}/${n}`, inRoot ? `${inRoot}/${n}` : n);
+      } else if (st.isSymbolicLink()) {
+        let target: string;
+        try {
+          target = await fsp.readlink(abs);
+        } catch (e) {
+          throw ioError(e, 'read link', abs);
+        }
+        nodes.push({ ...base, type: 'symlink', size: 0, target });
+        sum.symlinks++;
+      } else if (st.isFile()) {
+        const size = Number(st.size);
+        const prev = old.get(rel);
+        sum.files++;
+        sum.bytes += size;
+        if (prev && prev.type === 'file' && prev.size === size && prev.mtime === mtime && prev.inode === base.inode && prev.chunks!.every((c) => repo.has(c))) {
+          nodes.push({ ...base, type: 'file', size, sha256: prev.sha256!, chunks: prev.chunks! });
+          progress();
+          return;
+        }
+        const chunker = createChunker({ strategy: 'cdc', ...repo.config.chunker } as never);
+        const whole = createHash('sha256');
+        const chunks: string[] = [];
+        let carry: Uint8Array[] = [];
+        let carryStart = 0;
+        let pos = 0;
+        const take = async (cuts: { offset: number; length: number }[]) => {
+          for (const c of cuts) {
+            const buf = carry.length === 1 ? carry[0]! : concatParts(carry);
+            carry = [buf];
+            const data = buf.subarray(c.offset - carryStart, c.offset - carryStart + c.length);
+            chunks.push(await w.add(data));
+            carry = [buf.subarray(c.offset - carryStart + c.length)];
+            carryStart = c.offset + c.length;
+          }
+        };
+        let n = 0;
+        for await (const b of await readPieces(abs, signal)) {
+          whole.update(b);
+          n += b.length;
+          carry.push(b);
+          pos += b.length;
+          await take(chunker.push(b));
+          sum.bytesRead += b.length;
+          progress();
+        }
+        await take(chunker.flush());
+        sum.filesRead++;
+        nodes.push({ ...base, type: 'file', size: n, sha256: whole.digest('hex'), chunks });
+      }
+      // sockets, fifos, devices: not backed up
+    };
+    for (let i = 0; i < roots.length; i++) await visit(roots[i]!, names[i]!, '');
+    const tree = await storeTree(repo, w, nodes);
+    await w.finish();
+    await lock.check();
+    sum.chunksNew = w.chunksNew;
+    sum.bytesNew = w.bytesNew;
+    return await writeSnapshot(repo, { time: (options.time ?? new Date()).toISOString(), host, tags, paths: roots, parent: parent?.id ?? null, tree, summary: sum }, signal);
+  } finally {
+    await lock.release();
+  }
+}
+
+function concatParts(parts: Uint8Array[]): Uint8Array {
+  const size = parts.reduce((a, b) => a + b.length, 0);
+  const out = new Uint8Array(size);
+  let k = 0;
+  for (const p of parts) {
+    out.set(p, k);
+    k += p.length;
+  }
+  return out;
+}
+
+function inside(root: string, p: string): boolean {
+  const r = relative(root, p);
+  return r === '' || (!r.startsWith('..') && !isAbsolute(r) && r.split(sep)[0] !== '..');
+}
+
+function assertNoLinkOnPath(root: string, p: string): void {
+  const parts = relative(root, dirname(p)).split(sep).filter(Boolean);
+  let cur = root;
+  for (const part of parts) {
+    cur = join(cur, part);
+    let st;
+    try {
+      st = lstatSync(cur);
+    } catch {
+      continue;
+    }
+    if (!st.isDirectory()) throw new PaniniError(ErrorCode.PATH, `refusing to write through ${cur}: not a directory (a link?)`, { path: cur });
+  }
+}
+
+export interface RestoreOptions {
+  /** restore only these tree paths (and what is under them) */
+  include?: string[];
+  /** overwrite existing files */
+  force?: boolean;
+  signal?: AbortSignal;
+}
+export interface RestoreResult {
+  files: number;
+  dirs: number;
+  symlinks: number;
+  bytes: number;
+}
+
+/**
+ * Restores a snapshot into `target`: directories, then files (each chunk's id checked, then the whole file's SHA-256
+ * and size, written to a temporary name and renamed), then symlinks (never one that points outside `target`), then
+ * directory modes and times. Unsafe paths and writing through links are refused (PATH).
+ */
+export async function restore(repo: Repository, snapshot: Snapshot, target: string, options: RestoreOptions = {}): Promise<RestoreResult> {
+  const root = resolve(target);
+  const include = (options.include ?? []).map((p) => p.replace(/^\/+|\/+$/g, ''));
+  const wanted = (p: string) => include.length === 0 || include.some((i) => p === i || p.startsWith(`${i}/`) || i.startsWith(`${p}/`));
+  const nodes = (await repo.loadTree(snapshot, options.signal)).filter((n) => wanted(n.path));
+  await fsp.mkdir(root, { recursive: true }).catch((e) => {
+    throw ioError(e, 'create', root);
+  });
+  const at = (n: TreeNode) => {
+    const p = resolve(root, ...checkPath(n.path).split('/'));
+    if (!inside(root, p) || p === root) throw new PaniniError(ErrorCode.PATH, `entry "${n.path}" would land outside ${root}`, { path: n.path });
+    assertNoLinkOnPath(root, p);
+    return p;
+  };
+  const r: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  for (const n of nodes) {
+    if (n.type !== 'dir') continue;
+    const p = at(n);
+    await fsp.mkdir(p, { recursive: true }).catch((e) => {
+      throw ioError(e, 'create', p);
+    });
+    r.dirs++;
+  }
+  for (const n of nodes) {
+    if (n.type !== 'file') continue;
+    const p = at(n);
+    if (!options.force) {
+      const exists = await fsp.lstat(p).then(() => true, () => false);
+      if (exists) throw new PaniniError(ErrorCode.EXISTS, `${p} exists (use force to overwrite)`, { path: p });
+    }
+    const tmp = join(dirname(p), `.${basename(p)}.${process.pid}.panini-tmp`);
+    const fh = await fsp.open(tmp, 'w', 0o600).catch((e) => {
+      throw ioError(e, 'create', tmp);
+    });
+    const h = createHash('sha256');
+    let size = 0;
+    try {
+      for (const c of n.chunks!) {
+        const data = await repo.readChunk(c, options.signal);
+        size += data.length;
+        if (size > n.size) throw new PaniniError(ErrorCode.FORMAT, `snapshot ${snapshot.id}: "${n.path}" chunks hold more than its ${n.size} bytes`, { path: n.path });
+        h.update(data);
+        await fh.write(data);
+      }
+      const d = h.digest('hex');
+      if (size !== n.size || d !== n.sha256) throw new PaniniError(ErrorCode.CHECKSUM, `snapshot ${snapshot.id}: "${n.path}" restores to ${size} bytes with SHA-256 ${d}, the tree says ${n.size} bytes, ${n.sha256}`, { path: n.path });
+      await fh.chmod(n.mode);
+      await fh.close();
+      await fsp.utimes(tmp, n.mtime / 1000, n.mtime / 1000);
+      await fsp.rename(tmp, p);
+    } catch (e) {
+      await fh.close().catch(() => undefined);
+      await fsp.rm(tmp, { force: true });
+      throw e;
+    }
+    r.files++;
+    r.bytes += size;
+  }
+  for (const n of nodes) {
+    if (n.type !== 'symlink') continue;
+    const p = at(n);
+    const t = n.target!;
+    if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError(ErrorCode.PATH, `symlink "${n.path}" -> "${t}" escapes ${root}`, { path: n.path });
+    if (options.force) await fsp.rm(p, { force: true });
+    await fsp.symlink(t, p).catch((e) => {
+      throw ioError(e, 'create symlink', p);
+    });
+    await fsp.lutimes(p, n.mtime / 1000, n.mtime / 1000).catch(() => undefined);
+    r.symlinks++;
+  }
+  for (const n of [...nodes].reverse()) {
+    if (n.type !== 'dir') continue;
+    const p = at(n);
+    await fsp.chmod(p, n.mode);
+    await fsp.utimes(p, n.mtime / 1000, n.mtime / 1000);
+  }
+  return r;
+}

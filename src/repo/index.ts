@@ -1,0 +1,30 @@
+// Snapshot repositories (docs/REPOSITORY.md): the browser-safe part. Backup and restore of files are in src/node/repo.ts.
+export {
+  initRepository,
+  openRepository,
+  Repository,
+  PackWriter,
+  storeTree,
+  writeSnapshot,
+  diff,
+  forget,
+  prune,
+  check,
+  copy,
+  referencedChunks,
+  TIER_LEVEL,
+  LOCK_STALE_MS,
+  type Tier,
+  type InitOptions,
+  type OpenOptions,
+  type Secret,
+  type KeyInfo,
+  type DiffResult,
+  type ForgetPolicy,
+  type PruneResult,
+  type CheckReport,
+  type CheckProblem,
+  type Lock,
+} from './repository.js';
+export type { Snapshot, TreeNode, RepoConfig, IndexPack, PackEntry } from './format.js';
+export { KDF_DEFAULTS } from './crypto.js';
