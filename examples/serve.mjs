@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { extname, join, normalize, sep } from 'node:path';
 
 const root = join(import.meta.dirname, '..');
-const allowed = ['examples', 'dist', join('node_modules', 'fflate'), join('node_modules', 'msgpackr'), join('node_modules', 'pako')];
+const allowed = ['examples', 'dist', join('node_modules', 'fflate'), join('node_modules', 'msgpackr'), join('node_modules', '@noble', 'hashes'), join('node_modules', 'pako')];
 const types = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.mjs': 'text/javascript', '.map': 'application/json', '.json': 'application/json' };
 const port = Number(process.argv[2] ?? process.env.PORT ?? 8080);
 
