@@ -209,6 +209,11 @@ export interface JobQueue {
   /** → retrying (attempts left and retryable, after backoff) or failed; false when the claim is no longer current. */
   fail(claim: Claim, error: TaskError): Promise<boolean>;
   cancelJob(jobId: string): Promise<void>;
+  /**
+   * Marks the job failed as a whole (its preparation failed: chunking the input, reading a recipe): its non-terminal
+   * tasks are cancelled, the job's state is failed and the error is recorded (JobStatus.errors, a job-level transition).
+   */
+  failJob(jobId: string, error: { code: string; message: string }): Promise<void>;
   /** failed and cancelled tasks → queued, attempts reset. */
   retryJob(jobId: string): Promise<void>;
   job(jobId: string): Promise<JobStatus | undefined>;
