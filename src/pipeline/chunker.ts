@@ -5,15 +5,15 @@
  * The cuts are the dhātu codec's own records: the chosen strategy (semantic / adaptive / CDC / fixed) finds the
  * boundaries, and pieces are grouped into chunks of about `blockSize` bytes, so a chunk compressed alone by a worker
  * codes exactly as that record would inside one `panini-fs compress` container. Files are one stream in tree order;
- * a file of at least the average piece size starts and ends on a cut, so identical large files dedup wherever they are.
+ * a file of at least a block starts and ends on a chunk boundary, so identical large files dedup wherever they are.
  */
 import { promises as fsp } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename, resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { crc32 } from '../hash/crc32.js';
 import { createSha256, sha256 } from '../hash/sha256.js';
 import { detect, HEAD_LIMIT } from '../grammar/index.js';
-import { makeAssembler } from '../container/api.js';
+import { makeBlockAssembler } from '../container/api.js';
 import { hex } from '../container/decoder.js';
 import { resolveCompressOptions, throwIfAborted } from '../container/options.js';
 import type { Store } from '../store/types.js';
@@ -120,8 +120,19 @@ export async function chunkInput(path: string, store: Store, options?: ChunkInpu
   await init();
   const source = resolve(path);
   const input = await listInput(source);
+  // never read the store being written (a local store inside the tree)
+  if (store.location.startsWith('local:')) {
+    const own = resolve(store.location.slice('local:'.length));
+    const inside = (abs: string) => abs === own || abs.startsWith(own + sep);
+    const kept = input.entries.filter((e) => !(e.abs !== undefined && inside(e.abs)));
+    if (kept.length !== input.entries.length) {
+      input.skipped.push(`${own.slice(source.length + 1) || own} (the output store)`);
+      input.entries = kept;
+      input.total = kept.reduce((n, e) => n + (e.type === 'file' ? e.size : 0), 0);
+    }
+  }
   const co = resolveCompressOptions({ codec: 'dhatu', level: o.level, strategy: o.strategy, blockSize: o.blockSize });
-  const asm = makeAssembler(co);
+  const asm = makeBlockAssembler(co);
   const id = o.id ?? newRecipeId();
   const chunks: RecipeChunk[] = [];
   const first = new Map<string, number>();
@@ -176,8 +187,10 @@ export async function chunkInput(path: string, store: Store, options?: ChunkInpu
       entries.push(entry);
       continue;
     }
-    const aligned = e.size >= big;
-    if (aligned) await emit(asm.cut());
+    // a file of a block or more gets blocks of its own (identical big files dedup as whole chunks); a smaller one
+    // restarts the piece chunker only and shares its block with its neighbours (small files code better together)
+    const boundary = () => (e.size >= o.blockSize ? asm.end() : e.size >= big ? asm.cut() : []);
+    await emit(boundary());
     const h = createSha256();
     const offset = streamPos;
     let size = 0;
@@ -194,7 +207,7 @@ export async function chunkInput(path: string, store: Store, options?: ChunkInpu
       streamPos += piece.length;
       await emit(asm.push(piece));
     }
-    if (aligned) await emit(asm.cut());
+    await emit(boundary());
     // a file that changed size while it was read is recorded as read: the recipe matches the chunks
     entries.push({ ...entry, size, offset, sha256: hex(h.digest()) });
   }
