@@ -148,7 +148,7 @@ describe('pipeline: chunk → compress tasks → validate / reconstruct', () => 
     await reconstruct(store, recipe.id, out);
     const f = join(out, 'docs', 'notes.md');
     const b = readFileSync(f);
-    b[12345] ^= 1;
+    b[12345] = b[12345]! ^ 1;
     writeFileSync(f, b);
     writeFileSync(join(out, 'extra.txt'), 'x');
     rmSync(join(out, 'docs', 'rows.json'));
@@ -173,7 +173,7 @@ describe('pipeline: chunk → compress tasks → validate / reconstruct', () => 
     const key = join(s2dir, ...resultKey(victim.sha256, 1).split('/'));
     const good = readFileSync(key);
     const bad = Buffer.from(good);
-    bad[bad.length >> 1] ^= 0x40;
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x40;
     writeFileSync(key, bad);
     let v = await validatePipeline(s2, r.id, small);
     expect(v.ok).toBe(false);
@@ -238,7 +238,7 @@ describe('pipeline: chunk → compress tasks → validate / reconstruct', () => 
     fc.assert(
       fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, x) => {
         const b = Uint8Array.from(good);
-        b[at] ^= x;
+        b[at] = b[at]! ^ x;
         try {
           parseRecipe(b, 'fuzz');
         } catch (e) {
