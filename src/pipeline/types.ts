@@ -229,3 +229,13 @@ export interface JobQueue {
   workers(options?: { aliveMs?: number }): Promise<WorkerInfo[]>;
   close(): Promise<void>;
 }
+
+/** Options every JobQueue backend takes (backends add their own). */
+export interface QueueOptions {
+  /** retry policy of every task; missing fields take DEFAULT_RETRY's */
+  retry?: Partial<RetryPolicy>;
+  /** lease of a claim or an extend that gives none (default 60 000 ms) */
+  leaseMs?: number;
+  /** the clock, ms since the epoch (default Date.now); tests move it instead of sleeping */
+  now?: () => number;
+}
