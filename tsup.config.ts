@@ -46,6 +46,15 @@ export default defineConfig([
     platform: 'node',
   },
   {
+    // the asynchronous pipeline's job queues (SQLite, BullMQ on Redis): Node only, dist/pipeline.js for bench/queue.mjs
+    entry: { pipeline: 'src/pipeline/index.ts' },
+    format: ['esm', 'cjs'],
+    dts: true,
+    sourcemap: true,
+    target: 'node20',
+    platform: 'node',
+  },
+  {
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
     sourcemap: true,
