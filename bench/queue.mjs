@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Job queue throughput (dist/pipeline.js; `npm run build` first): a job of --tasks tasks (default 100 000) is
 // created and enqueued, then workers claim (max 1 or max 32 per call) and complete tasks until the job is done or
-// --seconds (default 30) have passed; tasks/s = tasks verified / wall time. 1 worker, and 4 concurrent workers:
+// --seconds (default 30) have passed; tasks/s = tasks verified / wall time; job() ms is one status read of the
+// 100 000-task job (per-job counters, so it does not grow with the job). 1 worker, and 4 concurrent workers:
 // 4 processes for SQLite (one file, WAL, synchronous=FULL), 4 connections (4 RedisQueue instances) for Redis.
 // Redis is a redis-server started here (append-only file, appendfsync always, like the tests).
 //   node bench/queue.mjs [--tasks N] [--seconds S] [--only sqlite,redis] [--json FILE]
@@ -66,22 +67,30 @@ async function timed(f) {
   return [v, (performance.now() - t) / 1000];
 }
 
-async function scenario(backend, open, runWorkers) {
+// every run gets a fresh store (`fresh()` → { open, stop }): a new SQLite file, a new redis-server, so no run pays for
+// the data of the one before (Redis would otherwise rewrite its growing append-only file in the middle of a run)
+async function scenario(backend, fresh, runWorkers) {
   for (const workers of [1, 4]) {
     for (const max of [1, 32]) {
-      const q = await open();
+      const env = await fresh();
+      const q = await env.open();
       const all = tasks(N);
       const [id, createS] = await timed(() => q.createJob(spec, all));
       const [, enqueueS] = await timed(() => q.enqueue(id));
+      // job() reads per-job counters: its cost must not grow with the task count
+      const [, jobS] = await timed(async () => {
+        for (let i = 0; i < 200; i++) await q.job(id);
+      });
       const t = performance.now();
       const done = await runWorkers(q, workers, max, Date.now() + seconds * 1000);
       const wallS = (performance.now() - t) / 1000;
       const st = await q.job(id);
       if (st.counts.verified !== done) throw new Error(`${backend}: workers report ${done} verified, the job counts ${st.counts.verified}`);
-      const row = { backend, workers, max, tasks: N, createS, enqueueS, verified: done, finished: done === N, wallS, tasksPerS: done / wallS };
+      const row = { backend, workers, max, tasks: N, createS, enqueueS, jobMs: (jobS / 200) * 1000, verified: done, finished: done === N, wallS, tasksPerS: done / wallS };
       rows.push(row);
       log(JSON.stringify(row));
       await q.close();
+      await env.stop();
     }
   }
 }
@@ -91,7 +100,10 @@ if (only.includes('sqlite')) {
   const self = fileURLToPath(import.meta.url);
   await scenario(
     'sqlite',
-    async () => new SqliteQueue(join(tmp, `bench-${n++}.sqlite`)),
+    async () => {
+      const path = join(tmp, `bench-${n++}.sqlite`);
+      return { open: async () => new SqliteQueue(path), stop: async () => rmSync(path, { force: true }) };
+    },
     async (q, workers, max, until) => {
       if (workers === 1) return work(q, 'bench-main', max, until);
       const path = q.path;
@@ -122,7 +134,9 @@ async function startRedis() {
       s.close(() => resolve(p));
     });
   });
-  const child = spawn(bin, ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--port', String(port), '--bind', '127.0.0.1', '--dir', tmp], { stdio: 'ignore' });
+  const dir = mkdtempSync(join(tmp, 'redis-'));
+  const child = spawn(bin, ['--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir], { stdio: 'ignore' });
+  const exited = new Promise((r) => child.once('exit', r));
   for (let i = 0; i < 300; i++) {
     const ok = await new Promise((resolve) => {
       const c = connect(port, '127.0.0.1');
@@ -130,7 +144,16 @@ async function startRedis() {
       c.once('connect', () => c.write('PING\r\n'));
       c.once('data', (d) => (c.destroy(), resolve(d.toString().startsWith('+PONG'))));
     });
-    if (ok) return { url: `redis://127.0.0.1:${port}/0`, stop: () => child.kill('SIGTERM') };
+    if (ok) {
+      return {
+        url: `redis://127.0.0.1:${port}/0`,
+        stop: async () => {
+          child.kill('SIGTERM');
+          await exited;
+          rmSync(dir, { recursive: true, force: true });
+        },
+      };
+    }
     await new Promise((r) => setTimeout(r, 50));
   }
   child.kill('SIGKILL');
@@ -138,26 +161,23 @@ async function startRedis() {
 }
 
 if (only.includes('redis')) {
-  const server = await startRedis();
-  let n = 0;
-  try {
-    await scenario(
-      'redis',
-      async () => RedisQueue.open(`${server.url}?prefix=bench${n++}`),
-      async (q, workers, max, until) => {
-        if (workers === 1) return work(q, 'bench-main', max, until);
-        const handles = await Promise.all(Array.from({ length: workers }, () => RedisQueue.open(q.location)));
-        try {
-          const counts = await Promise.all(handles.map((h, i) => work(h, `bench-${i}`, max, until)));
-          return counts.reduce((a, b) => a + b, 0);
-        } finally {
-          for (const h of handles) await h.close();
-        }
-      },
-    );
-  } finally {
-    server.stop();
-  }
+  await scenario(
+    'redis',
+    async () => {
+      const server = await startRedis();
+      return { open: () => RedisQueue.open(`${server.url}?prefix=bench`), stop: () => server.stop() };
+    },
+    async (q, workers, max, until) => {
+      if (workers === 1) return work(q, 'bench-main', max, until);
+      const handles = await Promise.all(Array.from({ length: workers }, () => RedisQueue.open(q.location)));
+      try {
+        const counts = await Promise.all(handles.map((h, i) => work(h, `bench-${i}`, max, until)));
+        return counts.reduce((a, b) => a + b, 0);
+      } finally {
+        for (const h of handles) await h.close();
+      }
+    },
+  );
 }
 
 rmSync(tmp, { recursive: true, force: true });
@@ -165,10 +185,10 @@ const meta = { node: process.version, cpu: cpus()[0]?.model, cores: cpus().lengt
 console.log(`panini-fs job queue benchmark: a job of ${N} tasks, claim + complete for at most ${seconds} s per run`);
 console.log(`${meta.cpu} (${meta.cores} cores), Node ${meta.node}\n`);
 const pad = (s, n) => String(s).padStart(n);
-console.log(`${'backend'.padEnd(8)} ${pad('workers', 7)} ${pad('max', 4)} ${pad('create s', 9)} ${pad('enqueue s', 9)} ${pad('verified', 9)} ${pad('tasks/s', 9)}`);
+console.log(`${'backend'.padEnd(8)} ${pad('workers', 7)} ${pad('max', 4)} ${pad('create s', 9)} ${pad('enqueue s', 9)} ${pad('job() ms', 8)} ${pad('verified', 9)} ${pad('tasks/s', 9)}`);
 for (const r of rows) {
   console.log(
-    `${r.backend.padEnd(8)} ${pad(r.workers, 7)} ${pad(r.max, 4)} ${pad(r.createS.toFixed(2), 9)} ${pad(r.enqueueS.toFixed(2), 9)} ${pad(r.verified + (r.finished ? '' : '*'), 9)} ${pad(Math.round(r.tasksPerS), 9)}`,
+    `${r.backend.padEnd(8)} ${pad(r.workers, 7)} ${pad(r.max, 4)} ${pad(r.createS.toFixed(2), 9)} ${pad(r.enqueueS.toFixed(2), 9)} ${pad(r.jobMs.toFixed(3), 8)} ${pad(r.verified + (r.finished ? '' : '*'), 9)} ${pad(Math.round(r.tasksPerS), 9)}`,
   );
 }
 if (rows.some((r) => !r.finished)) console.log(`\n* stopped after ${seconds} s before the job was done; tasks/s is over the tasks verified`);

@@ -570,6 +570,12 @@ export class RedisQueue implements JobQueue {
     }));
   }
 
+  /** Keeps a fetched BullMQ job for the claim's later calls (the oldest are dropped past 10 000: refetched if needed). */
+  private hold(job: BullJob): void {
+    this.held.set(job.id!, job);
+    if (this.held.size > 10_000) this.held.delete(this.held.keys().next().value!);
+  }
+
   private async bullJob(id: string): Promise<BullJob | undefined> {
     return this.held.get(id) ?? (await this.sdk.Job.fromId(this.worker, id));
   }
@@ -692,7 +698,7 @@ export class RedisQueue implements JobQueue {
         const r = (await this.redis.grant(this.prefix, jobId, key, token, now, leaseUntil, workerId, kinds ? kinds.join(',') : '')) as string[];
         if (r[0] === 'ok') {
           if (leaseMs !== this.opts.leaseMs) await job.extendLock(token, leaseMs + this.lockMarginMs);
-          this.held.set(job.id, job);
+          this.hold(job);
           out.push({
             jobId,
             taskKey: key,
@@ -709,7 +715,7 @@ export class RedisQueue implements JobQueue {
           continue;
         }
         misses++;
-        this.held.set(job.id, job);
+        this.hold(job);
         if (r[0] === 'later') await this.settle(job.id, token, 'queued', Number(r[1]));
         else if (r[0] === 'kind') await this.settle(job.id, token, 'queued', 0);
         else await this.settle(job.id, token, r[0] === 'terminal' ? r[1]! : 'gone', 0);

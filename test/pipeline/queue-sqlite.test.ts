@@ -59,6 +59,7 @@ describe('SqliteQueue specifics', () => {
       expect(e?.code, bad).toBe('OPTION');
       if (bad) expect(e!.message).toContain(bad === 'sqlite:' ? 'sqlite:' : bad);
     }
+    expect(await code(openQueue(join(tmp, 'opt.sqlite'), { bogus: 1 } as never))).toBe('OPTION');
     expect(() => new SqliteQueue(join(tmp, 'o.sqlite'), { leaseMs: 0 })).toThrow(/leaseMs/);
     expect(() => new SqliteQueue(join(tmp, 'o.sqlite'), { retry: { maxAttempts: 0 } })).toThrow(/retry.maxAttempts/);
     expect(() => new SqliteQueue(join(tmp, 'o.sqlite'), { bogus: 1 } as never)).toThrow(/bogus/);
