@@ -21,7 +21,8 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 400 };
+// backoffs long enough that "not handed out before its backoff" holds on a loaded machine
+const retry = { maxAttempts: 3, baseDelayMs: 250, maxDelayMs: 1000 };
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 let n = 0;
 const fresh = () => RedisQueue.open(`${server.url}?prefix=t${process.pid}-${n++}`, { retry, stalledIntervalMs: 200, lockMarginMs: 200 });
