@@ -584,12 +584,13 @@ export class RedisQueue implements JobQueue {
    * Brings BullMQ's copy of a task in line with our state, for a BullMQ job held under `token` (ignored when that
    * token no longer holds it: BullMQ then returns it through its stalled check, and the next delivery settles it).
    */
-  private async settle(id: string, token: string, state: string, availableAt: number, message = state): Promise<void> {
+  private async settle(id: string, token: string, state: string, availableAt: number, returnValue: unknown = null): Promise<void> {
     try {
       const job = await this.bullJob(id);
       this.held.delete(id);
       if (!job) return;
-      if (state === 'verified' || state === 'gone') await job.moveToCompleted(null, token, false);
+      const message = `task is ${state}`;
+      if (state === 'verified' || state === 'gone') await job.moveToCompleted(returnValue, token, false);
       else if (state === 'failed' || state === 'cancelled') await job.moveToFailed(new this.sdk.UnrecoverableError(message), token, false);
       else if (state === 'queued' || state === 'pending' || state === 'retrying') await job.moveToDelayed(Math.max(availableAt, Date.now()), token);
     } catch {
@@ -760,7 +761,7 @@ export class RedisQueue implements JobQueue {
       const dh: (string | number)[] = [];
       for (const [k, v] of Object.entries(result.dhatu ?? {})) dh.push(k, v);
       const ok = (await this.redis.complete(this.prefix, claim.jobId, claim.taskKey, claim.token, now, JSON.stringify(result), result.bytesIn, result.bytesOut, ...dh)) === 1;
-      if (ok) await this.settle(bullId(claim.jobId, claim.taskKey), claim.token, 'verified', 0);
+      if (ok) await this.settle(bullId(claim.jobId, claim.taskKey), claim.token, 'verified', 0, result);
       else await this.afterRefused(claim);
       return ok;
     });
