@@ -689,37 +689,54 @@ export class RedisQueue implements JobQueue {
       await this.reap(this.opts.now());
       const out: Claim[] = [];
       let misses = 0;
+      const kindList = kinds ? kinds.join(',') : '';
+      // each round asks BullMQ for the tasks still wanted at once and grants them at once: the commands travel in one
+      // pipeline, so Redis applies (and, with appendfsync always, fsyncs) them together; results keep BullMQ's order
       while (out.length < max && misses < max + 16) {
-        const token = randomUUID();
-        const job = (await this.worker.getNextJob(token, { block: false })) as BullJob | undefined;
-        if (!job?.id) break;
+        const want = max - out.length;
+        const fetched = await Promise.all(
+          Array.from({ length: want }, async () => {
+            const token: string = randomUUID();
+            const job = (await this.worker.getNextJob(token, { block: false })) as BullJob | undefined;
+            return job?.id ? { job, token } : undefined;
+          }),
+        );
+        const got = fetched.filter((f): f is { job: BullJob; token: string } => f !== undefined);
         const now = this.opts.now();
         const leaseUntil = now + leaseMs;
-        const { jobId, key } = job.data as { jobId: string; key: string };
-        const r = (await this.redis.grant(this.prefix, jobId, key, token, now, leaseUntil, workerId, kinds ? kinds.join(',') : '')) as string[];
-        if (r[0] === 'ok') {
-          if (leaseMs !== this.opts.leaseMs) await job.extendLock(token, leaseMs + this.lockMarginMs);
-          this.hold(job);
-          out.push({
-            jobId,
-            taskKey: key,
-            kind: r[1] as Claim['kind'],
-            size: Number(r[2]),
-            payload: JSON.parse(r[3]!) as Claim['payload'],
-            options: JSON.parse(r[4]!) as Claim['options'],
-            store: r[5]!,
-            attempt: Number(r[6]),
-            workerId,
-            token,
-            leaseUntil,
-          });
-          continue;
+        const granted = await Promise.all(
+          got.map(async ({ job, token }) => {
+            const { jobId, key } = job.data as { jobId: string; key: string };
+            const r = (await this.redis.grant(this.prefix, jobId, key, token, now, leaseUntil, workerId, kindList)) as string[];
+            this.hold(job);
+            if (r[0] !== 'ok') {
+              if (r[0] === 'later') await this.settle(job.id!, token, 'queued', Number(r[1]));
+              else if (r[0] === 'kind') await this.settle(job.id!, token, 'queued', 0);
+              else await this.settle(job.id!, token, r[0] === 'terminal' ? r[1]! : 'gone', 0);
+              return undefined;
+            }
+            if (leaseMs !== this.opts.leaseMs) await job.extendLock(token, leaseMs + this.lockMarginMs);
+            const claim: Claim = {
+              jobId,
+              taskKey: key,
+              kind: r[1] as Claim['kind'],
+              size: Number(r[2]),
+              payload: JSON.parse(r[3]!) as Claim['payload'],
+              options: JSON.parse(r[4]!) as Claim['options'],
+              store: r[5]!,
+              attempt: Number(r[6]),
+              workerId,
+              token,
+              leaseUntil,
+            };
+            return claim;
+          }),
+        );
+        for (const c of granted) {
+          if (c) out.push(c);
+          else misses++;
         }
-        misses++;
-        this.hold(job);
-        if (r[0] === 'later') await this.settle(job.id, token, 'queued', Number(r[1]));
-        else if (r[0] === 'kind') await this.settle(job.id, token, 'queued', 0);
-        else await this.settle(job.id, token, r[0] === 'terminal' ? r[1]! : 'gone', 0);
+        if (got.length < want) break; // BullMQ had nothing more to hand out
       }
       return out;
     });
