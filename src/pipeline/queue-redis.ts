@@ -587,12 +587,13 @@ export class RedisQueue implements JobQueue {
    * Brings BullMQ's copy of a task in line with our state, for a BullMQ job held under `token` (ignored when that
    * token no longer holds it: BullMQ then returns it through its stalled check, and the next delivery settles it).
    */
-  private async settle(id: string, token: string, state: string, availableAt: number, message = state): Promise<void> {
+  private async settle(id: string, token: string, state: string, availableAt: number, returnValue: unknown = null): Promise<void> {
     try {
       const job = await this.bullJob(id);
       this.held.delete(id);
       if (!job) return;
-      if (state === 'verified' || state === 'gone') await job.moveToCompleted(null, token, false);
+      const message = `task is ${state}`;
+      if (state === 'verified' || state === 'gone') await job.moveToCompleted(returnValue, token, false);
       else if (state === 'failed' || state === 'cancelled') await job.moveToFailed(new this.sdk.UnrecoverableError(message), token, false);
       else if (state === 'queued' || state === 'pending' || state === 'retrying') await job.moveToDelayed(Math.max(availableAt, Date.now()), token);
     } catch {
@@ -691,37 +692,54 @@ export class RedisQueue implements JobQueue {
       await this.reap(this.opts.now());
       const out: Claim[] = [];
       let misses = 0;
+      const kindList = kinds ? kinds.join(',') : '';
+      // each round asks BullMQ for the tasks still wanted at once and grants them at once: the commands travel in one
+      // pipeline, so Redis applies (and, with appendfsync always, fsyncs) them together; results keep BullMQ's order
       while (out.length < max && misses < max + 16) {
-        const token = randomUUID();
-        const job = (await this.worker.getNextJob(token, { block: false })) as BullJob | undefined;
-        if (!job?.id) break;
+        const want = max - out.length;
+        const fetched = await Promise.all(
+          Array.from({ length: want }, async () => {
+            const token: string = randomUUID();
+            const job = (await this.worker.getNextJob(token, { block: false })) as BullJob | undefined;
+            return job?.id ? { job, token } : undefined;
+          }),
+        );
+        const got = fetched.filter((f): f is { job: BullJob; token: string } => f !== undefined);
         const now = this.opts.now();
         const leaseUntil = now + leaseMs;
-        const { jobId, key } = job.data as { jobId: string; key: string };
-        const r = (await this.redis.grant(this.prefix, jobId, key, token, now, leaseUntil, workerId, kinds ? kinds.join(',') : '')) as string[];
-        if (r[0] === 'ok') {
-          if (leaseMs !== this.opts.leaseMs) await job.extendLock(token, leaseMs + this.lockMarginMs);
-          this.hold(job);
-          out.push({
-            jobId,
-            taskKey: key,
-            kind: r[1] as Claim['kind'],
-            size: Number(r[2]),
-            payload: JSON.parse(r[3]!) as Claim['payload'],
-            options: JSON.parse(r[4]!) as Claim['options'],
-            store: r[5]!,
-            attempt: Number(r[6]),
-            workerId,
-            token,
-            leaseUntil,
-          });
-          continue;
+        const granted = await Promise.all(
+          got.map(async ({ job, token }) => {
+            const { jobId, key } = job.data as { jobId: string; key: string };
+            const r = (await this.redis.grant(this.prefix, jobId, key, token, now, leaseUntil, workerId, kindList)) as string[];
+            this.hold(job);
+            if (r[0] !== 'ok') {
+              if (r[0] === 'later') await this.settle(job.id!, token, 'queued', Number(r[1]));
+              else if (r[0] === 'kind') await this.settle(job.id!, token, 'queued', 0);
+              else await this.settle(job.id!, token, r[0] === 'terminal' ? r[1]! : 'gone', 0);
+              return undefined;
+            }
+            if (leaseMs !== this.opts.leaseMs) await job.extendLock(token, leaseMs + this.lockMarginMs);
+            const claim: Claim = {
+              jobId,
+              taskKey: key,
+              kind: r[1] as Claim['kind'],
+              size: Number(r[2]),
+              payload: JSON.parse(r[3]!) as Claim['payload'],
+              options: JSON.parse(r[4]!) as Claim['options'],
+              store: r[5]!,
+              attempt: Number(r[6]),
+              workerId,
+              token,
+              leaseUntil,
+            };
+            return claim;
+          }),
+        );
+        for (const c of granted) {
+          if (c) out.push(c);
+          else misses++;
         }
-        misses++;
-        this.hold(job);
-        if (r[0] === 'later') await this.settle(job.id, token, 'queued', Number(r[1]));
-        else if (r[0] === 'kind') await this.settle(job.id, token, 'queued', 0);
-        else await this.settle(job.id, token, r[0] === 'terminal' ? r[1]! : 'gone', 0);
+        if (got.length < want) break; // BullMQ had nothing more to hand out
       }
       return out;
     });
@@ -763,7 +781,7 @@ export class RedisQueue implements JobQueue {
       const dh: (string | number)[] = [];
       for (const [k, v] of Object.entries(result.dhatu ?? {})) dh.push(k, v);
       const ok = (await this.redis.complete(this.prefix, claim.jobId, claim.taskKey, claim.token, now, JSON.stringify(result), result.bytesIn, result.bytesOut, ...dh)) === 1;
-      if (ok) await this.settle(bullId(claim.jobId, claim.taskKey), claim.token, 'verified', 0);
+      if (ok) await this.settle(bullId(claim.jobId, claim.taskKey), claim.token, 'verified', 0, result);
       else await this.afterRefused(claim);
       return ok;
     });

@@ -431,14 +431,11 @@ export class SqliteQueue implements JobQueue {
     const retry = retryable && t.attempt < this.opts.retry.maxAttempts;
     const to: TaskState = retry ? 'retrying' : 'failed';
     const availableAt = retry ? now + backoffMs(this.opts.retry, t.attempt) : null;
-    this.st('UPDATE tasks SET state = ?, token = NULL, lease_until = NULL, available_at = ?, error_code = ?, error_message = ?, updated_at = ? WHERE rid = ?').run(
-      to,
-      availableAt,
-      code,
-      message,
-      now,
-      t.rid,
-    );
+    // the claim's token is part of the WHERE clause: only the grant that was read can leave
+    const n = this.st(
+      "UPDATE tasks SET state = ?, token = NULL, lease_until = NULL, available_at = ?, error_code = ?, error_message = ?, updated_at = ? WHERE rid = ? AND token = ? AND state IN ('running', 'compressed')",
+    ).run(to, availableAt, code, message, now, t.rid, t.token).changes;
+    if (n !== 1) throw new PaniniError(ErrorCode.STORE, `${this.where}: task ${t.key} of job ${t.job_id} changed inside its own transaction`);
     this.bump(t.job_id, t.state, to, 1, now);
     this.record(now, t.job_id, t.key, t.state, to, t.worker_id, code, message);
     this.addError(t.job_id, t.key, code, message, now);
