@@ -103,6 +103,18 @@ describe('dhātu codec: round trips', () => {
     expect(c.length).toBeGreaterThan(big.length);
   });
 
+  it('takes dedup windows smaller than a COMM history (1 byte … 1 KiB): no copies then, and the bytes round-trip', async () => {
+    const half = prngBytes(21, 300_000).map((b) => 97 + (b % 16));
+    const data = new Uint8Array(600_000);
+    data.set(half, 0);
+    data.set(half, 300_000);
+    for (const dedupWindow of [1, 100, 1023, 1024]) {
+      const c = await compress(data, { codec: 'dhatu', level: 1, dedupWindow });
+      expect(sha(await decompress(c)), `window ${dedupWindow}`).toBe(sha(data));
+      expect(sha(await streamDecode(c, 1, { maxWindow: Math.max(dedupWindow, 1) })), `window ${dedupWindow}`).toBe(sha(data));
+    }
+  });
+
   const files = ['text-brown-all.txt', 'json-bcd.json', 'elf-esbuild', 'js-typescript.js', 'wasm-ort.wasm'];
   for (const name of files) {
     it(`real file slice: ${name}, levels 1 and 6, smaller than deflate -9`, async () => {

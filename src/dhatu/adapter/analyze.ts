@@ -3,7 +3,7 @@
 // record's whole structure or the whole history, so they run here, once, in order; the planner and the entropy coders
 // then run on the residue in the coder (a worker when there is a pool). Deterministic: the same records in the same
 // order give the same stages.
-import { COMMZ_STAGE_ID, createLongMatcher, keepEarlierCopies, packCommOps, type LongMatcher } from '../comm.js';
+import { COMM_MIN_WINDOW, COMMZ_STAGE_ID, createLongMatcher, keepEarlierCopies, packCommOps, type LongMatcher } from '../comm.js';
 import { encode as plzEncode } from '../../codec/plz.js';
 import { hasDeflateStreams, reflateForward, type ReflateReport } from '../reflate/index.js';
 import { analyzeForeign, reconstructForeign } from '../reflate/foreign.js';
@@ -68,13 +68,14 @@ export interface Analysis {
 }
 
 export class RecordAnalyzer {
-  private readonly matcher: LongMatcher;
+  /** undefined when the container's dedup window is below COMM's smallest: no copies reach that short a history */
+  private readonly matcher: LongMatcher | undefined;
   constructor(
     private readonly o: AnalyzeOptions,
     readonly streams: StreamStats = emptyStreamStats(),
   ) {
     const w = o.dedupWindow === 0 ? MATCH_HISTORY_CAP : Math.min(o.dedupWindow, MATCH_HISTORY_CAP);
-    this.matcher = createLongMatcher({ window: w });
+    this.matcher = w >= COMM_MIN_WINDOW ? createLongMatcher({ window: w }) : undefined;
   }
 
   /** Record at output offset `offset` (records come in order, each exactly once through analyze or skip). */
@@ -88,12 +89,12 @@ export class RecordAnalyzer {
       });
       addReport(this.streams, r.report);
       if (r.result) {
-        this.matcher.append(record);
+        this.matcher?.append(record);
         const s = r.result;
         return { pre: [{ id: s.id, params: s.params, handled: s.handled }], residue: s.streams[0]!, ...h, mayNotPay: true };
       }
     }
-    const found = this.matcher.encode(record, offset);
+    const found = this.matcher?.encode(record, offset);
     const m = found && keepEarlierCopies(record, found, COMM_POLICY.minInsideDistance);
     // copies from earlier records are kept, and those ≥ 1 MiB back inside the record; nearer repeats inside it are the
     // coder's job (plz and pfz find them in their window and code them better, with context). Copies that cover little
@@ -110,6 +111,6 @@ export class RecordAnalyzer {
 
   /** A record coded without analysis (a whole-record duplicate): the matcher still needs it in its history. */
   skip(record: Uint8Array): void {
-    this.matcher.append(record);
+    this.matcher?.append(record);
   }
 }
