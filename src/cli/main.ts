@@ -9,6 +9,7 @@ import { runModels } from './models.js';
 import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 import type { Parsed } from './args.js';
 import { REPO_USAGE, runRepo } from './repo.js';
+import { SERVE_USAGE, runServe, runWorker } from './serve.js';
 
 const USAGE = `usage: panini-fs <command> [options]
 
@@ -30,7 +31,8 @@ commands:
   hash FILE|-                               SHA-256 and CRC32 of a file (or stdin)
   chunk FILE|- [--strategy cdc|fixed]       chunk boundaries with each chunk's SHA-256
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
-\${REPO_USAGE}
+${REPO_USAGE}
+${SERVE_USAGE}
 
   models list|show NAME|compare NAME@A NAME@B --corpus DIR|use NAME@V|rollback NAME|train [--check]
          |add FILE --tier personal --name NAME --version X.Y.Z   [--json] [--device auto|cpu|cuda|webgpu]
@@ -108,6 +110,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'repo':
       return runRepo(rest);
+    case 'serve':
+      return runServe(rest);
+    case 'worker':
+      return runWorker(rest);
     default:
       throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
   }
