@@ -46,6 +46,8 @@ export interface JobServer {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
+/** a Host header naming a loopback address, with or without a port */
+const LOOPBACK_HOST = /^(?:127\.0\.0\.1|localhost|\[::1\])(?::\d+)?$/i;
 const DEVICES: readonly WorkerDevice[] = ['auto', 'cpu', 'gpu'];
 const JOB_KEYS = new Set(['type', 'input', 'options', 'label']);
 /** routes that also take the token as ?token= (a WebSocket, a page, a download link cannot set a header) */
@@ -170,6 +172,27 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
     void reply.code(404).send(errorReply(e).body);
   });
 
+  // Cross-site requests: a page of another origin may reach a loopback server through the browser (a simple POST,
+  // a WebSocket, which no CORS rule covers, or a DNS name rebound to 127.0.0.1). Requests that carry an Origin of
+  // another host are refused, and without a token the Host header must be a loopback name.
+  app.addHook('onRequest', async (req: FastifyRequest) => {
+    const path = req.url.split('?')[0]!;
+    const hostHeader = req.headers.host ?? '';
+    if (token === undefined && LOOPBACK.has(host) && !LOOPBACK_HOST.test(hostHeader)) {
+      throw new PaniniError('AUTH', `Host ${JSON.stringify(hostHeader)} is not a loopback name: a server without a token answers only 127.0.0.1, localhost and [::1]`, { path });
+    }
+    const origin = req.headers.origin;
+    if (typeof origin === 'string') {
+      let originHost: string;
+      try {
+        originHost = new URL(origin).host;
+      } catch {
+        originHost = '';
+      }
+      if (originHost !== hostHeader) throw new PaniniError('AUTH', `cross-origin request from ${JSON.stringify(origin)} refused`, { path });
+    }
+  });
+
   if (token !== undefined) {
     app.addHook('onRequest', async (req: FastifyRequest) => {
       const path = req.url.split('?')[0]!;
@@ -238,7 +261,8 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
     const file = result.files.find((f) => f.name === name);
     if (!file) throw new PaniniError('NOT_FOUND', `job ${id} has no file ${JSON.stringify(name)} (it has ${result.files.map((f) => f.name).join(', ') || 'none'})`, { job: id, path: name });
     const bytes = await jobs.readJobFile(p, id, name);
-    return reply.type(file.type || 'application/octet-stream').header('x-content-type-options', 'nosniff').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
+    // a report.html runs in a sandbox (its own opaque origin), never as the dashboard's origin
+    return reply.type(file.type || 'application/octet-stream').header('x-content-type-options', 'nosniff').header('content-security-policy', 'sandbox allow-scripts').send(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
   });
 
   app.get<{ Params: { id: string } }>('/api/jobs/:id/tasks', async (req) => {

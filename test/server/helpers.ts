@@ -1,6 +1,7 @@
 // Shared by the job server's tests: temp trees, an HTTP client that returns status + JSON, and a WebSocket client
 // that records every event and waits for the one a test needs (no sleeps: generous timeouts instead).
 import { promises as fsp } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 
@@ -72,9 +73,9 @@ export class Events {
     });
   }
 
-  static open(url: string): Promise<Events> {
+  static open(url: string, options?: WebSocket.ClientOptions): Promise<Events> {
     return new Promise((resolve, reject) => {
-      const ws = new WebSocket(url);
+      const ws = new WebSocket(url, options);
       const ev = new Events(ws);
       ws.once('open', () => resolve(ev));
       ws.once('error', reject);
@@ -183,4 +184,17 @@ export function parsePrometheus(text: string): { samples: Sample[]; types: Map<s
     samples.push({ name, labels, value: v === '+Inf' ? Infinity : v === '-Inf' ? -Infinity : Number(v) });
   });
   return { samples, types, help };
+}
+
+/** A raw HTTP request with headers fetch will not send as given (Host, Origin). */
+export function rawRequest(url: string, o: { method?: string; headers?: Record<string, string>; body?: string }): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: o.method ?? 'GET', headers: o.headers }, (res) => {
+      let text = '';
+      res.on('data', (d) => (text += String(d)));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : undefined }));
+    });
+    req.on('error', reject);
+    req.end(o.body);
+  });
 }

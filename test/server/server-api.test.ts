@@ -10,7 +10,7 @@ import { openQueue } from '../../src/pipeline/queue.js';
 import { startWorker } from '../../src/pipeline/jobs.js';
 import type { JobQueue } from '../../src/pipeline/types.js';
 import { createServer, type JobServer } from '../../src/server/server.js';
-import { Events, filesUnder, http, makeTree, parsePrometheus } from './helpers.js';
+import { Events, filesUnder, http, makeTree, parsePrometheus, rawRequest } from './helpers.js';
 
 let tmp: string;
 
@@ -291,6 +291,21 @@ describe('cancel, retry after a real failure, refused requests, uploads (workers
       expect(r.body.error.message.length, what).toBeGreaterThan(0);
       if (option) expect(r.body.error.where.option, what).toBe(option);
     }
+    // cross-site: another origin's POST, a WebSocket from another origin, a name rebound to 127.0.0.1
+    const foreign = await rawRequest(`${s.url}/api/jobs`, {
+      method: 'POST',
+      headers: { 'content-type': 'text/plain', origin: 'http://evil.example' },
+      body: JSON.stringify({ type: 'compress', input: [tree] }),
+    });
+    expect(foreign.status).toBe(401);
+    expect(foreign.body.error.code).toBe('AUTH');
+    const rebound = await rawRequest(`${s.url}/api/jobs`, { headers: { host: 'evil.example:7878' } });
+    expect(rebound.status).toBe(401);
+    expect(rebound.body.error.code).toBe('AUTH');
+    await expect(Events.open(s.ws, { origin: 'http://evil.example' })).rejects.toMatchObject({ statusCode: 401 });
+    const same = await Events.open(s.ws, { origin: s.url });
+    expect((await same.waitFor((m) => m.type === 'hello', 'hello')).type).toBe('hello');
+    same.close();
     const route = await http(s.url, '/api/nothing-here');
     expect(route.status).toBe(404);
     expect(route.body.error.code).toBe('NOT_FOUND');
