@@ -25,11 +25,8 @@ describe('examples/browser demo page', () => {
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
 
-  it('compresses a picked file bit-perfectly, offers the container, and verifies / restores / rejects containers', async () => {
-    const text = new TextEncoder().encode('The quick brown fox jumps over the lazy dog.\n'.repeat(20000));
-    const input = new Uint8Array(text.length + 100_000);
-    input.set(text, 0);
-    input.set(prngBytes(42, 100_000), text.length);
+  /** Chromium on the demo page, its core loaded; page errors collected. The caller closes the browser. */
+  async function openDemo() {
     const browser = await chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
@@ -37,6 +34,20 @@ describe('examples/browser demo page', () => {
       page.on('pageerror', (e) => errors.push(String(e)));
       await page.goto(`${base}/`);
       await page.waitForFunction(() => document.getElementById('core')?.textContent?.includes('loaded'));
+      return { browser, page, errors };
+    } catch (e) {
+      await browser.close();
+      throw e;
+    }
+  }
+
+  it('compresses a picked file bit-perfectly, offers the container, and verifies / restores / rejects containers', async () => {
+    const text = new TextEncoder().encode('The quick brown fox jumps over the lazy dog.\n'.repeat(20000));
+    const input = new Uint8Array(text.length + 100_000);
+    input.set(text, 0);
+    input.set(prngBytes(42, 100_000), text.length);
+    const { browser, page, errors } = await openDemo();
+    try {
       await page.setInputFiles('#file', { name: 'sample.txt', mimeType: 'text/plain', buffer: Buffer.from(input) });
       await page.selectOption('#strategy', 'adaptive');
       await page.click('#go');
@@ -84,13 +95,8 @@ describe('examples/browser demo page', () => {
       mkdirSync(join(dir, p, '..'), { recursive: true });
       writeFileSync(join(dir, p), b);
     }
-    const browser = await chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS });
+    const { browser, page, errors } = await openDemo();
     try {
-      const page = await browser.newPage({ viewport: { width: 1100, height: 900 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(String(e)));
-      await page.goto(`${base}/`);
-      await page.waitForFunction(() => document.getElementById('core')?.textContent?.includes('loaded'));
       expect(await page.inputValue('#codec')).toBe('dhatu'); // the default
       await page.setInputFiles('#dir', tree);
       await page.waitForFunction(() => document.getElementById('picked')?.textContent?.includes('4 files'));

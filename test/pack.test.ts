@@ -43,11 +43,13 @@ describe('npm pack + install into an empty project', () => {
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
-  it('the tarball holds the built files and the docs, not the sources', () => {
-    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.cjs', 'dist/node.js', 'dist/node.cjs', 'dist/cli.js', 'dist/index.d.ts']) {
+  it('the tarball holds the built files, the docs and the benchmark harness (benchmark jobs run it), not the sources', () => {
+    for (const f of ['package.json', 'README.md', 'dist/index.js', 'dist/index.cjs', 'dist/node.js', 'dist/node.cjs', 'dist/cli.js', 'dist/index.d.ts', 'bench/run.mjs', 'bench/worker-panini.mjs', 'bench/sections/single.mjs']) {
       expect(files, f).toContain(f);
     }
-    expect(files.filter((f) => /^(src|assembly|test|bench|node_modules|scripts)\//.test(f))).toEqual([]);
+    expect(files.filter((f) => /^(src|assembly|test|node_modules|scripts)\//.test(f))).toEqual([]);
+    // of bench/, only the harness that run.mjs loads: not the standalone measurement scripts
+    expect(files.filter((f) => f.startsWith('bench/') && !/^bench\/(run\.mjs|worker-panini\.mjs|lib\/|sections\/)/.test(f))).toEqual([]);
   });
 
   it('import("panini-fs") (ESM) computes sha256("abc")', () => {

@@ -9,7 +9,8 @@ import { runModels } from './models.js';
 import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 import type { Parsed } from './args.js';
 import { REPO_USAGE, runRepo } from './repo.js';
-import { SERVE_USAGE, runServe, runWorker } from './serve.js';
+import { isPipelineStore, runChunkTo, runEnqueue, runJobs, runPipelineValidate, runReconstruct, runWorker } from './pipeline.js';
+import { SERVE_USAGE, runServe } from './serve.js';
 
 const USAGE = `usage: panini-fs <command> [options]
 
@@ -25,12 +26,27 @@ commands:
                                             (default OUT is the file's name; - writes to stdout)
   verify IN [--json]                        checks every checksum and decodes every chunk; exit 0 when intact
   inspect IN [--json]                       chunks, codecs, dhātu distribution, files, dedup, ratio
-  validate-reconstruction --original PATH --compressed PNZ [--json]
+  validate-reconstruction --original PATH --compressed PNZ|STORE [--recipe ID] [--json]
                                             the full proof: sizes, whole SHA-256, every chunk, first difference;
+                                            a pipeline STORE also prints the dhātu distribution over the job;
                                             exit 0 when bit-perfect, 1 when not
   hash FILE|-                               SHA-256 and CRC32 of a file (or stdin)
   chunk FILE|- [--strategy cdc|fixed]       chunk boundaries with each chunk's SHA-256
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
+
+pipeline (docs/PIPELINE.md): chunk now, compress later on workers, validate from the stored results
+  chunk PATH --output STORE [--strategy semantic|cdc|fixed|adaptive] [--block-size 4M] [--level 0-9]
+        [--queue Q] [--label TEXT] [--json]
+                                            pending chunks + a reconstruction recipe in STORE (a directory,
+                                            s3://…, azure://…); --queue also queues them as a compress job
+  enqueue STORE [--recipe ID] [--queue Q]   queue a chunked recipe (default: the newest) as a compress job
+  worker [--queue Q] [--concurrency N] [--device auto|cpu|gpu] [--lease SECONDS] [--exit-when-idle] [--verbose]
+                                            claim, compress (dhātu), verify and store chunks until stopped
+  jobs [ID] [--queue Q] [--json]            jobs with their counts per state, bytes, ratio, dhātu distribution
+  reconstruct STORE [--recipe ID] -o OUT [--force]
+                                            the original files again, every chunk and file checked
+                  Q is sqlite:PATH or redis://host:port (default: $PANINI_QUEUE, else sqlite: in the data
+                  directory $PANINI_DATA or ~/.local/share/panini-fs)
 ${REPO_USAGE}
 ${SERVE_USAGE}
 
@@ -58,17 +74,35 @@ export async function main(argv: string[]): Promise<number> {
   switch (command) {
     case 'hash':
       return runHash(parse(rest, {}));
-    case 'chunk':
-      return runChunk(
-        parse(rest, {
+    case 'chunk': {
+      const p = parse(rest, {
           strategy: { type: 'string' },
+          output: { type: 'string', short: 'o' },
+          'block-size': { type: 'string' },
+          level: { type: 'string' },
+          queue: { type: 'string' },
+          label: { type: 'string' },
           'min-size': { type: 'string' },
           'avg-size': { type: 'string' },
           'max-size': { type: 'string' },
           size: { type: 'string' },
           json: { type: 'boolean' },
-        }),
-      );
+        });
+      if (p.values.output === undefined) {
+        for (const f of ['block-size', 'level', 'queue', 'label']) if (p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to chunk --output STORE`, { option: f });
+        return runChunk(p);
+      }
+      for (const f of ['min-size', 'avg-size', 'max-size', 'size']) if (p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to chunk without --output (use --block-size)`, { option: f });
+      return runChunkTo(p);
+    }
+    case 'enqueue':
+      return runEnqueue(parse(rest, { recipe: { type: 'string' }, queue: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }));
+    case 'worker':
+      return runWorker(parse(rest, { queue: { type: 'string' }, concurrency: { type: 'string' }, device: { type: 'string' }, lease: { type: 'string' }, 'exit-when-idle': { type: 'boolean' }, verbose: { type: 'boolean' } }));
+    case 'jobs':
+      return runJobs(parse(rest, { queue: { type: 'string' }, json: { type: 'boolean' } }));
+    case 'reconstruct':
+      return runReconstruct(parse(rest, { recipe: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
     case 'compress':
       return runCompress(
         parse(rest, {
@@ -89,8 +123,12 @@ export async function main(argv: string[]): Promise<number> {
       return runVerify(parse(rest, { json: { type: 'boolean' } }));
     case 'inspect':
       return runInspect(parse(rest, { json: { type: 'boolean' } }));
-    case 'validate-reconstruction':
-      return runValidate(parse(rest, { original: { type: 'string' }, compressed: { type: 'string' }, json: { type: 'boolean' } }));
+    case 'validate-reconstruction': {
+      const p = parse(rest, { original: { type: 'string' }, compressed: { type: 'string' }, recipe: { type: 'string' }, json: { type: 'boolean' } });
+      if (typeof p.values.original === 'string' && typeof p.values.compressed === 'string' && isPipelineStore(p.values.compressed)) return runPipelineValidate(p);
+      if (p.values.recipe !== undefined) throw new PaniniError('OPTION', '--recipe applies to a pipeline store given as --compressed', { option: 'recipe' });
+      return runValidate(p);
+    }
     case 'models': {
       const [sub, ...more] = rest;
       return runModels(
@@ -112,8 +150,6 @@ export async function main(argv: string[]): Promise<number> {
       return runRepo(rest);
     case 'serve':
       return runServe(rest);
-    case 'worker':
-      return runWorker(rest);
     default:
       throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
   }

@@ -1,12 +1,10 @@
-// `panini-fs serve` (the job server and its dashboard, docs/SERVER.md) and `panini-fs worker` (a worker process
-// on a shared queue).
+// `panini-fs serve`: the job server and its dashboard (docs/SERVER.md).
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PaniniError } from '../errors.js';
 import { openQueue } from '../pipeline/queue.js';
-import { startWorker } from '../pipeline/jobs.js';
 import { createServer, type WorkerDevice } from '../server/server.js';
 import { numberFlag, type Parsed } from './args.js';
 
@@ -14,11 +12,10 @@ export const SERVE_USAGE = `  serve [--port 7878] [--host 127.0.0.1] [--data DIR
         [--device auto|cpu|gpu] [--max-upload SIZE]
                                             the job server: REST API, live events, metrics and the dashboard at
                                             its URL; DIR default $PANINI_DATA or ~/.local/share/panini-fs, Q default
-                                            sqlite:DIR/queue.sqlite (or redis://host:port/db); job inputs and
+                                            $PANINI_QUEUE, else sqlite:DIR/queue.sqlite; job inputs and
                                             outputs must lie under a --root (default: the current directory) or in
                                             DIR/uploads; a host other than loopback needs PANINI_TOKEN
-  worker --queue Q [--concurrency N] [--device auto|cpu|gpu] [--data DIR]
-                                            runs the tasks of a shared queue until SIGINT/SIGTERM`;
+                                            (docs/SERVER.md)`;
 
 const DEVICES: readonly WorkerDevice[] = ['auto', 'cpu', 'gpu'];
 
@@ -82,7 +79,7 @@ export async function runServe(argv: string[]): Promise<number> {
   } catch (e) {
     throw new PaniniError('IO', `cannot create the data directory ${data}: ${(e as Error).message}`, { path: data }, { cause: e });
   }
-  const location = typeof v.queue === 'string' ? v.queue : `sqlite:${join(data, 'queue.sqlite')}`;
+  const location = typeof v.queue === 'string' ? v.queue : (process.env.PANINI_QUEUE ?? `sqlite:${join(data, 'queue.sqlite')}`);
   const roots = ((v.root as string[] | undefined) ?? [process.cwd()]).map((r) => resolve(r));
   const port = num(v, 'port', { min: 0, max: 65535 });
   const workers = num(v, 'workers', { min: 0, max: 256 });
@@ -106,22 +103,6 @@ export async function runServe(argv: string[]): Promise<number> {
   const sig = await untilSignal();
   process.stdout.write(`panini-fs serve: ${sig}, stopping (running tasks finish or go back to the queue)\n`);
   await server.close();
-  await queue.close();
-  return 0;
-}
-
-export async function runWorker(argv: string[]): Promise<number> {
-  const v = parse(argv, { queue: { type: 'string' }, concurrency: { type: 'string' }, device: { type: 'string' }, data: { type: 'string' } });
-  const location = typeof v.queue === 'string' ? v.queue : `sqlite:${join(dataDir(v.data), 'queue.sqlite')}`;
-  const concurrency = num(v, 'concurrency', { min: 1, max: 256 });
-  const queue = await openQueue(location);
-  const w = startWorker({ queue, device: device(v.device), ...(concurrency !== undefined ? { concurrency } : {}) });
-  process.stdout.write(`panini-fs worker ${w.id}: ${w.device}, queue ${queue.location}\n`);
-  const stopped = await Promise.race([untilSignal(), w.done.then(() => 'done')]);
-  if (stopped !== 'done') {
-    process.stdout.write(`panini-fs worker ${w.id}: ${stopped}, stopping (running tasks finish or go back to the queue)\n`);
-    await w.stop();
-  }
   await queue.close();
   return 0;
 }

@@ -149,6 +149,15 @@ export class BlockAssembler {
     this.head = [];
     this.headLen = 0;
   }
+  /**
+   * A hard boundary: like cut(), and the current block ends here too, so what follows starts a new block (the
+   * pipeline's chunks: identical large files give identical blocks wherever they sit).
+   */
+  end(): Uint8Array[] {
+    const out = this.cut();
+    this.emit(out);
+    return out;
+  }
   /** A file boundary: the chunker restarts (semantic: detects the next file's format), the block goes on. */
   cut(): Uint8Array[] {
     const out: Uint8Array[] = [];
@@ -198,6 +207,12 @@ export function makeAssembler(o: ResolvedCompressOptions): Assembler {
   const chunks: Assembler =
     o.strategy === 'semantic' || o.strategy === 'adaptive' ? new SemanticAssembler(o, o.strategy === 'adaptive', () => new ChunkAssembler(o)) : new ChunkAssembler(o);
   return o.codec === 'dhatu' ? new BlockAssembler(o, chunks) : chunks;
+}
+
+/** The dhātu record cutter for the options, with its hard boundary (BlockAssembler.end). */
+export function makeBlockAssembler(o: ResolvedCompressOptions): BlockAssembler {
+  if (o.codec !== 'dhatu') throw new PaniniError('OPTION', `blocks are the dhātu codec's records, not codec "${o.codec}"'s`, { option: 'codec' });
+  return makeAssembler(o) as BlockAssembler;
 }
 
 /** Chunk boundaries of an in-memory input, per the options. */

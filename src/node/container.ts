@@ -45,7 +45,8 @@ function splitDecompressOptions(options: unknown, what: string) {
   return { o: resolveDecompressOptions(rest, what, Number.MAX_SAFE_INTEGER), force: force === undefined ? false : assertBool('force', force) };
 }
 
-async function* readPieces(path: string, signal?: AbortSignal, sizeHint?: number): AsyncGenerator<Uint8Array> {
+/** A file's bytes in pieces of at most 1 MiB (small files in one read); '-' reads stdin. */
+export async function* readPieces(path: string, signal?: AbortSignal, sizeHint?: number): AsyncGenerator<Uint8Array> {
   if (sizeHint !== undefined && sizeHint < READ && path !== '-') {
     // small files in one read (a stream per file costs a 1 MiB buffer and several ticks)
     let b: Uint8Array;
@@ -126,7 +127,7 @@ export async function compressFile(path: string, out: string, options?: FileComp
   }
 }
 
-interface WalkEntry {
+export interface WalkEntry {
   rel: string;
   abs: string;
   type: 'file' | 'dir' | 'symlink';
@@ -137,7 +138,7 @@ interface WalkEntry {
 }
 
 /** Lists a directory tree: depth-first, names in byte order, parents before children; links are not followed. */
-async function listTree(root: string, skipped: string[]): Promise<WalkEntry[]> {
+export async function listTree(root: string, skipped: string[]): Promise<WalkEntry[]> {
   const out: WalkEntry[] = [];
   const visit = async (absDir: string, relDir: string): Promise<void> => {
     let names: string[];

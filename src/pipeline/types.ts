@@ -209,6 +209,11 @@ export interface JobQueue {
   /** → retrying (attempts left and retryable, after backoff) or failed; false when the claim is no longer current. */
   fail(claim: Claim, error: TaskError): Promise<boolean>;
   cancelJob(jobId: string): Promise<void>;
+  /**
+   * Marks the job failed as a whole (its preparation failed: chunking the input, reading a recipe): its non-terminal
+   * tasks are cancelled, the job's state is failed and the error is recorded (JobStatus.errors, a job-level transition).
+   */
+  failJob(jobId: string, error: { code: string; message: string }): Promise<void>;
   /** failed and cancelled tasks → queued, attempts reset. */
   retryJob(jobId: string): Promise<void>;
   job(jobId: string): Promise<JobStatus | undefined>;
@@ -223,4 +228,14 @@ export interface JobQueue {
   /** workers seen within the last `aliveMs` (default 30 000) */
   workers(options?: { aliveMs?: number }): Promise<WorkerInfo[]>;
   close(): Promise<void>;
+}
+
+/** Options every JobQueue backend takes (backends add their own). */
+export interface QueueOptions {
+  /** retry policy of every task; missing fields take DEFAULT_RETRY's */
+  retry?: Partial<RetryPolicy>;
+  /** lease of a claim or an extend that gives none (default 60 000 ms) */
+  leaseMs?: number;
+  /** the clock, ms since the epoch (default Date.now); tests move it instead of sleeping */
+  now?: () => number;
 }

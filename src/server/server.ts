@@ -10,6 +10,7 @@ import websocket from '@fastify/websocket';
 import { PaniniError } from '../errors.js';
 import * as jobs from '../pipeline/jobs.js';
 import type { Pipeline, JobRequest } from '../pipeline/jobs.js';
+import { startWorker, type WorkerHandle } from '../pipeline/worker.js';
 import { JOB_TYPES, TASK_STATES, type Json, type JobType, type TaskState } from '../pipeline/types.js';
 import { errorReply } from './errors.js';
 import { EventHub, type HubOptions } from './events.js';
@@ -321,11 +322,16 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
   });
 
   // ---- embedded workers, and jobs a crash left pending
-  const resume = (jobs as unknown as Record<string, unknown>).resumePending;
-  if (typeof resume === 'function') {
-    await (resume as (p: Pipeline) => Promise<unknown>)(p);
+  const resumed = await jobs.resumePending(p);
+  if (resumed.length) process.stderr.write(`panini-fs serve: picked up ${resumed.length} job(s) left pending: ${resumed.join(', ')}\n`);
+  const loops: WorkerHandle[] = [];
+  try {
+    for (let i = 0; i < workerCount; i++) loops.push(await startWorker({ queue, concurrency, device }));
+  } catch (e) {
+    await Promise.allSettled(loops.map((w) => w.stop()));
+    await hub.stop();
+    throw e;
   }
-  const loops = Array.from({ length: workerCount }, () => jobs.startWorker({ queue, concurrency, device }));
   for (const w of loops) {
     w.done.catch((e: unknown) => process.stderr.write(`panini-fs serve: worker ${w.id} stopped: ${e instanceof Error ? e.message : String(e)}\n`));
   }

@@ -15,6 +15,9 @@ import {
   assertStoreKey,
   assertStorePrefix,
   checkAborted,
+  checkBodyLength,
+  emptyRange,
+  wrongRangeLength,
   notFound,
   shortObject,
   type Store,
@@ -267,14 +270,7 @@ export class AzureStore implements Store {
     checkAborted(options?.signal, this.location, key);
     try {
       const { body, contentLength } = await this.#download(key, 0, undefined, options?.signal);
-      if (contentLength !== undefined && body.length !== contentLength) {
-        throw new PaniniError(
-          ErrorCode.STORE,
-          `${this.location}: get ${key}: received ${body.length} of ${contentLength} bytes`,
-          { store: this.location, key, op: 'get' },
-        );
-      }
-      return body;
+      return checkBodyLength(this.location, key, body, contentLength);
     } catch (e) {
       throw this.#fail('get', key, e);
     }
@@ -285,23 +281,13 @@ export class AzureStore implements Store {
     assertRange(offset, length);
     this.#live();
     checkAborted(options?.signal, this.location, key);
-    if (length === 0) {
-      // A zero-byte range cannot be asked for (count 0 means "to the end"): check the object and its size instead.
-      const info = await this.stat(key, options);
-      if (!info) throw notFound(this, key);
-      if (offset > info.size) throw shortObject(this.location, key, info.size, offset, length);
-      return new Uint8Array(0);
-    }
+    if (length === 0) return emptyRange(this, key, offset, options);
     try {
       const { body, contentRange } = await this.#download(key, offset, length, options?.signal);
       if (body.length !== length) {
         const total = Number(/\/(\d+)$/.exec(contentRange ?? '')?.[1] ?? offset + body.length);
         if (total < offset + length) throw shortObject(this.location, key, total, offset, length);
-        throw new PaniniError(
-          ErrorCode.STORE,
-          `${this.location}: get ${key} range ${offset}+${length}: received ${body.length} bytes`,
-          { store: this.location, key, op: 'get', offset },
-        );
+        throw wrongRangeLength(this.location, key, offset, length, body.length);
       }
       return body;
     } catch (e) {

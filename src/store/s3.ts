@@ -15,6 +15,9 @@ import {
   assertStoreKey,
   assertStorePrefix,
   checkAborted,
+  checkBodyLength,
+  emptyRange,
+  wrongRangeLength,
   notFound,
   shortObject,
   type Store,
@@ -245,14 +248,7 @@ export class S3Store implements Store {
         abortSignal: options?.signal,
       });
       const body = out.Body ? await out.Body.transformToByteArray() : new Uint8Array(0);
-      if (out.ContentLength !== undefined && body.length !== out.ContentLength) {
-        throw new PaniniError(
-          ErrorCode.STORE,
-          `${this.location}: get ${key}: received ${body.length} of ${out.ContentLength} bytes`,
-          { store: this.location, key, op: 'get' },
-        );
-      }
-      return body;
+      return checkBodyLength(this.location, key, body, out.ContentLength);
     } catch (e) {
       throw this.#fail('get', key, e);
     }
@@ -264,13 +260,7 @@ export class S3Store implements Store {
     this.#live();
     checkAborted(options?.signal, this.location, key);
     const { client, sdk } = await this.#client();
-    if (length === 0) {
-      // A Range header cannot ask for zero bytes: check the object and its size instead.
-      const info = await this.stat(key, options);
-      if (!info) throw notFound(this, key);
-      if (offset > info.size) throw shortObject(this.location, key, info.size, offset, length);
-      return new Uint8Array(0);
-    }
+    if (length === 0) return emptyRange(this, key, offset, options);
     try {
       const out = await client.send(
         new sdk.GetObjectCommand({
@@ -291,11 +281,7 @@ export class S3Store implements Store {
           return body.slice(offset - start, offset - start + length);
         }
         if (total < offset + length) throw shortObject(this.location, key, total, offset, length);
-        throw new PaniniError(
-          ErrorCode.STORE,
-          `${this.location}: get ${key} range ${offset}+${length}: received ${body.length} bytes`,
-          { store: this.location, key, op: 'get', offset },
-        );
+        throw wrongRangeLength(this.location, key, offset, length, body.length);
       }
       return body;
     } catch (e) {

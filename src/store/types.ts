@@ -135,3 +135,27 @@ export function storeFailure(location: string, op: string, key: string | undefin
     { cause },
   );
 }
+
+/** A whole-object get whose body is shorter or longer than the size the backend announced: STORE. */
+export function checkBodyLength(location: string, key: string, body: Uint8Array, announced: number | undefined): Uint8Array {
+  if (announced !== undefined && body.length !== announced) {
+    throw new PaniniError(ErrorCode.STORE, `${location}: get ${key}: received ${body.length} of ${announced} bytes`, { store: location, key, op: 'get' });
+  }
+  return body;
+}
+
+/** A range get that came back with the wrong number of bytes (and not because the object is short): STORE. */
+export function wrongRangeLength(location: string, key: string, offset: number, length: number, received: number): PaniniError {
+  return new PaniniError(ErrorCode.STORE, `${location}: get ${key} range ${offset}+${length}: received ${received} bytes`, { store: location, key, op: 'get', offset });
+}
+
+/**
+ * A zero-byte range: HTTP backends cannot ask for one (S3's Range header has no empty form, Azure's count 0 means "to
+ * the end"), so the object's existence and size are checked instead and an empty array returned.
+ */
+export async function emptyRange(store: Store, key: string, offset: number, options?: StoreOpOptions): Promise<Uint8Array> {
+  const info = await store.stat(key, options);
+  if (!info) throw notFound(store, key);
+  if (offset > info.size) throw shortObject(store.location, key, info.size, offset, 0);
+  return new Uint8Array(0);
+}

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
-import { startWorker } from '../../src/pipeline/jobs.js';
+import { startWorker, type WorkerHandle } from '../../src/pipeline/worker.js';
 import { openQueue } from '../../src/pipeline/queue.js';
 import type { JobQueue } from '../../src/pipeline/types.js';
 import { createServer, type JobServer } from '../../src/server/server.js';
@@ -23,10 +23,10 @@ let server: JobServer;
 let browser: Browser;
 let page: Page;
 const pageErrors: string[] = [];
-let worker: ReturnType<typeof startWorker> | undefined;
+let worker: WorkerHandle | undefined;
 
-const runWorker = () => {
-  worker = startWorker({ queue, device: 'cpu' });
+const runWorker = async () => {
+  worker = await startWorker({ queue, device: 'cpu' });
 };
 const stopWorker = async () => {
   await worker?.stop();
@@ -100,7 +100,7 @@ describe.sequential('the dashboard in Chromium', () => {
       (window as unknown as { __seen: number[] }).__seen = seen;
       new MutationObserver(() => seen.push(bar.value)).observe(bar, { attributes: true, attributeFilter: ['value'] });
     }, id);
-    runWorker();
+    await runWorker();
     await rowInState(id, 'verified');
     expect(await row(id).locator('.pct').textContent()).toBe('100 %');
     await page.locator('#detail-progress-text').filter({ hasText: '100 % · verified' }).waitFor({ timeout: 30_000 });
@@ -138,7 +138,7 @@ describe.sequential('the dashboard in Chromium', () => {
     const added = (await filesUnder(store)).filter((f) => !before.has(f) && /[\\/]chunks[\\/]/.test(f));
     expect(added.length).toBeGreaterThan(0);
     for (const f of added) await fsp.rm(f);
-    runWorker();
+    await runWorker();
     await rowInState(id, 'failed');
     await stopWorker();
     const failure = page.locator('#failures li.failure').first();
@@ -155,7 +155,7 @@ describe.sequential('the dashboard in Chromium', () => {
     for (let i = 0; i < 240; i++) await fsp.writeFile(join(dir, `part-${String(i).padStart(3, '0')}.txt`), compressibleText(1000 + i, 24 << 10));
     const id = await submit([dir], 'long job');
     await rowInState(id, 'queued');
-    runWorker();
+    await runWorker();
     // running, with at least one task verified
     await page.waitForFunction((jobId) => {
       const info = document.querySelector(`li.job[data-job-id="${jobId}"] .job-info`)?.textContent ?? '';

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { openQueue } from '../../src/pipeline/queue.js';
-import { startWorker } from '../../src/pipeline/jobs.js';
+import { startWorker, type WorkerHandle } from '../../src/pipeline/worker.js';
 import type { JobQueue } from '../../src/pipeline/types.js';
 import { createServer, type JobServer } from '../../src/server/server.js';
 import { Events, filesUnder, http, makeTree, parsePrometheus, rawRequest } from './helpers.js';
@@ -240,7 +240,7 @@ describe('cancel, retry after a real failure, refused requests, uploads (workers
     const chunks = (await filesUnder(store)).filter((f) => /[\\/]chunks[\\/]/.test(f));
     expect(chunks.length).toBeGreaterThan(0);
     for (const f of chunks) await fsp.rm(f);
-    let w = startWorker({ ...pipelineOf(), device: 'cpu' });
+    let w = await startWorker({ ...pipelineOf(), device: 'cpu' });
     const failed = await events.jobState(id, ['failed']);
     await w.stop();
     expect(failed.status.errors.length).toBeGreaterThan(0);
@@ -256,7 +256,7 @@ describe('cancel, retry after a real failure, refused requests, uploads (workers
     expect(early.status).toBe(200);
     expect(early.body.state).toBe('queued');
     await fsp.cp(aside, store, { recursive: true });
-    w = startWorker({ ...pipelineOf(), device: 'cpu' });
+    w = await startWorker({ ...pipelineOf(), device: 'cpu' });
     try {
       const ok = await events.jobState(id, ['verified']);
       expect(ok.status.counts.verified).toBe(ok.status.total);

@@ -3,56 +3,26 @@
  * persistence and telemetry off. Every conformance case opens a fresh prefix in one container. azurite 3.35 knows
  * service versions up to one older than the one @azure/storage-blob 12.32 sends, hence --skipApiVersionCheck.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AzureStore, openStore, isPaniniError, type Store } from '../../src/node.js';
 import { storeConformance } from './conformance.js';
+import { errorCode as code, startAzurite, type TestServer } from './servers.js';
 
 // azurite's documented development account (the same for every azurite installation).
 const ACCOUNT = 'devstoreaccount1';
 const KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
 const CONTAINER = 'panini-test';
-let server: ChildProcess | undefined;
-let blobUrl = '';
+let server: TestServer | undefined;
 let connectionString = '';
-let cwd = '';
 let n = 0;
 
 beforeAll(async () => {
-  cwd = mkdtempSync(join(tmpdir(), 'panini-azurite-'));
-  const main = join(dirname(createRequire(import.meta.url).resolve('azurite/package.json')), 'dist/src/blob/main.js');
-  server = spawn(
-    process.execPath,
-    [main, '--blobHost', '127.0.0.1', '--blobPort', '0', '--inMemoryPersistence', '--disableTelemetry', '--silent', '--skipApiVersionCheck'],
-    { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  const child = server;
-  blobUrl = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    const seen = (d: Buffer) => {
-      out += d.toString();
-      const m = /successfully listens on (http:\/\/[\d.]+:\d+)/.exec(out);
-      if (m) resolve(m[1]!);
-    };
-    child.stdout!.on('data', seen);
-    child.stderr!.on('data', seen);
-    child.on('exit', (c) => reject(new Error(`azurite exited with ${c} before listening: ${out}`)));
-  });
-  connectionString = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${blobUrl}/${ACCOUNT};`;
+  server = await startAzurite();
+  connectionString = `DefaultEndpointsProtocol=http;AccountName=${ACCOUNT};AccountKey=${KEY};BlobEndpoint=${server.url}/${ACCOUNT};`;
 });
-
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (cwd) rmSync(cwd, { recursive: true, force: true });
+  await server?.stop();
 });
 
 const fresh = (extra: Partial<ConstructorParameters<typeof AzureStore>[0]> = {}): Store =>
@@ -64,16 +34,6 @@ const fresh = (extra: Partial<ConstructorParameters<typeof AzureStore>[0]> = {})
   });
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isPaniniError(e)) throw e;
-    return e.code;
-  }
-  return 'no error';
-}
 
 storeConformance('Azure Blob (azurite)', async () => fresh());
 // Small blocks and 3-blob list pages, so block uploads and list pagination are exercised.
@@ -91,7 +51,7 @@ describe('Azure store', () => {
       container: CONTAINER,
       account: ACCOUNT,
       accountKey: KEY,
-      serviceUrl: `${blobUrl}/${ACCOUNT}`,
+      serviceUrl: `${server!.url}/${ACCOUNT}`,
       listPageSize: 2,
     });
     try {

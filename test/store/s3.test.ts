@@ -5,52 +5,23 @@
  * its list continuation tokens use DES, which Node's OpenSSL 3 offers only with --openssl-legacy-provider.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { S3Store, openStore, isPaniniError, type Store } from '../../src/node.js';
 import { storeConformance } from './conformance.js';
+import { errorCode as code, startS3rver, type TestServer } from './servers.js';
 
 const BUCKET = 'panini-test';
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-let server: ChildProcess | undefined;
+let server: TestServer | undefined;
 let endpoint = '';
-let dir = '';
 let n = 0;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'panini-s3rver-'));
-  const s3rver = createRequire(import.meta.url).resolve('s3rver');
-  const script = `
-    const S3rver = require(${JSON.stringify(s3rver)});
-    const server = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: ${JSON.stringify(dir)},
-      configureBuckets: [{ name: ${JSON.stringify(BUCKET)}, configs: [] }] });
-    server.run().then((a) => process.stdout.write(JSON.stringify({ port: a.port }) + '\\n'),
-      (e) => { console.error(e); process.exit(1); });
-  `;
-  server = spawn(process.execPath, ['--openssl-legacy-provider', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const child = server;
-  endpoint = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const line = /^(\{.*\})\n/m.exec(out);
-      if (line) resolve(`http://127.0.0.1:${(JSON.parse(line[1]!) as { port: number }).port}`);
-    });
-    child.on('exit', (c) => reject(new Error(`s3rver exited with ${c} before listening`)));
-  });
+  server = await startS3rver(BUCKET);
+  endpoint = server.url;
 });
-
 afterAll(async () => {
-  if (server && server.exitCode === null) {
-    const exited = new Promise((r) => server!.once('exit', r));
-    server.kill('SIGTERM');
-    await exited;
-  }
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await server?.stop();
 });
 
 const fresh = (extra: Partial<ConstructorParameters<typeof S3Store>[0]> = {}): Store =>
@@ -71,16 +42,6 @@ storeConformance('S3 (s3rver), multipart above 5 MiB', async () => fresh({ multi
   bigObject: 17 << 20,
   noSameKeyRace: GAP,
 });
-
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isPaniniError(e)) throw e;
-    return e.code;
-  }
-  return 'no error';
-}
 
 describe('S3 store', () => {
   it('keeps objects under the location prefix in the bucket, and paginates list in service order', async () => {

@@ -1,0 +1,262 @@
+// The pipeline's data path without a queue: chunk a real tree into a store, run the compress-chunk task on every
+// distinct chunk, validate and reconstruct from the stored results alone — checked against node:crypto and the
+// original files, and broken on purpose (corrupt result, missing result, changed original, hostile recipe).
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LocalStore, isPaniniError } from '../../src/node.js';
+import {
+  chunkInput,
+  chunkKey,
+  chunkTasks,
+  parseRecipe,
+  patternOf,
+  reconstruct,
+  recipeKey,
+  resultKey,
+  validatePipeline,
+  type Claim,
+  type Recipe,
+} from '../../src/pipeline/index.js';
+import { runTask, storeCache } from '../../src/pipeline/tasks.js';
+import { prngBytes } from '../helpers/prng.mjs';
+
+const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
+const dirs: string[] = [];
+const fresh = (p: string) => {
+  const d = mkdtempSync(join(tmpdir(), p));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+function words(seed: number, n: number): Uint8Array {
+  const vocab = ['alpha', 'beta', 'gamma', 'delta', 'chunk', 'record', 'store', 'queue', 'worker', 'verified', '\n'];
+  const r = prngBytes(seed, n);
+  const parts: string[] = [];
+  let len = 0;
+  for (let i = 0; len < n; i++) {
+    const w = vocab[r[i % n]! % vocab.length]!;
+    parts.push(w);
+    len += w.length + 1;
+  }
+  return new TextEncoder().encode(parts.join(' ').slice(0, n));
+}
+
+/** A tree with text, JSON, a duplicated 3 MiB file, gzip, random bytes, an empty file, a link and a directory. */
+function makeTree(): string {
+  const root = fresh('panini-pl-tree-');
+  mkdirSync(join(root, 'docs', 'empty-dir'), { recursive: true });
+  mkdirSync(join(root, 'data'));
+  const big = words(1, 3 << 20);
+  writeFileSync(join(root, 'data', 'a.txt'), big);
+  writeFileSync(join(root, 'data', 'copy-of-a.txt'), big);
+  writeFileSync(join(root, 'docs', 'notes.md'), words(2, 200_000));
+  writeFileSync(join(root, 'docs', 'rows.json'), JSON.stringify(Array.from({ length: 3000 }, (_, i) => ({ id: i, name: `item-${i}`, ok: i % 3 === 0 }))));
+  writeFileSync(join(root, 'data', 'log.gz'), gzipSync(words(3, 400_000)));
+  writeFileSync(join(root, 'data', 'noise.bin'), prngBytes(4, 700_000));
+  writeFileSync(join(root, 'docs', 'empty'), new Uint8Array(0));
+  symlinkSync('notes.md', join(root, 'docs', 'link-to-notes'));
+  return root;
+}
+
+async function compressAll(store: LocalStore, recipe: Recipe): Promise<void> {
+  const stores = storeCache();
+  for (const t of chunkTasks([recipe])) {
+    const claim: Claim = { jobId: 'j', taskKey: t.key, kind: t.kind, size: t.size, payload: t.payload, options: { level: recipe.codec.level }, store: store.root, attempt: 1, workerId: 'w', token: 't', leaseUntil: Date.now() + 60_000 };
+    let compressed = 0;
+    const r = await runTask(claim, { store: (l) => stores.get(l), threads: 1, compressed: async () => (compressed++, true), signal: new AbortController().signal });
+    expect(compressed).toBe(1);
+    expect(r.bytesIn).toBe(t.size);
+    expect(r.object).toBe(resultKey(t.payload.sha256 as string, recipe.codec.level));
+    expect(r.bytesOut).toBe(statSync(join(store.root, ...r.object!.split('/'))).size);
+  }
+  await stores.close();
+}
+
+describe('pipeline: chunk → compress tasks → validate / reconstruct', () => {
+  let tree: string;
+  let storeDir: string;
+  let store: LocalStore;
+  let recipe: Recipe;
+  beforeAll(async () => {
+    tree = makeTree();
+    storeDir = fresh('panini-pl-store-');
+    store = new LocalStore(storeDir);
+    recipe = await chunkInput(tree, store, { blockSize: 1 << 20, level: 3 });
+    await compressAll(store, recipe);
+  });
+
+  it('writes a recipe whose chunks are the files in order, each chunk stored once under its SHA-256', async () => {
+    const stored = parseRecipe(readFileSync(join(storeDir, 'recipes', `${recipe.id}.json`)), 'test');
+    expect(stored).toEqual(recipe);
+    const files = recipe.entries.filter((e) => e.type === 'file');
+    expect(files.map((f) => f.path)).toEqual(['data/a.txt', 'data/copy-of-a.txt', 'data/log.gz', 'data/noise.bin', 'docs/empty', 'docs/notes.md', 'docs/rows.json']);
+    // the stream is the files one after the other: oracle hashes from node:crypto
+    const stream = Buffer.concat(files.map((f) => readFileSync(join(tree, f.path))));
+    expect(recipe.size).toBe(stream.length);
+    expect(recipe.sha256).toBe(sha(stream));
+    for (const f of files) expect(f.sha256).toBe(sha(readFileSync(join(tree, f.path))));
+    for (const c of recipe.chunks) {
+      const bytes = stream.subarray(c.offset, c.offset + c.size);
+      expect(c.sha256).toBe(sha(bytes));
+      expect(sha(readFileSync(join(storeDir, ...chunkKey(c.sha256).split('/'))))).toBe(c.sha256);
+      expect(c.size).toBeLessThanOrEqual(64 << 20);
+    }
+    // the duplicated 3 MiB file starts on a cut: its chunks repeat and name the first copy
+    const dups = recipe.chunks.filter((c) => c.pattern === 'duplicate');
+    expect(dups.length).toBeGreaterThanOrEqual(2);
+    for (const d of dups) expect(recipe.chunks[d.dependencies[0]!]!.sha256).toBe(d.sha256);
+    expect(chunkTasks([recipe]).length).toBe(new Set(recipe.chunks.map((c) => c.sha256)).size);
+    expect(recipe.entries.find((e) => e.path === 'docs/link-to-notes')).toMatchObject({ type: 'symlink', target: 'notes.md' });
+    expect(recipe.entries.find((e) => e.path === 'docs/empty-dir')).toMatchObject({ type: 'dir' });
+  });
+
+  it('validates bit-perfect from the stored results, with a dhātu distribution and a ratio', async () => {
+    const r = await validatePipeline(store, recipe.id, tree);
+    expect(r.problems).toEqual([]);
+    expect(r.ok).toBe(true);
+    expect(r.bytes).toBe(recipe.size);
+    expect(r.uniqueChunks).toBe(chunkTasks([recipe]).length);
+    expect(r.ratio).toBeGreaterThan(0);
+    expect(r.ratio).toBeLessThan(0.6);
+    expect(Object.keys(r.dhatu).length).toBeGreaterThan(0);
+  });
+
+  it('reconstructs every file, directory and link', async () => {
+    const out = join(fresh('panini-pl-out-'), 'tree');
+    const r = await reconstruct(store, recipe.id, out);
+    expect(r.bytes).toBe(recipe.size);
+    for (const e of recipe.entries) {
+      if (e.type === 'file') {
+        expect(sha(readFileSync(join(out, e.path)))).toBe(sha(readFileSync(join(tree, e.path))));
+        expect(Math.floor(statSync(join(out, e.path)).mtimeMs / 1000)).toBe(Math.floor(e.mtime / 1000));
+      } else if (e.type === 'dir') expect(statSync(join(out, e.path)).isDirectory()).toBe(true);
+      else expect(readlinkSync(join(out, e.path))).toBe(e.target);
+    }
+  });
+
+  it('reports a changed original with its path and first differing byte, and extra or missing files', async () => {
+    const copy = fresh('panini-pl-orig-');
+    const out = join(copy, 't');
+    await reconstruct(store, recipe.id, out);
+    const f = join(out, 'docs', 'notes.md');
+    const b = readFileSync(f);
+    b[12345] = b[12345]! ^ 1;
+    writeFileSync(f, b);
+    writeFileSync(join(out, 'extra.txt'), 'x');
+    rmSync(join(out, 'docs', 'rows.json'));
+    const r = await validatePipeline(store, recipe.id, out);
+    expect(r.ok).toBe(false);
+    expect(r.firstDifference).toEqual({ path: 'docs/notes.md', offset: 12345 });
+    expect(r.problems.some((p) => p.includes('extra.txt'))).toBe(true);
+    expect(r.problems.some((p) => p.includes('docs/rows.json') && p.includes('missing'))).toBe(true);
+  });
+
+  it('refuses a corrupted or missing result, naming the chunk', async () => {
+    const s2dir = fresh('panini-pl-bad-');
+    const s2 = new LocalStore(s2dir);
+    const small = join(fresh('panini-pl-small-'), 'one.txt');
+    writeFileSync(small, words(9, 2_500_000));
+    const r = await chunkInput(small, s2, { blockSize: 1 << 20, level: 1 });
+    expect(r.kind).toBe('file');
+    expect(r.chunks.length).toBeGreaterThanOrEqual(2);
+    await compressAll(s2, r);
+    expect((await validatePipeline(s2, r.id, small)).ok).toBe(true);
+    const victim = r.chunks[1]!;
+    const key = join(s2dir, ...resultKey(victim.sha256, 1).split('/'));
+    const good = readFileSync(key);
+    const bad = Buffer.from(good);
+    bad[bad.length >> 1] = bad[bad.length >> 1]! ^ 0x40;
+    writeFileSync(key, bad);
+    let v = await validatePipeline(s2, r.id, small);
+    expect(v.ok).toBe(false);
+    expect(v.problems.join('\n')).toMatch(/chunk 1\b/);
+    rmSync(key);
+    v = await validatePipeline(s2, r.id, small);
+    expect(v.ok).toBe(false);
+    expect(v.problems.join('\n')).toMatch(/chunk 1 .*not compressed yet/);
+    writeFileSync(key, good);
+    expect((await validatePipeline(s2, r.id, small)).ok).toBe(true);
+    // a chunk object that does not match its recipe fails the task for good (retrying cannot mend it)
+    const ck = join(s2dir, ...chunkKey(victim.sha256).split('/'));
+    appendFileSync(ck, 'x');
+    const t = chunkTasks([r]).find((x) => x.key === victim.sha256)!;
+    const stores = storeCache();
+    await expect(
+      runTask({ jobId: 'j', taskKey: t.key, kind: t.kind, size: t.size, payload: t.payload, options: { level: 1 }, store: s2dir, attempt: 1, workerId: 'w', token: 't', leaseUntil: 0 }, { store: (l) => stores.get(l), threads: 1, compressed: async () => true, signal: new AbortController().signal }),
+    ).rejects.toMatchObject({ code: 'CHECKSUM', name: 'PaniniError' });
+    await stores.close();
+  });
+
+  it('never reads its own store when the store lies inside the tree', async () => {
+    const root = fresh('panini-pl-self-');
+    writeFileSync(join(root, 'a.txt'), words(5, 100_000));
+    const s = new LocalStore(join(root, 'out'));
+    const r1 = await chunkInput(root, s, {});
+    const r2 = await chunkInput(root, s, {});
+    expect(r2.sha256).toBe(r1.sha256);
+    expect(r2.entries.map((e) => e.path)).toEqual(['a.txt']);
+    expect(r2.skipped.some((x) => x.includes('output store'))).toBe(true);
+  });
+
+  it('parses only well-formed recipes: any damage is FORMAT (or UNSUPPORTED), never a crash', async () => {
+    const good = readFileSync(join(storeDir, ...recipeKey(recipe.id).split('/')));
+    const obj = JSON.parse(good.toString());
+    const cases: [string, (o: any) => void][] = [
+      ['chunk gap', (o) => (o.chunks[1].offset += 1)],
+      ['size', (o) => (o.size += 1)],
+      ['unsafe path', (o) => (o.entries[0].path = '../etc/passwd')],
+      ['absolute path', (o) => (o.entries[0].path = '/etc/passwd')],
+      ['forward dependency', (o) => (o.chunks[0].dependencies = [3])],
+      ['bad sha', (o) => (o.chunks[0].sha256 = 'zz')],
+      ['file overlap', (o) => (o.entries.find((e: any) => e.type === 'file').offset = 5)],
+      ['duplicate path', (o) => o.entries.push({ ...o.entries[0] })],
+    ];
+    for (const [name, mutate] of cases) {
+      const o = structuredClone(obj);
+      mutate(o);
+      let e: unknown;
+      try {
+        parseRecipe(new TextEncoder().encode(JSON.stringify(o)), name);
+      } catch (x) {
+        e = x;
+      }
+      expect(isPaniniError(e), name).toBe(true);
+      expect(['FORMAT', 'PATH'], name).toContain((e as { code: string }).code);
+    }
+    const v2 = structuredClone(obj);
+    v2.version = 2;
+    expect(() => parseRecipe(new TextEncoder().encode(JSON.stringify(v2)), 'v2')).toThrow(expect.objectContaining({ code: 'UNSUPPORTED' }));
+    let damaged = 0;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: good.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, x) => {
+        const b = Uint8Array.from(good);
+        b[at] = b[at]! ^ x;
+        try {
+          parseRecipe(b, 'fuzz');
+        } catch (e) {
+          if (!isPaniniError(e)) throw e;
+          damaged++;
+        }
+      }),
+      { seed: 7, numRuns: 300 },
+    );
+    expect(damaged).toBeGreaterThan(150);
+  });
+
+  it('classifies chunk patterns from byte statistics', () => {
+    expect(patternOf(new Uint8Array(5000).fill(7))).toBe('runs');
+    expect(patternOf(prngBytes(11, 100_000))).toBe('high-entropy');
+    expect(patternOf(words(12, 100_000))).toBe('text');
+    const bin = new Uint8Array(100_000);
+    for (let i = 0; i < bin.length; i++) bin[i] = (i * 7) % 64;
+    expect(patternOf(bin)).toBe('binary');
+  });
+});
