@@ -88,7 +88,7 @@ export async function runServe(argv: string[]): Promise<number> {
   let server;
   try {
     server = await createServer({
-      pipeline: { queue, data, roots, store: `local:${join(data, 'store')}` },
+      pipeline: { queue, data, roots, store: join(data, 'store') },
       ...(typeof v.host === 'string' ? { host: v.host } : {}),
       ...(port !== undefined ? { port } : {}),
       ...(workers !== undefined ? { workers } : {}),

@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import websocket from '@fastify/websocket';
 import { PaniniError } from '../errors.js';
+import { setupNode } from '../node/setup.js';
+import { init } from '../wasm/core.js';
 import * as jobs from '../pipeline/jobs.js';
 import type { Pipeline, JobRequest } from '../pipeline/jobs.js';
 import { startWorker, type WorkerHandle } from '../pipeline/worker.js';
@@ -142,6 +144,9 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
   if (!LOOPBACK.has(host) && token === undefined) {
     throw new PaniniError('OPTION', `serving on ${host} (not loopback) needs a token: pass one or set PANINI_TOKEN`, { option: 'token', host });
   }
+  // the Node set-up (local and cloud stores, native SHA-256, worker threads) and the wasm core the workers code with
+  setupNode();
+  await init();
   const uploads = resolve(o.pipeline.data, 'uploads');
   const roots = o.pipeline.roots.map((r) => resolve(r));
   if (!roots.includes(uploads)) roots.push(uploads);

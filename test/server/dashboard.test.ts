@@ -42,7 +42,7 @@ beforeAll(async () => {
   await fsp.mkdir(data, { recursive: true });
   await fsp.mkdir(root, { recursive: true });
   queue = await openQueue(`sqlite:${join(data, 'queue.sqlite')}`);
-  server = await createServer({ pipeline: { queue, data, roots: [root], store: `local:${join(data, 'store')}` }, port: 0, workers: 0 });
+  server = await createServer({ pipeline: { queue, data, roots: [root], store: join(data, 'store') }, port: 0, workers: 0 });
   browser = await chromium.launch({ executablePath: requireChromium(), args: CHROMIUM_ARGS, headless: true });
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   page.on('pageerror', (e) => pageErrors.push(e.stack ?? e.message));

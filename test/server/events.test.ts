@@ -62,7 +62,7 @@ afterAll(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
 });
 
-const spec = () => ({ type: 'analyze' as const, input: ['/x'], options: {}, store: `local:${tmp}/store` });
+const spec = () => ({ type: 'analyze' as const, input: ['/x'], options: {}, store: join(tmp, 'store') });
 const task = (key: string) => ({ key, kind: 'analyze' as const, size: 10, payload: {} });
 
 describe('EventHub', () => {

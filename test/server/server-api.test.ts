@@ -39,7 +39,7 @@ async function setup(name: string, o: { workers?: number; maxUpload?: number; to
   await fsp.mkdir(root, { recursive: true });
   const queue = await openQueue(`sqlite:${join(data, 'queue.sqlite')}`);
   const server = await createServer({
-    pipeline: { queue, data, roots: [root], store: `local:${join(data, 'store')}` },
+    pipeline: { queue, data, roots: [root], store: join(data, 'store') },
     port: 0,
     workers: o.workers ?? 1,
     device: 'cpu',
@@ -362,7 +362,7 @@ describe('authentication', () => {
     await fsp.mkdir(data, { recursive: true });
     const queue = await openQueue(`sqlite:${join(data, 'queue.sqlite')}`);
     try {
-      await expect(createServer({ pipeline: { queue, data, roots: [data], store: `local:${join(data, 'store')}` }, host: '0.0.0.0', port: 0, workers: 0 })).rejects.toMatchObject({
+      await expect(createServer({ pipeline: { queue, data, roots: [data], store: join(data, 'store') }, host: '0.0.0.0', port: 0, workers: 0 })).rejects.toMatchObject({
         code: 'OPTION',
         where: { option: 'token' },
       });
