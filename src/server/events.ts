@@ -178,7 +178,7 @@ export class EventHub {
     if (now - this.workersAt >= this.o.workersEveryMs) {
       this.workersAt = now;
       const workers = await this.queue.workers();
-      const ids = workers.map((w) => w.id).sort().join('\n');
+      const ids = workers.map((w) => `${w.id} ${w.done}`).sort().join('\n');
       if (ids !== this.workerIds || now - this.workersSentAt >= this.o.workersRefreshMs) {
         this.workerIds = ids;
         this.workersSentAt = now;

@@ -61,10 +61,10 @@ afterAll(async () => {
   await fsp.rm(tmp, { recursive: true, force: true });
 });
 
-async function submit(input: string[], label: string): Promise<string> {
+async function submit(input: string[], label: string, options = '{}'): Promise<string> {
   await page.getByLabel('Type').selectOption('compress');
   await page.getByLabel('Input paths, one per line').fill(input.join('\n'));
-  await page.getByLabel('Options (JSON object)').fill('{}');
+  await page.getByLabel('Options (JSON object)').fill(options);
   await page.getByLabel('Label').fill(label);
   await page.getByRole('button', { name: 'Submit job' }).click();
   const ok = page.locator('#submit-ok');
@@ -152,16 +152,23 @@ describe.sequential('the dashboard in Chromium', () => {
   it('cancels a long job while it runs', async () => {
     const dir = join(root, 'long');
     await fsp.mkdir(dir, { recursive: true });
-    for (let i = 0; i < 240; i++) await fsp.writeFile(join(dir, `part-${String(i).padStart(3, '0')}.txt`), compressibleText(1000 + i, 24 << 10));
-    const id = await submit([dir], 'long job');
+    // 8 MiB of distinct text in 1 MiB blocks: several tasks of a second or more each
+    for (let i = 0; i < 64; i++) await fsp.writeFile(join(dir, `part-${String(i).padStart(3, '0')}.txt`), compressibleText(1000 + i, 128 << 10));
+    const id = await submit([dir], 'long job', '{"blockSize": 1048576}');
     await rowInState(id, 'queued');
+    const total = Number(/\/(\d+) tasks/.exec((await row(id).locator('.job-info').textContent()) ?? '')?.[1]);
+    expect(total).toBeGreaterThanOrEqual(4);
     await runWorker();
     // running, with at least one task verified
-    await page.waitForFunction((jobId) => {
-      const info = document.querySelector(`li.job[data-job-id="${jobId}"] .job-info`)?.textContent ?? '';
-      const m = /^(\d+)\/(\d+) tasks/.exec(info);
-      return !!m && Number(m[1]) >= 1;
-    }, id, { timeout: 120_000 });
+    await page.waitForFunction(
+      (jobId) => {
+        const info = document.querySelector(`li.job[data-job-id="${jobId}"] .job-info`)?.textContent ?? '';
+        const m = /^(\d+)\/(\d+) tasks/.exec(info);
+        return !!m && Number(m[1]) >= 1;
+      },
+      id,
+      { timeout: 120_000 },
+    );
     await page.getByRole('button', { name: 'Cancel job' }).click();
     await rowInState(id, 'cancelled');
     await page.locator('#detail-state').filter({ hasText: 'cancelled' }).waitFor({ timeout: 30_000 });
