@@ -3,6 +3,8 @@ import { buildSync } from 'esbuild';
 import { defineConfig } from 'tsup';
 
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
+// optional packages loaded on use, never bundled: the Redis queue's client (optional peers) and the SQLite addon
+const OPTIONAL = ['bullmq', 'ioredis', 'better-sqlite3'];
 
 // The browser worker (src/workers/worker-web.ts) as one minified classic script, embedded as a string in the
 // library build (define __PANINI_WEB_WORKER__), so pool-web.ts can start it from a Blob URL: no extra file to serve,
@@ -29,7 +31,7 @@ export default defineConfig([
     clean: true,
     target: 'es2022',
     platform: 'neutral',
-    external: [/^node:/],
+    external: [/^node:/, ...OPTIONAL],
     splitting: false,
     define: { __PANINI_VERSION__: JSON.stringify(version), __PANINI_WEB_WORKER__: JSON.stringify(webWorker) },
     // pool-node.ts finds dist/worker.cjs through __dirname in the CJS build, import.meta.url in the ESM one
@@ -48,6 +50,7 @@ export default defineConfig([
   {
     entry: { cli: 'src/cli/main.ts' },
     format: ['esm'],
+    external: OPTIONAL,
     sourcemap: true,
     target: 'node20',
     platform: 'node',

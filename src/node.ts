@@ -27,6 +27,7 @@ export { heldOutChunks, type LabelledChunk } from './model/heldout.js';
 export { classOfName, classOfFormat, classOfFileDescription } from './model/labels.js';
 export { S3Store, openS3Store, parseS3Location, type S3StoreOptions } from './store/s3.js';
 export { AzureStore, openAzureStore, parseAzureLocation, type AzureStoreOptions } from './store/azure.js';
+export * from './pipeline/index.js';
 export { backup, restore, type BackupOptions, type BackupProgress, type RestoreOptions, type RestoreResult } from './node/repo.js';
 
 setupNode();

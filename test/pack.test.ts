@@ -34,7 +34,9 @@ describe('npm pack + install into an empty project', () => {
     writeFileSync(join(consumer, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }));
     const install = run(
       'npm',
-      ['install', join(dir, info!.filename), '--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error'],
+      // optional native parts (the ONNX runtime, the SQLite addon) are not what this checks: --omit=optional keeps the
+      // install from compiling better-sqlite3; they load on use and say how to install them when missing
+      ['install', join(dir, info!.filename), '--prefer-offline', '--omit=optional', '--no-audit', '--no-fund', '--loglevel=error'],
       { cwd: consumer },
     );
     expect(install.status, `npm install failed:\n${install.stderr}`).toBe(0);
@@ -49,7 +51,7 @@ describe('npm pack + install into an empty project', () => {
     }
     expect(files.filter((f) => /^(src|assembly|test|node_modules|scripts)\//.test(f))).toEqual([]);
     // of bench/, only the harness that run.mjs loads: not the standalone measurement scripts
-    expect(files.filter((f) => f.startsWith('bench/') && !/^bench\/(run\.mjs|worker-panini\.mjs|lib\/|sections\/)/.test(f))).toEqual([]);
+    expect(files.filter((f) => f.startsWith('bench/') && !/^bench\/(run\.mjs|worker-panini\.mjs|README\.md|lib\/|sections\/)/.test(f))).toEqual([]);
   });
 
   it('import("panini-fs") (ESM) computes sha256("abc")', () => {
@@ -83,5 +85,12 @@ console.log(JSON.stringify({ sha: Buffer.from(p.sha256(Buffer.from('abc'))).toSt
     const r = run('npx', ['--no', 'panini-fs', 'hash', 'data.bin'], { cwd: consumer });
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toBe(`sha256 ${nodeSha256(data)}\ncrc32  ${nodeCrc32(data).toString(16).padStart(8, '0')}\nsize   ${data.length}\n`);
+  });
+
+  it('without the optional SQLite addon, the embedded queue says what to install (UNSUPPORTED, exit 4)', () => {
+    const r = run('npx', ['--no', 'panini-fs', 'jobs', '--queue', `sqlite:${join(consumer, 'q.sqlite')}`], { cwd: consumer });
+    expect(r.status, r.stderr).toBe(4);
+    expect(r.stderr).toMatch(/better-sqlite3/);
+    expect(r.stderr).toMatch(/npm install better-sqlite3/);
   });
 });

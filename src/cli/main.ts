@@ -36,17 +36,19 @@ commands:
 
 pipeline (docs/PIPELINE.md): chunk now, compress later on workers, validate from the stored results
   chunk PATH --output STORE [--strategy semantic|cdc|fixed|adaptive] [--block-size 4M] [--level 0-9]
-        [--queue Q] [--label TEXT] [--json]
+        [--queue Q] [--attempts N] [--label TEXT] [--json]
                                             pending chunks + a reconstruction recipe in STORE (a directory,
                                             s3://…, azure://…); --queue also queues them as a compress job
   enqueue STORE [--recipe ID] [--queue Q]   queue a chunked recipe (default: the newest) as a compress job
-  worker [--queue Q] [--concurrency N] [--device auto|cpu|gpu] [--lease SECONDS] [--exit-when-idle] [--verbose]
+  worker [--queue Q] [--concurrency N] [--device auto|cpu|gpu] [--lease SECONDS] [--attempts N] [--exit-when-idle]
+         [--verbose]
                                             claim, compress (dhātu), verify and store chunks until stopped
   jobs [ID] [--queue Q] [--json]            jobs with their counts per state, bytes, ratio, dhātu distribution
   reconstruct STORE [--recipe ID] -o OUT [--force]
                                             the original files again, every chunk and file checked
                   Q is sqlite:PATH or redis://host:port (default: $PANINI_QUEUE, else sqlite: in the data
-                  directory $PANINI_DATA or ~/.local/share/panini-fs)
+                  directory $PANINI_DATA or ~/.local/share/panini-fs); --attempts: each task's attempts in all
+                  (default 3; a lost lease counts as one)
 ${REPO_USAGE}
 ${SERVE_USAGE}
 
@@ -81,6 +83,7 @@ export async function main(argv: string[]): Promise<number> {
           'block-size': { type: 'string' },
           level: { type: 'string' },
           queue: { type: 'string' },
+          attempts: { type: 'string' },
           label: { type: 'string' },
           'min-size': { type: 'string' },
           'avg-size': { type: 'string' },
@@ -89,16 +92,16 @@ export async function main(argv: string[]): Promise<number> {
           json: { type: 'boolean' },
         });
       if (p.values.output === undefined) {
-        for (const f of ['block-size', 'level', 'queue', 'label']) if (p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to chunk --output STORE`, { option: f });
+        for (const f of ['block-size', 'level', 'queue', 'attempts', 'label']) if (p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to chunk --output STORE`, { option: f });
         return runChunk(p);
       }
       for (const f of ['min-size', 'avg-size', 'max-size', 'size']) if (p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to chunk without --output (use --block-size)`, { option: f });
       return runChunkTo(p);
     }
     case 'enqueue':
-      return runEnqueue(parse(rest, { recipe: { type: 'string' }, queue: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }));
+      return runEnqueue(parse(rest, { recipe: { type: 'string' }, queue: { type: 'string' }, attempts: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }));
     case 'worker':
-      return runWorker(parse(rest, { queue: { type: 'string' }, concurrency: { type: 'string' }, device: { type: 'string' }, lease: { type: 'string' }, 'exit-when-idle': { type: 'boolean' }, verbose: { type: 'boolean' } }));
+      return runWorker(parse(rest, { queue: { type: 'string' }, attempts: { type: 'string' }, concurrency: { type: 'string' }, device: { type: 'string' }, lease: { type: 'string' }, 'exit-when-idle': { type: 'boolean' }, verbose: { type: 'boolean' } }));
     case 'jobs':
       return runJobs(parse(rest, { queue: { type: 'string' }, json: { type: 'boolean' } }));
     case 'reconstruct':

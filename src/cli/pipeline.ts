@@ -26,6 +26,12 @@ export function queueLocation(p: Parsed): string {
   return q ?? `sqlite:${join(defaultDataDir(), 'queue.sqlite')}`;
 }
 
+/** The queue of --queue, with --attempts (each task's attempts in all, default 3) as its retry policy. */
+function openCliQueue(p: Parsed) {
+  const attempts = numberFlag(p, 'attempts', { min: 1, max: 1000 });
+  return openQueue(queueLocation(p), attempts === undefined ? {} : { retry: { maxAttempts: attempts } });
+}
+
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
 
@@ -75,7 +81,7 @@ export async function runChunkTo(p: Parsed): Promise<number> {
     const unique = new Set(recipe.chunks.map((c) => c.sha256)).size;
     let job: string | undefined;
     if (p.values.queue !== undefined) {
-      const queue = await openQueue(queueLocation(p));
+      const queue = await openCliQueue(p);
       try {
         job = await enqueueRecipes(queue, store.location, [recipe], p.values.label as string | undefined);
       } finally {
@@ -106,7 +112,7 @@ export async function runEnqueue(p: Parsed): Promise<number> {
     if (ids.length === 0) throw new PaniniError('NOT_FOUND', `${store.location} holds no recipe (run panini-fs chunk PATH --output ${location} first)`, { store: store.location });
     const recipes = [];
     for (const id of ids) recipes.push(await readRecipe(store, id));
-    const queue = await openQueue(queueLocation(p));
+    const queue = await openCliQueue(p);
     try {
       const job = await enqueueRecipes(queue, store.location, recipes, p.values.label as string | undefined);
       if (p.values.json === true) out(`${JSON.stringify({ job, recipes: ids, queue: queue.location })}\n`);
@@ -124,7 +130,7 @@ export async function runEnqueue(p: Parsed): Promise<number> {
 export async function runWorker(p: Parsed): Promise<number> {
   const device = (p.values.device as string | undefined) ?? 'auto';
   if (!['auto', 'cpu', 'gpu'].includes(device)) throw new PaniniError('OPTION', `--device must be auto, cpu or gpu, got "${device}"`, { option: 'device' });
-  const queue = await openQueue(queueLocation(p));
+  const queue = await openCliQueue(p);
   const verbose = p.values.verbose === true;
   const w = await startWorker({
     queue,
@@ -156,7 +162,7 @@ function jobLine(j: JobStatus): string {
 
 /** `panini-fs jobs [ID] [--queue Q] [--json]` */
 export async function runJobs(p: Parsed): Promise<number> {
-  const queue = await openQueue(queueLocation(p));
+  const queue = await openCliQueue(p);
   try {
     if (p.positionals.length > 1) throw new PaniniError('OPTION', 'jobs takes at most one job id', { option: 'ID' });
     if (p.positionals.length === 1) {

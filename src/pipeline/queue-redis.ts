@@ -1,6 +1,6 @@
 /**
  * The distributed job queue: BullMQ on Redis. BullMQ delivers the tasks (one BullMQ job per task, id
- * `${jobId}:${taskKey}`, in its wait / delayed / active sets), locks them (our lease is its lock, plus a margin),
+ * `${jobId}/${taskKey}` (BullMQ refuses `:` in ids), in its wait / delayed / active sets), locks them (our lease is its lock, plus a margin),
  * retries them with its attempts and backoff, and returns a dead worker's task to wait through its stalled-job check.
  * What BullMQ does not keep lives in our own keys under the same prefix and changes only inside small Lua scripts,
  * one per operation, so a state, its counters and its transition record move together: the task hashes (state,
@@ -348,12 +348,11 @@ const SCRIPTS = {
   end
   for j in pairs(touched) do derive(j, now) end
   return out`,
-  // ARGV: P, bullId, token, now, leaseUntil, workerId, kinds (comma list, '' = all)
+  // ARGV: P, jobId, key, token, now, leaseUntil, workerId, kinds (comma list, '' = all)
   grant: `
-  local id = ARGV[2]
-  local now = tonumber(ARGV[4])
-  local j, k = string.match(id, '^([^:]+):(.*)$')
-  if not j then return {'gone'} end
+  local j, k = ARGV[2], ARGV[3]
+  local id = j .. ':' .. k
+  local now = tonumber(ARGV[5])
   local t = tkey(j, k)
   local s = redis.call('HMGET', t, 'state', 'kind', 'availableAt', 'leaseUntil', 'idx', 'size', 'payload')
   local state = s[1]
@@ -365,7 +364,7 @@ const SCRIPTS = {
     if lu < now then lu = now end
     return {'later', tostring(lu + 1)}
   end
-  if ARGV[7] ~= '' and not string.find(',' .. ARGV[7] .. ',', ',' .. s[2] .. ',', 1, true) then return {'kind'} end
+  if ARGV[8] ~= '' and not string.find(',' .. ARGV[8] .. ',', ',' .. s[2] .. ',', 1, true) then return {'kind'} end
   local idx = tonumber(s[5])
   if state == 'retrying' then
     local at = tonumber(s[3]) or 0
@@ -373,12 +372,12 @@ const SCRIPTS = {
     move(j, k, idx, 'retrying', 'queued')
     record(now, j, k, 'retrying', 'queued', false, false, false)
   end
-  local w = ARGV[6]
+  local w = ARGV[7]
   local attempt = redis.call('HINCRBY', t, 'attempt', 1)
-  redis.call('HSET', t, 'state', 'running', 'token', ARGV[3], 'leaseUntil', ARGV[5], 'worker', w, 'updatedAt', now)
+  redis.call('HSET', t, 'state', 'running', 'token', ARGV[4], 'leaseUntil', ARGV[6], 'worker', w, 'updatedAt', now)
   redis.call('HDEL', t, 'ecode', 'emsg')
   move(j, k, idx, 'queued', 'running')
-  redis.call('ZADD', P .. ':leases', ARGV[5], id)
+  redis.call('ZADD', P .. ':leases', ARGV[6], id)
   record(now, j, k, 'queued', 'running', w, false, false)
   local jk = jkey(j)
   if not redis.call('HGET', jk, 'startedAt') then redis.call('HSET', jk, 'startedAt', now) end
@@ -450,6 +449,11 @@ type ScriptName = keyof typeof SCRIPTS;
 type Scripted = Redis & { [K in ScriptName]: (...args: (string | number)[]) => Promise<unknown> };
 
 const ENQUEUE_BATCH = 1000;
+
+/** BullMQ's id of a task: `${jobId}/${taskKey}`, with ':' (which BullMQ refuses in ids) and '%' %-escaped in the key. */
+export function bullId(jobId: string, key: string): string {
+  return `${jobId}/${key.replace(/%/g, '%25').replace(/:/g, '%3A')}`;
+}
 const OWN_OPTIONS = ['prefix', 'stalledIntervalMs', 'lockMarginMs', 'connectTimeoutMs'];
 
 function int(where: string, name: string, v: unknown, fallback: number, min: number, max: number): number {
@@ -565,8 +569,14 @@ export class RedisQueue implements JobQueue {
     return keys.map((key) => ({
       name: 'task',
       data: { jobId, key },
-      opts: { jobId: `${jobId}:${key}`, attempts: maxAttempts, backoff: { type: 'panini' }, removeOnComplete: true, removeOnFail: true },
+      opts: { jobId: bullId(jobId, key), attempts: maxAttempts, backoff: { type: 'panini' }, removeOnComplete: true, removeOnFail: true },
     }));
+  }
+
+  /** Keeps a fetched BullMQ job for the claim's later calls (the oldest are dropped past 10 000: refetched if needed). */
+  private hold(job: BullJob): void {
+    this.held.set(job.id!, job);
+    if (this.held.size > 10_000) this.held.delete(this.held.keys().next().value!);
   }
 
   private async bullJob(id: string): Promise<BullJob | undefined> {
@@ -609,7 +619,8 @@ export class RedisQueue implements JobQueue {
     const r = (await this.redis.reap(this.prefix, now, maxAttempts, baseDelayMs, maxDelayMs)) as string[];
     const moves: Promise<void>[] = [];
     for (let i = 0; i < r.length; i += 5) {
-      moves.push(this.leaveBull(r[i]!, r[i + 1]!, r[i + 2]!, Number(r[i + 3]), Number(r[i + 4]), `${LEASE_EXPIRED}: lease ran out`));
+      const sep = r[i]!.indexOf(':');
+      moves.push(this.leaveBull(bullId(r[i]!.slice(0, sep), r[i]!.slice(sep + 1)), r[i + 1]!, r[i + 2]!, Number(r[i + 3]), Number(r[i + 4]), `${LEASE_EXPIRED}: lease ran out`));
     }
     await Promise.all(moves);
   }
@@ -686,14 +697,14 @@ export class RedisQueue implements JobQueue {
         if (!job?.id) break;
         const now = this.opts.now();
         const leaseUntil = now + leaseMs;
-        const r = (await this.redis.grant(this.prefix, job.id, token, now, leaseUntil, workerId, kinds ? kinds.join(',') : '')) as string[];
+        const { jobId, key } = job.data as { jobId: string; key: string };
+        const r = (await this.redis.grant(this.prefix, jobId, key, token, now, leaseUntil, workerId, kinds ? kinds.join(',') : '')) as string[];
         if (r[0] === 'ok') {
           if (leaseMs !== this.opts.leaseMs) await job.extendLock(token, leaseMs + this.lockMarginMs);
-          this.held.set(job.id, job);
-          const sep = job.id.indexOf(':');
+          this.hold(job);
           out.push({
-            jobId: job.id.slice(0, sep),
-            taskKey: job.id.slice(sep + 1),
+            jobId,
+            taskKey: key,
             kind: r[1] as Claim['kind'],
             size: Number(r[2]),
             payload: JSON.parse(r[3]!) as Claim['payload'],
@@ -707,7 +718,7 @@ export class RedisQueue implements JobQueue {
           continue;
         }
         misses++;
-        this.held.set(job.id, job);
+        this.hold(job);
         if (r[0] === 'later') await this.settle(job.id, token, 'queued', Number(r[1]));
         else if (r[0] === 'kind') await this.settle(job.id, token, 'queued', 0);
         else await this.settle(job.id, token, r[0] === 'terminal' ? r[1]! : 'gone', 0);
@@ -724,7 +735,7 @@ export class RedisQueue implements JobQueue {
       const ok = (await this.redis.extend(this.prefix, claim.jobId, claim.taskKey, claim.token, now, until)) === 1;
       if (!ok) return false;
       claim.leaseUntil = until;
-      const job = await this.bullJob(`${claim.jobId}:${claim.taskKey}`);
+      const job = await this.bullJob(bullId(claim.jobId, claim.taskKey));
       // if BullMQ's lock is gone its stalled check re-delivers the task, and the grant holds it back until our lease ends
       await job?.extendLock(claim.token, ms + this.lockMarginMs).catch(() => 0);
       return true;
@@ -742,7 +753,7 @@ export class RedisQueue implements JobQueue {
   private async afterRefused(claim: Claim): Promise<void> {
     const [state, at] = (await this.redis.taskState(this.prefix, claim.jobId, claim.taskKey)) as [string, string];
     if (state === 'running' || state === 'compressed') return; // re-granted: BullMQ's job is the new claim's
-    await this.settle(`${claim.jobId}:${claim.taskKey}`, claim.token, state || 'gone', Number(at) || 0);
+    await this.settle(bullId(claim.jobId, claim.taskKey), claim.token, state || 'gone', Number(at) || 0);
   }
 
   complete(claim: Claim, result: TaskResult): Promise<boolean> {
@@ -752,7 +763,7 @@ export class RedisQueue implements JobQueue {
       const dh: (string | number)[] = [];
       for (const [k, v] of Object.entries(result.dhatu ?? {})) dh.push(k, v);
       const ok = (await this.redis.complete(this.prefix, claim.jobId, claim.taskKey, claim.token, now, JSON.stringify(result), result.bytesIn, result.bytesOut, ...dh)) === 1;
-      if (ok) await this.settle(`${claim.jobId}:${claim.taskKey}`, claim.token, 'verified', 0);
+      if (ok) await this.settle(bullId(claim.jobId, claim.taskKey), claim.token, 'verified', 0);
       else await this.afterRefused(claim);
       return ok;
     });
@@ -780,7 +791,7 @@ export class RedisQueue implements JobQueue {
         await this.afterRefused(claim);
         return false;
       }
-      await this.leaveBull(`${claim.jobId}:${claim.taskKey}`, claim.token, r[0]!, Number(r[1]), Number(r[2]), `${error.code}: ${error.message}`);
+      await this.leaveBull(bullId(claim.jobId, claim.taskKey), claim.token, r[0]!, Number(r[1]), Number(r[2]), `${error.code}: ${error.message}`);
       return true;
     });
   }
@@ -793,7 +804,7 @@ export class RedisQueue implements JobQueue {
         // waiting and delayed BullMQ jobs are removed; a running task's BullMQ job is settled by its worker's next
         // report (refused) or, if that worker is gone, when BullMQ's stalled check hands it out again
         const waiting = keys.filter((_, i) => froms[i] === 'queued' || froms[i] === 'retrying' || froms[i] === 'pending');
-        await Promise.all(waiting.map((k) => this.queue.remove(`${jobId}:${k}`).catch(() => 0)));
+        await Promise.all(waiting.map((k) => this.queue.remove(bullId(jobId, k)).catch(() => 0)));
       });
     });
   }

@@ -6,7 +6,8 @@
  * transactions, so job() costs one row read whatever the job's size. Schema and rules: docs/PIPELINE.md "Queues".
  */
 import { randomUUID } from 'node:crypto';
-import Database from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
 import { ErrorCode, PaniniError } from '../errors.js';
 import {
   backoffMs,
@@ -216,6 +217,29 @@ export function sqlitePath(location: string): string {
   return path;
 }
 
+declare const __PANINI_CJS__: boolean | undefined;
+let driver: typeof Database | undefined;
+/**
+ * better-sqlite3 is an optional dependency (a native addon): loaded on the first SqliteQueue, so a missing or unbuilt
+ * addon fails that queue with a clear message and nothing else. The name is a variable so bundlers leave it alone.
+ */
+function loadSqlite(where: string): typeof Database {
+  if (driver) return driver;
+  const name = 'better-sqlite3';
+  try {
+    const req = typeof __PANINI_CJS__ === 'boolean' && __PANINI_CJS__ ? require : createRequire(import.meta.url);
+    driver = req(name) as typeof Database;
+    return driver;
+  } catch (cause) {
+    throw new PaniniError(
+      ErrorCode.UNSUPPORTED,
+      `${where}: the embedded queue needs better-sqlite3 (an optional dependency that did not install or build here): npm install better-sqlite3 — or use a redis:// queue (${(cause as Error).message.split('\n')[0]})`,
+      { option: 'queue' },
+      { cause },
+    );
+  }
+}
+
 export class SqliteQueue implements JobQueue {
   readonly location: string;
   readonly path: string;
@@ -236,7 +260,7 @@ export class SqliteQueue implements JobQueue {
     }
     let db: Database.Database | undefined;
     try {
-      db = new Database(this.path, { timeout: busy });
+      db = new (loadSqlite(this.where))(this.path, { timeout: busy });
       db.pragma(`busy_timeout = ${busy}`);
       db.pragma('journal_mode = WAL');
       db.pragma('synchronous = FULL');

@@ -13,10 +13,14 @@ import type { JobQueue } from './types.js';
 export type OpenQueueOptions = SqliteQueueOptions & RedisQueueOptions;
 
 const SQLITE_OPTIONS = ['retry', 'leaseMs', 'now', 'busyTimeoutMs'];
+const ALL_OPTIONS = [...SQLITE_OPTIONS, 'prefix', 'stalledIntervalMs', 'lockMarginMs', 'connectTimeoutMs'];
 
 export async function openQueue(location: string, options: OpenQueueOptions = {}): Promise<JobQueue> {
   if (typeof location !== 'string' || location === '') {
     throw new PaniniError(ErrorCode.OPTION, `queue location must be a non-empty string, got ${JSON.stringify(location)}`, { option: 'location' });
+  }
+  for (const k of Object.keys(options ?? {})) {
+    if (!ALL_OPTIONS.includes(k)) throw new PaniniError(ErrorCode.OPTION, `queue ${location}: option ${k} is unknown (allowed: ${ALL_OPTIONS.join(', ')})`, { option: k });
   }
   if (/^rediss?:\/\//i.test(location)) return RedisQueue.open(location, options);
   if (location.startsWith('sqlite:') || /\.(sqlite|db)$/i.test(location)) {

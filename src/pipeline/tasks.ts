@@ -142,14 +142,22 @@ async function benchmark(claim: Claim, ctx: TaskContext): Promise<TaskResult> {
   const sections = typeof claim.options.sections === 'string' ? claim.options.sections : 'single';
   const work = await fsp.mkdtemp(join(tmpdir(), 'panini-bench-'));
   try {
-    // the harness reads a corpus folder: link the inputs into one
+    // the harness reads a corpus folder: files under single/, directories under tree/ (hard links where the file
+    // system allows, copies otherwise; the harness skips links)
     const corpus = join(work, 'corpus');
-    await fsp.mkdir(corpus);
+    await fsp.mkdir(join(corpus, 'single'), { recursive: true });
+    await fsp.mkdir(join(corpus, 'tree'), { recursive: true });
     let bytes = 0;
     for (const [i, p] of (inputs as string[]).entries()) {
       const st = await fsp.stat(p).catch((e) => permanent(ioError(e, 'read', p)));
-      bytes += st.isFile() ? st.size : 0;
-      await fsp.symlink(p, join(corpus, `${String(i).padStart(3, '0')}-${p.split('/').pop()}`));
+      const name = `${String(i).padStart(3, '0')}-${p.split('/').filter(Boolean).pop() ?? 'input'}`;
+      if (st.isFile()) {
+        bytes += st.size;
+        const to = join(corpus, 'single', name);
+        await fsp.link(p, to).catch(() => fsp.copyFile(p, to));
+      } else if (st.isDirectory()) {
+        await fsp.cp(p, join(corpus, 'tree', name), { recursive: true, verbatimSymlinks: true });
+      } else throw new PermanentTaskError('IO', `${p} is neither a file nor a directory`, { path: p });
     }
     const out = join(work, 'out');
     const args = [benchScript(), '--corpus', corpus, '--out', out, '--sections', sections];

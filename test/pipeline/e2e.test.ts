@@ -133,19 +133,22 @@ describe.each(backends)('pipeline end to end on %s', (_name, location) => {
   });
 
   it('survives SIGKILL of workers at random moments: nothing lost, nothing counted twice', async () => {
-    const tree = makeTree(12, 2);
+    // 16 distinct files of 1.5 MiB: about 24 tasks, each long enough for kills to land in running and compressed
+    const tree = fresh('panini-pl-kill-');
+    for (let i = 0; i < 16; i++) writeFileSync(join(tree, `part-${i}.txt`), text(100 + i, 3 << 19));
     const store = join(fresh('panini-pl-store-'), 'run');
     const queue = location();
-    const c = cli(['chunk', tree, '--output', store, '--queue', queue, '--block-size', '1M', '--level', '2', '--json']);
+    const c = cli(['chunk', tree, '--output', store, '--queue', queue, '--attempts', '20', '--block-size', '1M', '--level', '3', '--json']);
     expect(c.status).toBe(0);
     const { job: jobId } = JSON.parse(c.stdout);
     const q = await openQueue(queue);
-    const rnd = mulberry32(20261202);
+    const next = mulberry32(20261202);
+    const rnd = () => next() / 2 ** 32;
     const kills: { state: TaskState[] }[] = [];
     try {
       const live = new Set<ChildProcess>();
       const startOne = () => {
-        const w = worker(queue, ['--lease', '1']);
+        const w = worker(queue, ['--lease', '1', '--attempts', '20']);
         live.add(w);
         w.once('close', () => live.delete(w));
       };
@@ -154,10 +157,10 @@ describe.each(backends)('pipeline end to end on %s', (_name, location) => {
       const end = Date.now() + 150_000;
       while (Date.now() < end) {
         const s = await q.job(jobId);
-        if (s?.state === 'verified') break;
+        if (s?.state === 'verified' || s?.state === 'failed') break;
         await new Promise((r) => setTimeout(r, 150 + Math.floor(rnd() * 900)));
         const victims = [...live];
-        if (kills.length < 12 && victims.length > 0) {
+        if (kills.length < 15 && victims.length > 0) {
           const v = victims[Math.floor(rnd() * victims.length)]!;
           const held = (await q.tasks(jobId, { limit: 10_000 })).filter((t) => t.workerId?.includes(`-${v.pid}-`) && (t.state === 'running' || t.state === 'compressed'));
           v.kill('SIGKILL');
@@ -170,7 +173,7 @@ describe.each(backends)('pipeline end to end on %s', (_name, location) => {
       await Promise.all([...live].map(exited));
       const job = (await q.job(jobId))!;
       expect(job.state).toBe('verified');
-      expect(kills.length).toBeGreaterThanOrEqual(5);
+      expect(kills.length).toBeGreaterThanOrEqual(8);
       // a kill landed while a task was being worked on at least once
       expect(kills.some((k) => k.state.length > 0)).toBe(true);
       // exactly once: each task has one verified transition, counters equal a recount

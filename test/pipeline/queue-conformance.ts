@@ -427,7 +427,7 @@ export function queueConformance(name: string, open: () => Promise<JobQueue>, op
               else if (o.op === 'enqueue') await q.enqueue(jobs[o.job]!);
               else if (o.op === 'add') {
                 if ((await q.job(jobs[o.job]!))!.state !== 'cancelled') await q.addTasks(jobs[o.job]!, taskList(1, 'validate', 50 + added++));
-              } else await opts.advance(o.ms);
+              } else if (o.op === 'advance') await opts.advance(o.ms);
             }
             for (const j of jobs) await expectCountsMatch(q, j);
             // the transition log replays to the same per-task states

@@ -16,6 +16,22 @@ import { code, expectCountsMatch, queueConformance, spec, taskList } from './que
 const tmp = mkdtempSync(join(tmpdir(), 'panini-queue-sqlite-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
+/** test/pipeline/queue-sqlite-child.ts bundled (esbuild) next to node_modules, so plain node runs it and finds better-sqlite3 */
+function buildChild(): string {
+  const childJs = join(process.cwd(), 'node_modules', '.cache', 'panini-test', `queue-sqlite-child-${process.pid}-${Math.random().toString(36).slice(2)}.mjs`);
+  buildSync({
+    entryPoints: [join(process.cwd(), 'test', 'pipeline', 'queue-sqlite-child.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    external: ['better-sqlite3', 'bullmq', 'ioredis'],
+    outfile: childJs,
+    logLevel: 'silent',
+  });
+  return childJs;
+}
+
 let clock = 1_800_000_000_000;
 const now = () => clock;
 const retry = { maxAttempts: 3, baseDelayMs: 100, maxDelayMs: 400 };
@@ -59,6 +75,7 @@ describe('SqliteQueue specifics', () => {
       expect(e?.code, bad).toBe('OPTION');
       if (bad) expect(e!.message).toContain(bad === 'sqlite:' ? 'sqlite:' : bad);
     }
+    expect(await code(openQueue(join(tmp, 'opt.sqlite'), { bogus: 1 } as never))).toBe('OPTION');
     expect(() => new SqliteQueue(join(tmp, 'o.sqlite'), { leaseMs: 0 })).toThrow(/leaseMs/);
     expect(() => new SqliteQueue(join(tmp, 'o.sqlite'), { retry: { maxAttempts: 0 } })).toThrow(/retry.maxAttempts/);
     expect(() => new SqliteQueue(join(tmp, 'o.sqlite'), { bogus: 1 } as never)).toThrow(/bogus/);
@@ -95,17 +112,7 @@ describe('SqliteQueue specifics', () => {
   });
 
   it('kill -9 of a worker process at random moments, 20 times: counters equal a recount, no committed task lost or counted twice', async () => {
-    const childJs = join(process.cwd(), 'node_modules', '.cache', 'panini-test', `queue-sqlite-child-${process.pid}.mjs`);
-    buildSync({
-      entryPoints: [join(process.cwd(), 'test', 'pipeline', 'queue-sqlite-child.ts')],
-      bundle: true,
-      platform: 'node',
-      format: 'esm',
-      target: 'node20',
-      external: ['better-sqlite3', 'bullmq', 'ioredis'],
-      outfile: childJs,
-      logLevel: 'silent',
-    });
+    const childJs = buildChild();
     const path = join(tmp, 'chaos.sqlite');
     const retryLoose = { maxAttempts: 1000, baseDelayMs: 1, maxDelayMs: 5 };
     let q: JobQueue = new SqliteQueue(path, { retry: retryLoose });
@@ -166,6 +173,42 @@ describe('SqliteQueue specifics', () => {
       const st = (await q.job(id))!;
       expect(st).toMatchObject({ state: 'verified', total: 2000, counts: { verified: 2000 } });
       expect(st.bytesIn).toBe(taskList(2000).reduce((s, t) => s + t.size, 0));
+      await expectCountsMatch(q, id);
+    } finally {
+      await q.close();
+      rmSync(childJs, { force: true });
+    }
+  });
+
+  it('four worker processes on one file: every task is verified exactly once', async () => {
+    const childJs = buildChild();
+    const path = join(tmp, 'four.sqlite');
+    const retryLoose = { maxAttempts: 1000, baseDelayMs: 1, maxDelayMs: 5 };
+    let q: JobQueue = new SqliteQueue(path, { retry: retryLoose });
+    const id = await q.createJob(spec, taskList(500));
+    await q.enqueue(id);
+    await q.close();
+    const outs = await Promise.all(
+      [1, 2, 3, 4].map(
+        (seed) =>
+          new Promise<string>((resolve, reject) => {
+            const child = spawn(process.execPath, [childJs, path, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+            let out = '';
+            let err = '';
+            child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+            child.once('exit', (status) => (status === 0 ? resolve(out) : reject(new Error(`queue child exited with ${status}: ${err}`))));
+          }),
+      ),
+    );
+    const verifiedBy = new Map<string, number>();
+    for (const out of outs) for (const line of out.split('\n')) if (line.startsWith('V ')) verifiedBy.set(line.split(' ')[2]!, (verifiedBy.get(line.split(' ')[2]!) ?? 0) + 1);
+    expect(verifiedBy.size).toBe(500);
+    expect([...verifiedBy.values()].every((n) => n === 1)).toBe(true);
+    expect(outs.filter((o) => o.includes('V ')).length).toBeGreaterThan(1); // the work was shared
+    q = new SqliteQueue(path, { retry: retryLoose });
+    try {
+      expect((await q.job(id))!.counts.verified).toBe(500);
       await expectCountsMatch(q, id);
     } finally {
       await q.close();

@@ -1,0 +1,172 @@
+// Jobs as the server submits them: every request validated before anything is queued, inputs confined to the roots
+// (links included), compress jobs chunked in the background and run by an in-process worker, analyze / validate /
+// benchmark jobs, a preparation that fails marks the job failed, and a job a crash left pending is resumed.
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isPaniniError } from '../../src/node.js';
+import { jobResult, newRecipeId, openQueue, readJobFile, resumePending, startWorker, submitJob, validatePipeline, type JobQueue, type Pipeline } from '../../src/pipeline/index.js';
+import { openStore } from '../../src/store/open.js';
+import { prngBytes } from '../helpers/prng.mjs';
+
+const dirs: string[] = [];
+const fresh = (p: string) => {
+  const d = mkdtempSync(join(tmpdir(), p));
+  dirs.push(d);
+  return d;
+};
+afterAll(() => {
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+});
+
+const line = (i: number) => `record ${i % 300} of the corpus, field=${(i * 7) % 13} value=${i % 17}\n`;
+const text = (n: number) => new TextEncoder().encode(Array.from({ length: n }, (_, i) => line(i)).join(''));
+
+async function settle(q: JobQueue, id: string, ms = 60_000): Promise<string> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const s = await q.job(id);
+    if (s && ['verified', 'failed', 'cancelled'].includes(s.state)) return s.state;
+    if (Date.now() > end) throw new Error(`job ${id} still ${s?.state}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function refused(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (e) {
+    if (!isPaniniError(e)) throw e;
+    return { code: e.code, message: e.message };
+  }
+  throw new Error('not refused');
+}
+
+describe('jobs over a real SQLite queue', () => {
+  let root: string;
+  let outside: string;
+  let p: Pipeline;
+  beforeAll(async () => {
+    root = fresh('panini-jobs-root-');
+    outside = fresh('panini-jobs-outside-');
+    mkdirSync(join(root, 'tree', 'sub'), { recursive: true });
+    writeFileSync(join(root, 'tree', 'a.txt'), text(60_000));
+    writeFileSync(join(root, 'tree', 'sub', 'b.bin'), prngBytes(3, 200_000));
+    writeFileSync(join(root, 'tree', 'sub', 'c.json'), JSON.stringify(Array.from({ length: 2000 }, (_, i) => ({ i }))));
+    writeFileSync(join(outside, 'secret.txt'), 'not yours');
+    symlinkSync(join(outside, 'secret.txt'), join(root, 'escape'));
+    const data = fresh('panini-jobs-data-');
+    p = { queue: await openQueue(`sqlite:${join(data, 'queue.sqlite')}`), data, roots: [root], store: join(data, 'store') };
+  });
+  afterAll(async () => {
+    await p?.queue.close();
+  });
+
+  it('refuses bad requests with typed errors and queues nothing', async () => {
+    const cases: [unknown, string, RegExp][] = [
+      [{ type: 'explode', input: [join(root, 'tree')] }, 'OPTION', /type/],
+      [{ type: 'compress', input: [] }, 'OPTION', /input/],
+      [{ type: 'compress', input: [join(root, 'tree')], options: { levle: 3 } }, 'OPTION', /unknown option "levle"/],
+      [{ type: 'compress', input: [join(root, 'tree')], options: { level: 12 } }, 'OPTION', /level/],
+      [{ type: 'compress', input: [join(root, 'tree')], options: { strategy: 'zip' } }, 'OPTION', /strategy/],
+      [{ type: 'compress', input: [outside] }, 'PATH', /outside the allowed roots/],
+      [{ type: 'compress', input: [join(root, '..', 'x')] }, 'NOT_FOUND', /does not exist/],
+      [{ type: 'compress', input: [join(root, 'escape')] }, 'PATH', /outside/],
+      [{ type: 'compress', input: [join(root, 'tree')], options: { output: join(outside, 'store') } }, 'PATH', /output/],
+      [{ type: 'compress', input: [join(root, 'tree')], extra: 1 }, 'OPTION', /unknown job field "extra"/],
+      [{ type: 'validate', input: [join(root, 'tree')] }, 'OPTION', /options.job/],
+      [{ type: 'benchmark', input: [join(root, 'tree')], options: { sections: 'all' } }, 'OPTION', /sections/],
+      ['not an object', 'OPTION', /object/],
+    ];
+    for (const [req, code, message] of cases) {
+      const e = await refused(submitJob(p, req as never));
+      expect(e.code, JSON.stringify(req)).toBe(code);
+      expect(e.message, JSON.stringify(req)).toMatch(message);
+    }
+    expect(await p.queue.jobs()).toEqual([]);
+  });
+
+  it('compresses a tree in the background with an in-process worker (2 at once), then validates it as a job', async () => {
+    const { id, ready } = await submitJob(p, { type: 'compress', input: [join(root, 'tree')], options: { level: 1, blockSize: 1 << 20 }, label: 'tree' });
+    expect((await p.queue.job(id))?.label).toBe('tree');
+    await ready;
+    const w = await startWorker({ queue: p.queue, concurrency: 2, device: 'cpu', exitWhenIdle: true, idleMs: 50 });
+    await w.done;
+    expect(await settle(p.queue, id)).toBe('verified');
+    expect(w.stats.verified).toBeGreaterThan(0);
+    const r = await jobResult(p, id);
+    const summary = r.summary as { recipes: { id: string; bytes: number; files: number }[]; ratio: number };
+    expect(summary.recipes).toHaveLength(1);
+    expect(summary.recipes[0]!.files).toBe(3);
+    expect(summary.ratio).toBeGreaterThan(0);
+    expect(summary.ratio).toBeLessThan(1);
+    const store = await openStore(r.status.store);
+    expect((await validatePipeline(store, summary.recipes[0]!.id, join(root, 'tree'))).ok).toBe(true);
+    await store.close();
+    // the same proof as a job of its own, run by a worker
+    const v = await submitJob(p, { type: 'validate', input: [join(root, 'tree')], options: { job: id } });
+    const w2 = await startWorker({ queue: p.queue, device: 'cpu', exitWhenIdle: true, idleMs: 50 });
+    await w2.done;
+    expect(await settle(p.queue, v.id)).toBe('verified');
+    const vr = (await jobResult(p, v.id)).summary as { ok: boolean; bytes: number };
+    expect(vr.ok).toBe(true);
+    expect(vr.bytes).toBe(summary.recipes[0]!.bytes);
+  });
+
+  it('analyzes files without storing them: format, predicted ratio, dhātu distribution', async () => {
+    const { id } = await submitJob(p, { type: 'analyze', input: [join(root, 'tree', 'a.txt'), join(root, 'tree', 'sub', 'b.bin')] });
+    const w = await startWorker({ queue: p.queue, device: 'cpu', exitWhenIdle: true, idleMs: 50 });
+    await w.done;
+    expect(await settle(p.queue, id)).toBe('verified');
+    const { inputs } = (await jobResult(p, id)).summary as { inputs: { path: string; format: string; predictedRatio: number }[] };
+    const byPath = new Map(inputs.map((x) => [x.path.split('/').pop(), x]));
+    expect(byPath.get('a.txt')!.predictedRatio).toBeLessThan(0.2);
+    expect(byPath.get('b.bin')!.predictedRatio).toBeGreaterThan(0.95);
+    expect(['text', 'csv']).toContain(byPath.get('a.txt')!.format); // comma-separated lines
+    expect(byPath.get('b.bin')!.format).not.toBe(byPath.get('a.txt')!.format);
+  });
+
+  it('runs the benchmark harness as a job and keeps results.json and report.html', async () => {
+    const { id } = await submitJob(p, { type: 'benchmark', input: [join(root, 'tree', 'sub', 'c.json')], options: { sections: 'single', quick: true } });
+    const w = await startWorker({ queue: p.queue, device: 'cpu', exitWhenIdle: true, idleMs: 50 });
+    await w.done;
+    expect(await settle(p.queue, id, 300_000)).toBe('verified');
+    const r = await jobResult(p, id);
+    expect(r.files.map((f) => f.name).sort()).toEqual(['report.html', 'report.md', 'results.json']);
+    const results = JSON.parse(new TextDecoder().decode(await readJobFile(p, id, 'results.json')));
+    const rows = results.rows as { tool: string; file?: string; verified?: boolean }[];
+    expect(rows.some((x) => x.tool === 'panini-fs')).toBe(true);
+    expect(new TextDecoder().decode(await readJobFile(p, id, 'report.html'))).toMatch(/<html/i);
+    expect((await refused(readJobFile(p, id, 'nope.txt'))).code).toBe('NOT_FOUND');
+  }, 300_000);
+
+  it('marks a job failed when its preparation fails, with the reason', async () => {
+    const gone = join(root, 'gone');
+    mkdirSync(gone);
+    writeFileSync(join(gone, 'x.txt'), 'x');
+    // the output store cannot be written: a file stands where its folder must be
+    writeFileSync(join(root, 'blocked'), 'a file, not a folder');
+    const { id, ready } = await submitJob(p, { type: 'compress', input: [gone], options: { output: join(root, 'blocked', 'store') } });
+    const e = await ready.then(
+      () => undefined,
+      (x: unknown) => x,
+    );
+    expect(isPaniniError(e)).toBe(true);
+    const s = (await p.queue.job(id))!;
+    expect(s.state).toBe('failed');
+    expect(s.errors.at(-1)?.message).toMatch(/preparing the job/);
+  });
+
+  it('resumes a compress job that a crash left pending: its recipe is made and its tasks queued once', async () => {
+    const rid = newRecipeId();
+    const id = await p.queue.createJob({ type: 'compress', input: [join(root, 'tree')], options: { strategy: 'cdc', blockSize: 1 << 20, level: 1, recipes: [rid] }, store: p.store }, []);
+    expect((await p.queue.job(id))!.state).toBe('pending');
+    expect(await resumePending(p)).toContain(id);
+    const s = (await p.queue.job(id))!;
+    expect(s.state).toBe('queued');
+    expect(s.total).toBeGreaterThan(0);
+    expect(await resumePending(p)).not.toContain(id);
+    await p.queue.cancelJob(id);
+  });
+});
