@@ -88,7 +88,7 @@ describe('panini-fs serve', () => {
     const s = start(['--help']);
     expect(await s.exit).toBe(0);
     expect(s.out()).toMatch(/^\s+serve \[--port 7878\]/m);
-    expect(s.out()).toMatch(/^\s+worker --queue Q/m);
+    expect(s.out()).toMatch(/^\s+worker \[--queue Q\]/m);
     expect(s.out()).not.toContain('${');
   });
 });
