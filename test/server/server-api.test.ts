@@ -163,6 +163,7 @@ describe('a compress job end to end (embedded worker)', () => {
     const job = (await http(s.url, `/api/jobs/${jobId}`)).body;
     expect(one('panini_tasks', { state: 'verified' })[0]!.value).toBeGreaterThanOrEqual(job.total);
     expect(one('panini_jobs', { state: 'verified' })[0]!.value).toBe(2);
+    expect(one('panini_jobs', { state: 'failed' })[0]!.value).toBe(0);
     expect(one('panini_workers')[0]!.value).toBeGreaterThanOrEqual(1);
     expect(one('panini_bytes_in_total')[0]!.value).toBeGreaterThanOrEqual(job.bytesIn);
     expect(one('panini_bytes_out_total')[0]!.value).toBeGreaterThan(0);
@@ -170,6 +171,30 @@ describe('a compress job end to end (embedded worker)', () => {
     expect(one('panini_throughput_bytes_per_second')[0]!.value).toBeGreaterThanOrEqual(0);
     // every task state has its gauge, each once
     expect(new Set(samples.filter((x) => x.name === 'panini_tasks').map((x) => x.labels.state)).size).toBe(8);
+  });
+
+  it('serves the results.json and report.html of a benchmark job', async () => {
+    const file = join(s.root, 'tree', 'sub', 'c.json');
+    const r = await http(s.url, '/api/jobs', { method: 'POST', json: { type: 'benchmark', input: [file], options: { sections: 'single', quick: true } } });
+    expect(r.status).toBe(201);
+    const done = await events.jobState(r.body.id, ['verified', 'failed', 'cancelled'], 300_000);
+    expect(done.status.state, JSON.stringify(done.status.errors)).toBe('verified');
+    const res = await http(s.url, `/api/jobs/${r.body.id}/result`);
+    expect(res.status).toBe(200);
+    const names = res.body.files.map((f: { name: string }) => f.name);
+    expect(names).toContain('results.json');
+    expect(names).toContain('report.html');
+    const html = await fetch(`${s.url}/api/jobs/${r.body.id}/files/report.html`);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(html.headers.get('content-security-policy')).toMatch(/^sandbox/);
+    expect(await html.text()).toMatch(/<html/i);
+    const json = await http(s.url, `/api/jobs/${r.body.id}/files/results.json`);
+    expect(json.status).toBe(200);
+    expect(typeof json.body).toBe('object');
+    const missing = await http(s.url, `/api/jobs/${r.body.id}/files/secret.txt`);
+    expect(missing.status).toBe(404);
+    expect(missing.body.error.code).toBe('NOT_FOUND');
   });
 
   it('a client resuming with {since} gets the transitions it missed', async () => {
