@@ -327,8 +327,6 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
   });
 
   // ---- embedded workers, and jobs a crash left pending
-  const resumed = await jobs.resumePending(p);
-  if (resumed.length) process.stderr.write(`panini-fs serve: picked up ${resumed.length} job(s) left pending: ${resumed.join(', ')}\n`);
   const loops: WorkerHandle[] = [];
   try {
     for (let i = 0; i < workerCount; i++) loops.push(await startWorker({ queue, concurrency, device }));
@@ -352,12 +350,20 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
     throw new PaniniError(code, `cannot listen on ${host}:${port}: ${err.message}`, { host, port }, { cause: e });
   }
   const url = address;
+  // jobs a crash left pending are prepared again in the background (chunking a large input takes a while)
+  const resuming = jobs.resumePending(p).then(
+    (ids) => {
+      if (ids.length) process.stderr.write(`panini-fs serve: picked up ${ids.length} job(s) left pending: ${ids.join(', ')}\n`);
+    },
+    (e: unknown) => process.stderr.write(`panini-fs serve: resuming pending jobs failed: ${e instanceof Error ? e.message : String(e)}\n`),
+  );
 
   let closing: Promise<void> | undefined;
   return {
     url,
     close() {
       closing ??= (async () => {
+        await resuming;
         await Promise.allSettled(loops.map((w) => w.stop()));
         await hub.stop();
         await app.close();

@@ -378,6 +378,34 @@ describe('cancel, retry after a real failure, refused requests, uploads (workers
   });
 });
 
+describe('start-up', () => {
+  it('picks up a job that a crash left pending, and runs it on its embedded worker', async () => {
+    const data = join(tmp, 'resume', 'data');
+    const root = join(tmp, 'resume', 'root');
+    await fsp.mkdir(data, { recursive: true });
+    const tree = await makeTree(join(root, 'tree'), 77, 8 << 10);
+    const file = join(tree, 'a.txt');
+    // a job created but never enqueued: what a server that died while preparing it leaves behind
+    const before = await openQueue(`sqlite:${join(data, 'queue.sqlite')}`);
+    const id = await before.createJob({ type: 'analyze', input: [file], options: {}, store: join(data, 'store') }, [{ key: 'input-0', kind: 'analyze', size: 0, payload: { path: file } }]);
+    expect((await before.job(id))!.state).toBe('pending');
+    await before.close();
+
+    const queue = await openQueue(`sqlite:${join(data, 'queue.sqlite')}`);
+    const server = await createServer({ pipeline: { queue, data, roots: [root], store: join(data, 'store') }, port: 0, workers: 1, device: 'cpu' });
+    const events = await Events.open(server.url.replace(/^http/, 'ws') + '/api/events');
+    try {
+      events.ws.send(JSON.stringify({ since: 0 }));
+      const done = await events.jobState(id, ['verified', 'failed', 'cancelled']);
+      expect(done.status.state, JSON.stringify(done.status.errors)).toBe('verified');
+    } finally {
+      events.close();
+      await server.close();
+      await queue.close();
+    }
+  });
+});
+
 describe('authentication', () => {
   let s: Setup | undefined;
   afterAll(async () => teardown(s));
