@@ -180,6 +180,30 @@ describe.sequential('the dashboard in Chromium', () => {
     expect(job.counts.verified).toBeLessThan(job.total);
   });
 
+  it('works behind a token given in its URL', async () => {
+    const token = 'dashboard-token-42';
+    const tdata = join(tmp, 'with-token');
+    await fsp.mkdir(tdata, { recursive: true });
+    const tqueue = await openQueue(`sqlite:${join(tdata, 'queue.sqlite')}`);
+    const tserver = await createServer({ pipeline: { queue: tqueue, data: tdata, roots: [root], store: join(tdata, 'store') }, port: 0, workers: 0, token });
+    const other = await browser.newPage();
+    try {
+      const denied = await other.goto(`${tserver.url}/`);
+      expect(denied!.status()).toBe(401);
+      await other.goto(`${tserver.url}/?token=${token}`);
+      await other.locator('#conn[data-state="live"]').waitFor({ timeout: 30_000 });
+      await other.getByLabel('Input paths, one per line').fill(join(root, 'tree'));
+      await other.getByRole('button', { name: 'Submit job' }).click();
+      await other.locator('#submit-ok').filter({ hasText: /^Job \S+ submitted\.$/ }).waitFor({ timeout: 30_000 });
+      await other.locator('li.job[data-state="queued"]').waitFor({ timeout: 60_000 });
+      expect((await tqueue.jobs()).length).toBe(1);
+    } finally {
+      await other.close();
+      await tserver.close();
+      await tqueue.close();
+    }
+  });
+
   it('fits a narrow window, and leaves a screenshot', async () => {
     await page.setViewportSize({ width: 380, height: 900 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

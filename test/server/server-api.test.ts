@@ -424,6 +424,25 @@ describe('authentication', () => {
     }
   });
 
+  it('takes the token from PANINI_TOKEN, and then serves a non-loopback address', async () => {
+    const data = join(tmp, 'auth-env');
+    await fsp.mkdir(data, { recursive: true });
+    const queue = await openQueue(`sqlite:${join(data, 'queue.sqlite')}`);
+    process.env.PANINI_TOKEN = 'env-token-abcdefgh';
+    let server: JobServer | undefined;
+    try {
+      server = await createServer({ pipeline: { queue, data, roots: [data], store: join(data, 'store') }, host: '0.0.0.0', port: 0, workers: 0 });
+      const port = new URL(server.url).port;
+      const url = `http://127.0.0.1:${port}`;
+      expect((await http(url, '/api/health')).status).toBe(401);
+      expect((await http(url, '/api/health', { token: 'env-token-abcdefgh' })).status).toBe(200);
+    } finally {
+      delete process.env.PANINI_TOKEN;
+      await server?.close();
+      await queue.close();
+    }
+  });
+
   it('requires the bearer token on every /api route when one is set', async () => {
     const token = 'test-token-0123456789';
     s = await setup('auth', { workers: 0, token });
