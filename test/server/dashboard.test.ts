@@ -9,6 +9,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { init } from '../../src/index.js';
 import { startWorker, type WorkerHandle } from '../../src/pipeline/worker.js';
+import { submitJob } from '../../src/pipeline/jobs.js';
 import { openQueue } from '../../src/pipeline/queue.js';
 import type { JobQueue } from '../../src/pipeline/types.js';
 import { createServer, type JobServer } from '../../src/server/server.js';
@@ -178,6 +179,20 @@ describe.sequential('the dashboard in Chromium', () => {
     const job = (await (await fetch(`${server.url}/api/jobs/${id}`)).json()) as { counts: Record<string, number>; total: number };
     expect(job.counts.cancelled).toBeGreaterThan(0);
     expect(job.counts.verified).toBeLessThan(job.total);
+  });
+
+  it('reconnects after a server restart and catches up on what happened meanwhile', async () => {
+    const port = Number(new URL(server.url).port);
+    await server.close();
+    await page.locator('#conn[data-state="offline"]').waitFor({ timeout: 30_000 });
+    // a job submitted while the dashboard is disconnected
+    const tree = await makeTree(join(root, 'while-away'), 555, 4 << 10);
+    const { id, ready } = await submitJob({ queue, data, roots: [root], store: join(data, 'store') }, { type: 'compress', input: [tree], label: 'while away' });
+    await ready;
+    server = await createServer({ pipeline: { queue, data, roots: [root], store: join(data, 'store') }, port, workers: 0 });
+    await page.locator('#conn[data-state="live"]').waitFor({ timeout: 60_000 });
+    await page.locator(`li.job[data-job-id="${id}"][data-state="queued"]`).waitFor({ timeout: 60_000 });
+    expect(await row(id).locator('.job-title').textContent()).toBe('while away');
   });
 
   it('works behind a token given in its URL', async () => {
