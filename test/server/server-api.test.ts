@@ -307,6 +307,9 @@ describe('cancel, retry after a real failure, refused requests, uploads (workers
       ['input outside roots', { method: 'POST', json: { type: 'compress', input: [outside] } }, 403, 'PATH'],
       ['input with ..', { method: 'POST', json: { type: 'compress', input: [join(s.root, '..', '..', 'outside')] } }, 403, 'PATH'],
       ['missing input', { method: 'POST', json: { type: 'compress', input: [join(s.root, 'nope')] } }, 404, 'NOT_FOUND'],
+      ['body over 1 MiB', { method: 'POST', json: { type: 'compress', input: [tree], label: 'x'.repeat(2 << 20) } }, 413, 'LIMIT'],
+      ['not JSON at all', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'compress please' }, 400, 'OPTION', 'body'],
+      ['empty JSON body', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '' }, 400, 'OPTION'],
     ];
     for (const [what, init, status, code, option] of cases) {
       const r = await http(s.url, '/api/jobs', init);
