@@ -223,6 +223,7 @@ describe.sequential('the dashboard in Chromium', () => {
     await page.setViewportSize({ width: 380, height: 900 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     expect(overflow).toBeLessThanOrEqual(0);
+    if (process.env.PANINI_SCREENSHOT) await page.screenshot({ path: process.env.PANINI_SCREENSHOT.replace(/(\.png)?$/, '-narrow.png'), fullPage: true });
     await page.setViewportSize({ width: 1280, height: 1000 });
     const shot = join(tmp, 'dashboard.png');
     await page.screenshot({ path: shot, fullPage: true });
