@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { buildSync } from 'esbuild';
 import { defineConfig } from 'tsup';
 
@@ -56,5 +56,10 @@ export default defineConfig([
     platform: 'node',
     banner: { js: '#!/usr/bin/env node' },
     define: { __PANINI_VERSION__: JSON.stringify(version), __PANINI_CJS__: 'false' },
+    // the job server's dashboard (plain HTML, one ES module, CSS; no build step) next to the bundled CLI, where
+    // src/server/server.ts looks for it (new URL('./ui/', import.meta.url))
+    async onSuccess() {
+      cpSync('src/server/ui', 'dist/ui', { recursive: true });
+    },
   },
 ]);

@@ -10,6 +10,7 @@ import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVer
 import type { Parsed } from './args.js';
 import { REPO_USAGE, runRepo } from './repo.js';
 import { isPipelineStore, runChunkTo, runEnqueue, runJobs, runPipelineValidate, runReconstruct, runWorker } from './pipeline.js';
+import { SERVE_USAGE, runServe } from './serve.js';
 
 const USAGE = `usage: panini-fs <command> [options]
 
@@ -48,7 +49,8 @@ pipeline (docs/PIPELINE.md): chunk now, compress later on workers, validate from
                   Q is sqlite:PATH or redis://host:port (default: $PANINI_QUEUE, else sqlite: in the data
                   directory $PANINI_DATA or ~/.local/share/panini-fs); --attempts: each task's attempts in all
                   (default 3; a lost lease counts as one)
-\${REPO_USAGE}
+${REPO_USAGE}
+${SERVE_USAGE}
 
   models list|show NAME|compare NAME@A NAME@B --corpus DIR|use NAME@V|rollback NAME|train [--check]
          |add FILE --tier personal --name NAME --version X.Y.Z   [--json] [--device auto|cpu|cuda|webgpu]
@@ -149,6 +151,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'repo':
       return runRepo(rest);
+    case 'serve':
+      return runServe(rest);
     default:
       throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
   }
