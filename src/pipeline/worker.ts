@@ -137,6 +137,20 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     queue.heartbeat(id).catch((e) => log(`heartbeat: ${(e as Error).message}`));
   }, 5000);
 
+  // the idle wait ends early when the worker is stopped or a running task ends (one listener each, never piled up)
+  let wake: (() => void) | undefined;
+  stopper.signal.addEventListener('abort', () => wake?.(), { once: true });
+  const idle = () =>
+    new Promise<void>((res) => {
+      const t = setTimeout(() => done(), idleMs);
+      const done = () => {
+        clearTimeout(t);
+        wake = undefined;
+        res();
+      };
+      wake = done;
+    });
+
   const loop = async (): Promise<void> => {
     while (!stopper.signal.aborted) {
       const free = concurrency - running.size;
@@ -150,16 +164,15 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
         }
       }
       for (const c of claims) {
-        const p = runOne(c).finally(() => running.delete(p));
+        const p = runOne(c).finally(() => {
+          running.delete(p);
+          wake?.();
+        });
         running.add(p);
       }
       if (claims.length === 0) {
         if (running.size === 0 && o.exitWhenIdle) break;
-        await new Promise<void>((res) => {
-          const t = setTimeout(res, idleMs);
-          stopper.signal.addEventListener('abort', () => (clearTimeout(t), res()), { once: true });
-          if (running.size > 0) Promise.race(running).then(() => (clearTimeout(t), res()));
-        });
+        await idle();
       }
     }
     await Promise.allSettled([...running]);
