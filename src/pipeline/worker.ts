@@ -137,20 +137,6 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
     queue.heartbeat(id).catch((e) => log(`heartbeat: ${(e as Error).message}`));
   }, 5000);
 
-  // the idle wait ends early when the worker is stopped or a running task ends (one listener each, never piled up)
-  let wake: (() => void) | undefined;
-  stopper.signal.addEventListener('abort', () => wake?.(), { once: true });
-  const idle = () =>
-    new Promise<void>((res) => {
-      const t = setTimeout(() => done(), idleMs);
-      const done = () => {
-        clearTimeout(t);
-        wake = undefined;
-        res();
-      };
-      wake = done;
-    });
-
   const loop = async (): Promise<void> => {
     while (!stopper.signal.aborted) {
       const free = concurrency - running.size;
@@ -164,15 +150,22 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
         }
       }
       for (const c of claims) {
-        const p = runOne(c).finally(() => {
-          running.delete(p);
-          wake?.();
-        });
+        const p = runOne(c).finally(() => running.delete(p));
         running.add(p);
       }
       if (claims.length === 0) {
         if (running.size === 0 && o.exitWhenIdle) break;
-        await idle();
+        // until idleMs pass, the worker is stopped or a running task ends; the abort listener goes with the wait
+        await new Promise<void>((res) => {
+          const finish = () => {
+            clearTimeout(t);
+            stopper.signal.removeEventListener('abort', finish);
+            res();
+          };
+          const t = setTimeout(finish, idleMs);
+          stopper.signal.addEventListener('abort', finish, { once: true });
+          if (running.size > 0) void Promise.race(running).then(finish);
+        });
       }
     }
     await Promise.allSettled([...running]);
