@@ -9,12 +9,13 @@ import { createServer, type WorkerDevice } from '../server/server.js';
 import { numberFlag, type Parsed } from './args.js';
 
 export const SERVE_USAGE = `  serve [--port 7878] [--host 127.0.0.1] [--data DIR] [--queue Q] [--root DIR]... [--workers N]
-        [--device auto|cpu|gpu] [--max-upload SIZE]
+        [--device auto|cpu|gpu] [--max-upload SIZE] [--lease SECONDS]
                                             the job server: REST API, live events, metrics and the dashboard at
                                             its URL; DIR default $PANINI_DATA or ~/.local/share/panini-fs, Q default
                                             $PANINI_QUEUE, else sqlite:DIR/queue.sqlite; job inputs and
                                             outputs must lie under a --root (default: the current directory) or in
-                                            DIR/uploads; a host other than loopback needs PANINI_TOKEN
+                                            DIR/uploads; a host other than loopback needs PANINI_TOKEN;
+                                            --lease: the embedded workers' claim lease (default 60)
                                             (docs/SERVER.md)`;
 
 const DEVICES: readonly WorkerDevice[] = ['auto', 'cpu', 'gpu'];
@@ -72,6 +73,7 @@ export async function runServe(argv: string[]): Promise<number> {
     workers: { type: 'string' },
     device: { type: 'string' },
     'max-upload': { type: 'string' },
+    lease: { type: 'string' },
   });
   const data = dataDir(v.data);
   try {
@@ -84,6 +86,7 @@ export async function runServe(argv: string[]): Promise<number> {
   const port = num(v, 'port', { min: 0, max: 65535 });
   const workers = num(v, 'workers', { min: 0, max: 256 });
   const maxUpload = num(v, 'max-upload', { min: 1, sizes: true });
+  const lease = num(v, 'lease', { min: 1, max: 86_400 });
   const queue = await openQueue(location);
   let server;
   try {
@@ -93,6 +96,7 @@ export async function runServe(argv: string[]): Promise<number> {
       ...(port !== undefined ? { port } : {}),
       ...(workers !== undefined ? { workers } : {}),
       ...(maxUpload !== undefined ? { maxUpload } : {}),
+      ...(lease !== undefined ? { leaseMs: lease * 1000 } : {}),
       device: device(v.device),
     });
   } catch (e) {

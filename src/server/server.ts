@@ -38,6 +38,8 @@ export interface ServerOptions {
   device?: WorkerDevice;
   /** tasks each embedded worker runs at once (default 1) */
   concurrency?: number;
+  /** the embedded workers' claim lease in ms (default 60 000): how soon a crashed server's tasks go back to the queue */
+  leaseMs?: number;
   /** poll interval, throttles and bounds of the event stream */
   events?: HubOptions;
 }
@@ -137,6 +139,7 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
   const maxUpload = intOption(o.maxUpload, 'maxUpload', 1, Number.MAX_SAFE_INTEGER, 1 << 30);
   const workerCount = intOption(o.workers, 'workers', 0, 256, 1);
   const concurrency = intOption(o.concurrency, 'concurrency', 1, 256, 1);
+  const leaseMs = intOption(o.leaseMs, 'leaseMs', 100, 86_400_000, 60_000);
   const device = o.device ?? 'auto';
   if (!DEVICES.includes(device)) throw new PaniniError('OPTION', `device must be one of ${DEVICES.join(', ')}, got ${JSON.stringify(device)}`, { option: 'device' });
   const token = o.token ?? (process.env.PANINI_TOKEN || undefined);
@@ -329,7 +332,7 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
   // ---- embedded workers, and jobs a crash left pending
   const loops: WorkerHandle[] = [];
   try {
-    for (let i = 0; i < workerCount; i++) loops.push(await startWorker({ queue, concurrency, device }));
+    for (let i = 0; i < workerCount; i++) loops.push(await startWorker({ queue, concurrency, device, leaseMs }));
   } catch (e) {
     await Promise.allSettled(loops.map((w) => w.stop()));
     await hub.stop();

@@ -6,7 +6,9 @@ import { promises as fsp } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeTree } from './helpers.js';
+import { compressibleText, makeTree } from './helpers.js';
+import { openQueue } from '../../src/pipeline/queue.js';
+import { mulberry32 } from '../helpers/prng.mjs';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli.js');
 let tmp: string;
@@ -91,4 +93,63 @@ describe('panini-fs serve', () => {
     expect(s.out()).toMatch(/^\s+worker \[--queue Q\]/m);
     expect(s.out()).not.toContain('${');
   });
+
+  it('survives SIGKILL of the server at random moments: the job resumes after each restart, nothing lost or counted twice', async () => {
+    const data = join(tmp, 'data-kill');
+    const root = join(tmp, 'root-kill');
+    await fsp.mkdir(join(root, 'corpus'), { recursive: true });
+    for (let i = 0; i < 12; i++) await fsp.writeFile(join(root, 'corpus', `part-${i}.txt`), compressibleText(300 + i, 3 << 19));
+    const next = mulberry32(7878);
+    const rnd = () => next() / 2 ** 32;
+    const args = ['serve', '--port', '0', '--data', data, '--root', root, '--workers', '1', '--device', 'cpu', '--lease', '1'];
+    let id = '';
+    const kills: string[] = [];
+    let state = '';
+    for (let round = 0; round < 12 && state !== 'verified'; round++) {
+      const s = start(args);
+      const url = (await waitForText(s.out, /panini-fs serve: (http:\/\/127\.0\.0\.1:\d+)/, s.exit))[1]!;
+      if (round === 0) {
+        const r = await fetch(`${url}/api/jobs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'compress', input: [join(root, 'corpus')], options: { level: 3, blockSize: 1 << 20 } }) });
+        expect(r.status).toBe(201);
+        id = ((await r.json()) as { id: string }).id;
+      }
+      // the first kill lands while the job is still being chunked; later ones at seeded random moments while it runs
+      await new Promise((r) => setTimeout(r, round === 0 ? 30 : 300 + Math.floor(rnd() * 1500)));
+      const st = (await (await fetch(`${url}/api/jobs/${id}`)).json()) as { state: string; counts: Record<string, number> };
+      state = st.state;
+      if (state === 'verified' || round >= 6) {
+        // enough kills: let it finish, then stop it cleanly
+        const deadline = Date.now() + 120_000;
+        while (state !== 'verified' && state !== 'failed' && Date.now() < deadline) {
+          await new Promise((r) => setTimeout(r, 200));
+          state = ((await (await fetch(`${url}/api/jobs/${id}`)).json()) as { state: string }).state;
+        }
+        s.child.kill('SIGTERM');
+        await s.exit;
+        break;
+      }
+      s.child.kill('SIGKILL');
+      await s.exit;
+      kills.push(`${state} (${Object.entries(st.counts).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') || 'no tasks yet'})`);
+    }
+    expect(state).toBe('verified');
+    expect(kills.length).toBeGreaterThanOrEqual(3);
+    expect(kills[0]).toMatch(/^pending/); // killed while chunking: resumed by the next start
+    const q = await openQueue(`sqlite:${join(data, 'queue.sqlite')}`);
+    try {
+      const job = (await q.job(id))!;
+      const events = await q.eventsSince(0, { jobId: id, limit: 100_000 });
+      const verified = new Map<string, number>();
+      for (const e of events) if (e.to === 'verified' && e.taskKey) verified.set(e.taskKey, (verified.get(e.taskKey) ?? 0) + 1);
+      expect(verified.size).toBe(job.total);
+      expect([...verified.values()].every((n) => n === 1)).toBe(true);
+      expect(job.bytesIn).toBe(job.bytesTotal);
+      console.log(`server kill -9 test: ${kills.length} kills at: ${kills.join('; ')}; ${job.total} tasks verified once each`);
+    } finally {
+      await q.close();
+    }
+    const v = start(['validate-reconstruction', '--original', join(root, 'corpus'), '--compressed', join(data, 'store')]);
+    expect(await v.exit, v.out()).toBe(0);
+    expect(v.out()).toMatch(/^BIT-PERFECT/);
+  }, 300_000);
 });
