@@ -1,0 +1,80 @@
+#!/usr/bin/env node
+// The speed/size frontier of the default codec: dhātu levels 1–4 next to zstd -1/-3/-9, brotli -q 5 and gzip -9 on
+// the corpus's single files and trees, in one run. Speeds are MB/s (10^6 bytes of original) of CPU time: this
+// process's user+system time for panini-fs (one thread), the child's for the CLIs — so a loaded machine slows both
+// alike. Needs `npm run build`. Usage: node bench/frontier.mjs [--levels 1,2,3,4] [--files a,b] [--markdown]
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { compress, compressTree, decompress, init } from '../dist/node.js';
+import { defaultCorpusDir } from './lib/util.mjs';
+
+const argv = process.argv.slice(2);
+const arg = (k, d) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : d);
+const levels = arg('--levels', '1,2,3,4').split(',').map(Number);
+const corpus = defaultCorpusDir();
+const only = arg('--files', '');
+await init();
+
+const cpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+function tool(cmd, args, input) {
+  const r = spawnSync('/usr/bin/time', ['-f', '%U %S', cmd, ...args], { input, maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')}: ${r.stderr}`);
+  const [u, s] = r.stderr.toString().trim().split('\n').pop().split(' ').map(Number);
+  return { size: r.stdout.length, s: u + s };
+}
+function tarOf(dir) {
+  const r = spawnSync('tar', ['-C', dir, '--sort=name', '-cf', '-', '.'], { maxBuffer: 1 << 30 });
+  if (r.status !== 0) throw new Error(`tar: ${r.stderr}`);
+  return r.stdout;
+}
+
+const inputs = [];
+for (const f of readdirSync(join(corpus, 'single')).sort()) inputs.push({ name: f, kind: 'file', path: join(corpus, 'single', f) });
+for (const d of readdirSync(join(corpus, 'tree')).sort()) inputs.push({ name: `${d}/`, kind: 'tree', path: join(corpus, 'tree', d) });
+const rows = [];
+const tmp = mkdtempSync(join(tmpdir(), 'panini-frontier-'));
+for (const inp of inputs.filter((x) => !only || only.split(',').includes(x.name))) {
+  const bytes = inp.kind === 'file' ? readFileSync(inp.path) : tarOf(inp.path);
+  const row = { name: inp.name, bytes: bytes.length, cells: {} };
+  for (const level of levels) {
+    const t = cpu();
+    let size;
+    if (inp.kind === 'file') {
+      const c = await compress(bytes, { codec: 'dhatu', level });
+      size = c.length;
+      row.cells[`L${level}`] = { size, s: cpu() - t };
+      const back = await decompress(c);
+      if (Buffer.compare(back, bytes) !== 0) throw new Error(`${inp.name} L${level}: round trip differs`);
+    } else {
+      const out = join(tmp, 'tree.pnz');
+      const r = await compressTree(inp.path, out, { codec: 'dhatu', level, force: true });
+      row.cells[`L${level}`] = { size: r.outputBytes, s: cpu() - t };
+    }
+  }
+  for (const [name, cmd, args] of [
+    ['zstd -1', 'zstd', ['-1', '-c']],
+    ['zstd -3', 'zstd', ['-3', '-c']],
+    ['zstd -9', 'zstd', ['-9', '-c']],
+    ['brotli -q 5', 'brotli', ['-q', '5', '-c']],
+    ['gzip -9', 'gzip', ['-9', '-c']],
+  ]) {
+    row.cells[name] = tool(cmd, args, bytes);
+  }
+  rows.push(row);
+  process.stderr.write(`${inp.name}: ${Object.entries(row.cells).map(([k, v]) => `${k} ${v.size}`).join(', ')}\n`);
+}
+rmSync(tmp, { recursive: true, force: true });
+
+const cols = Object.keys(rows[0].cells);
+const MB = 1e6;
+console.log(`| input | MB | ${cols.join(' | ')} |`);
+console.log(`|---|---:|${cols.map(() => '---:').join('|')}|`);
+for (const r of rows) {
+  console.log(`| ${r.name} | ${(r.bytes / MB).toFixed(1)} | ${cols.map((c) => `${r.cells[c].size} (${(r.bytes / MB / Math.max(r.cells[c].s, 1e-3)).toFixed(1)})`).join(' | ')} |`);
+}
+console.log('\ncells: output bytes (MB/s of CPU time). Trees are coded as trees by panini-fs and as a tar by the others.');
