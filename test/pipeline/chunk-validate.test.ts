@@ -3,11 +3,10 @@
 // original files, and broken on purpose (corrupt result, missing result, changed original, hostile recipe).
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { LocalStore, isPaniniError } from '../../src/node.js';
 import {
   chunkInput,
@@ -24,19 +23,12 @@ import {
 } from '../../src/pipeline/index.js';
 import { runTask, storeCache } from '../../src/pipeline/tasks.js';
 import { prngBytes } from '../helpers/prng.mjs';
+import { tempDirs } from '../helpers/tmp.js';
 import { startS3rver } from '../store/servers.js';
 import { openStore } from '../../src/store/open.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
-const dirs: string[] = [];
-const fresh = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const fresh = tempDirs();
 
 function words(seed: number, n: number): Uint8Array {
   const vocab = ['alpha', 'beta', 'gamma', 'delta', 'chunk', 'record', 'store', 'queue', 'worker', 'verified', '\n'];

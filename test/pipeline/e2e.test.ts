@@ -3,8 +3,7 @@
 // Then the crash test: workers killed with SIGKILL at random moments (seeded) and restarted until the job is done;
 // nothing committed may be lost and nothing counted twice, and the reconstruction must be bit-perfect.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/node.js';
@@ -12,15 +11,11 @@ import { openQueue } from '../../src/pipeline/queue.js';
 import type { JobQueue, TaskState } from '../../src/pipeline/types.js';
 import { mulberry32, prngBytes } from '../helpers/prng.mjs';
 import { startRedis, type RedisServer } from '../helpers/redis.js';
+import { tempDirs } from '../helpers/tmp.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
-const dirs: string[] = [];
-const fresh = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
+const fresh = tempDirs();
 
 function cli(argv: string[]): { status: number; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, [CLI, ...argv], { encoding: 'utf8', maxBuffer: 1 << 26, env: { ...process.env, PANINI_DATA: fresh('panini-pl-data-') } });
@@ -74,7 +69,6 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   await redis?.stop();
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
 const backends: [string, () => string][] = [

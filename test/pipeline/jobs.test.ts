@@ -1,24 +1,16 @@
 // Jobs as the server submits them: every request validated before anything is queued, inputs confined to the roots
 // (links included), compress jobs chunked in the background and run by an in-process worker, analyze / validate /
 // benchmark jobs, a preparation that fails marks the job failed, and a job a crash left pending is resumed.
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isPaniniError } from '../../src/node.js';
 import { jobResult, newRecipeId, openQueue, readJobFile, resumePending, startWorker, submitJob, validatePipeline, type JobQueue, type Pipeline } from '../../src/pipeline/index.js';
 import { openStore } from '../../src/store/open.js';
 import { prngBytes } from '../helpers/prng.mjs';
+import { tempDirs } from '../helpers/tmp.js';
 
-const dirs: string[] = [];
-const fresh = (p: string) => {
-  const d = mkdtempSync(join(tmpdir(), p));
-  dirs.push(d);
-  return d;
-};
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
+const fresh = tempDirs();
 
 const line = (i: number) => `record ${i % 300} of the corpus, field=${(i * 7) % 13} value=${i % 17}\n`;
 const text = (n: number) => new TextEncoder().encode(Array.from({ length: n }, (_, i) => line(i)).join(''));

@@ -5,8 +5,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isPaniniError } from '../../src/errors.js';
+import { errorCode as code } from '../helpers/errors.js';
 import { TASK_STATES, type Claim, type JobQueue, type RetryPolicy, type TaskSpec, type TaskState } from '../../src/pipeline/index.js';
+
+/** the PaniniError code of a rejection (test/helpers/errors.ts), for the backends' own test files */
+export { code };
 
 export interface QueueConformanceOptions {
   /** moves the queue's clock forward: an injected clock, or real waiting */
@@ -23,15 +26,6 @@ export interface QueueConformanceOptions {
   propertyRuns: number;
 }
 
-export async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isPaniniError(e)) throw e;
-    return e.code;
-  }
-  return 'no error';
-}
 
 export const spec = { type: 'compress' as const, input: ['/in'], options: { tier: 'fast' }, store: 'memory:out' };
 

@@ -5,19 +5,11 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { isPaniniError, type Store } from '../../src/node.js';
+import type { Store } from '../../src/node.js';
+import { errorCode as code } from '../helpers/errors.js';
 
 const sha = (b: Uint8Array) => createHash('sha256').update(b).digest('hex');
 
-async function code(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isPaniniError(e)) throw e;
-    return e.code;
-  }
-  return 'no error';
-}
 
 async function keys(store: Store, prefix: string): Promise<string[]> {
   const out: string[] = [];

@@ -7,7 +7,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { isPaniniError } from '../../src/node.js';
 
 export interface TestServer {
   /** http://127.0.0.1:PORT */
@@ -73,13 +72,4 @@ export async function startAzurite(): Promise<TestServer> {
   );
 }
 
-/** The PaniniError code a promise rejects with ('no error' when it resolves; anything untyped is rethrown). */
-export async function errorCode(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (e) {
-    if (!isPaniniError(e)) throw e;
-    return e.code;
-  }
-  return 'no error';
-}
+export { errorCode } from '../helpers/errors.js';
