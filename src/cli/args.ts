@@ -28,3 +28,7 @@ export function numberFlag(p: Parsed, flag: string, o: { min?: number; max?: num
   }
   return n;
 }
+
+/** A byte count as the CLI prints it: B, KiB, MiB or GiB. */
+export const human = (n: number): string =>
+  n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 30).toFixed(2)} GiB`;

@@ -6,12 +6,11 @@ import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
 import { compressFile, compressTree, containerKind, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
 import { validateReconstruction } from '../node/validate.js';
-import { numberFlag, type Parsed } from './args.js';
+import { human, numberFlag, type Parsed } from './args.js';
 
 /** The CLI's worker count when --workers is not given: the CPUs, at most 4 (output bytes never depend on it). */
 export const CLI_DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
 
-const human = (n: number) => (n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 30).toFixed(2)} GiB`);
 
 /** A one-line progress bar on stderr when it is a TTY (and not --json), redrawn at most 10 times a second. */
 function progressBar(label: string, enabled: boolean): { onProgress?: (p: Progress) => void; done(): void } {

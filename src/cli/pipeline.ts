@@ -4,7 +4,7 @@ import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PaniniError } from '../errors.js';
-import { openStore } from '../store/open.js';
+import { locationScheme, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { chunkInput } from '../pipeline/chunker.js';
 import { enqueueRecipes } from '../pipeline/jobs.js';
@@ -13,7 +13,7 @@ import type { Recipe } from '../pipeline/recipe.js';
 import type { JobStatus } from '../pipeline/types.js';
 import { listRecipes, readRecipe, reconstruct, validatePipeline, type PipelineValidation } from '../pipeline/validate.js';
 import { startWorker, type WorkerDevice } from '../pipeline/worker.js';
-import { numberFlag, type Parsed } from './args.js';
+import { human, numberFlag, type Parsed } from './args.js';
 
 /** The data directory: $PANINI_DATA, else ~/.local/share/panini-fs. */
 export function defaultDataDir(): string {
@@ -35,9 +35,6 @@ function openCliQueue(p: Parsed) {
 const out = (s: string) => process.stdout.write(s);
 const err = (s: string) => process.stderr.write(s);
 
-function mib(n: number): string {
-  return n >= 1 << 20 ? `${(n / (1 << 20)).toFixed(1)} MiB` : n >= 1024 ? `${(n / 1024).toFixed(1)} KiB` : `${n} B`;
-}
 
 /** The dhātu distribution as the CLI prints it: one line per primitive, share of the output and a bar. */
 export function dhatuTable(d: { [p: string]: number }, total: number): string {
@@ -46,7 +43,7 @@ export function dhatuTable(d: { [p: string]: number }, total: number): string {
   return rows
     .map(([k, v]) => {
       const share = total ? v / total : 0;
-      return `  ${k.padEnd(8)} ${mib(v).padStart(11)}  ${(share * 100).toFixed(1).padStart(5)} %  ${'█'.repeat(Math.max(share > 0 ? 1 : 0, Math.round(share * 30)))}\n`;
+      return `  ${k.padEnd(8)} ${human(v).padStart(11)}  ${(share * 100).toFixed(1).padStart(5)} %  ${'█'.repeat(Math.max(share > 0 ? 1 : 0, Math.round(share * 30)))}\n`;
     })
     .join('');
 }
@@ -73,7 +70,7 @@ export async function runChunkTo(p: Parsed): Promise<number> {
       onProgress: (x) => {
         if (json || !process.stderr.isTTY || performance.now() - last < 500) return;
         last = performance.now();
-        err(`\r  chunking: ${mib(x.bytes)} of ${mib(x.total)}, ${x.chunks} chunks`);
+        err(`\r  chunking: ${human(x.bytes)} of ${human(x.total)}, ${x.chunks} chunks`);
       },
     });
     if (!json && process.stderr.isTTY) err('\n');
@@ -93,7 +90,7 @@ export async function runChunkTo(p: Parsed): Promise<number> {
     const report = { recipe: recipe.id, store: store.location, files: recipe.entries.filter((e) => e.type === 'file').length, bytes: recipe.size, chunks: recipe.chunks.length, unique, patterns, sha256: recipe.sha256, ms: Math.round(ms), ...(job ? { job } : {}) };
     if (json) out(`${JSON.stringify(report, null, 2)}\n`);
     else {
-      out(`recipe ${recipe.id} in ${store.location}\n  ${report.files} files, ${mib(recipe.size)}, ${recipe.chunks.length} chunks (${unique} distinct) in ${(ms / 1000).toFixed(1)} s\n`);
+      out(`recipe ${recipe.id} in ${store.location}\n  ${report.files} files, ${human(recipe.size)}, ${recipe.chunks.length} chunks (${unique} distinct) in ${(ms / 1000).toFixed(1)} s\n`);
       out(`  patterns: ${Object.entries(patterns).map(([k, v]) => `${k} ${v}`).join(', ')}\n`);
       out(job ? `  queued as job ${job}\n` : `  pending: queue it with  panini-fs enqueue ${location} --recipe ${recipe.id}\n`);
     }
@@ -157,7 +154,7 @@ export async function runWorker(p: Parsed): Promise<number> {
 
 function jobLine(j: JobStatus): string {
   const done = j.counts.verified;
-  return `${j.id}  ${j.type.padEnd(9)} ${j.state.padEnd(9)} ${String(done).padStart(7)}/${String(j.total).padEnd(7)} ${mib(j.bytesIn).padStart(11)} → ${mib(j.bytesOut).padStart(11)}  ratio ${j.ratio.toFixed(4)}${j.label ? `  ${j.label}` : ''}\n`;
+  return `${j.id}  ${j.type.padEnd(9)} ${j.state.padEnd(9)} ${String(done).padStart(7)}/${String(j.total).padEnd(7)} ${human(j.bytesIn).padStart(11)} → ${human(j.bytesOut).padStart(11)}  ratio ${j.ratio.toFixed(4)}${j.label ? `  ${j.label}` : ''}\n`;
 }
 
 /** `panini-fs jobs [ID] [--queue Q] [--json]` */
@@ -196,7 +193,8 @@ async function pickRecipe(store: Store, given: string | undefined): Promise<stri
 
 /** Whether --compressed names a pipeline store (a directory with recipes/, or a store URL) rather than a .pnz file. */
 export function isPipelineStore(location: string): boolean {
-  if (/^[A-Za-z][A-Za-z0-9+.-]+:\/\//.test(location) && !location.startsWith('file://')) return true;
+  const scheme = locationScheme(location);
+  if (scheme !== undefined && scheme !== 'file') return true;
   try {
     return statSync(location).isDirectory() && existsSync(join(location, 'recipes'));
   } catch {
@@ -220,8 +218,8 @@ export async function runPipelineValidate(p: Parsed): Promise<number> {
     const total = Object.values(r.dhatu).reduce((s, v) => s + v, 0);
     out(
       `${r.ok ? 'BIT-PERFECT' : 'NOT bit-perfect'}: ${r.original} vs ${location} (recipe ${r.recipe})\n` +
-        `  files    ${r.files}, ${mib(r.bytes)}, sha256 ${r.sha256}\n` +
-        `  chunks   ${r.chunks} (${r.uniqueChunks} distinct), stored ${mib(r.storedBytes)}, ratio ${r.ratio.toFixed(4)}\n` +
+        `  files    ${r.files}, ${human(r.bytes)}, sha256 ${r.sha256}\n` +
+        `  chunks   ${r.chunks} (${r.uniqueChunks} distinct), stored ${human(r.storedBytes)}, ratio ${r.ratio.toFixed(4)}\n` +
         `  dhātu distribution over the job:\n${dhatuTable(r.dhatu, total)}` +
         r.problems.map((x) => `  problem: ${x}\n`).join(''),
     );
@@ -240,7 +238,7 @@ export async function runReconstruct(p: Parsed): Promise<number> {
     const id = await pickRecipe(store, p.values.recipe as string | undefined);
     const r = await reconstruct(store, id, target);
     if (p.values.json === true) out(`${JSON.stringify({ recipe: id, ...r, output: resolve(target) })}\n`);
-    else out(`reconstructed ${r.files} files, ${mib(r.bytes)} into ${resolve(target)} (every chunk and file checked)\n`);
+    else out(`reconstructed ${r.files} files, ${human(r.bytes)} into ${resolve(target)} (every chunk and file checked)\n`);
   } finally {
     await store.close();
   }

@@ -6,7 +6,7 @@
 import { realpathSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
-import { openStore } from '../store/open.js';
+import { locationScheme, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { assertBool, assertInt, assertOneOf, optionError } from '../validate.js';
 import { chunkInput, DEFAULT_BLOCK } from './chunker.js';
@@ -42,7 +42,7 @@ export const JOB_OPTION_KEYS: Record<JobType, readonly string[]> = {
 const SECTIONS = ['single', 'trees', 'core'] as const;
 
 function isStoreUrl(s: string): boolean {
-  return /^[A-Za-z][A-Za-z0-9+.-]+:\/\//.test(s) || s.startsWith('memory:');
+  return locationScheme(s) !== undefined || s.startsWith('memory:');
 }
 
 /** Resolves `path` and checks it lies under one of the roots (after following links). Throws PATH otherwise. */

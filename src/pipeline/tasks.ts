@@ -17,7 +17,7 @@ import { hex } from '../container/decoder.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { ContentClassifier } from '../model/classifier.js';
-import { ioError } from '../node/io.js';
+import { ioError, openFileSource } from '../node/io.js';
 import { chunkKey, dhatuBytes, jobFileKey, resultKey } from './recipe.js';
 import type { Claim, Json, TaskResult } from './types.js';
 import { validatePipeline } from './validate.js';
@@ -87,42 +87,34 @@ const SAMPLE = 4 << 20;
 async function analyze(claim: Claim, ctx: TaskContext): Promise<TaskResult> {
   const path = str(claim.payload.path, 'path');
   const level = int(claim.options.level ?? 6, 'level');
-  const st = await fsp.stat(path).catch((e) => permanent(ioError(e, 'read', path)));
-  if (!st.isFile()) throw new PermanentTaskError('IO', `${path} is not a regular file`, { path });
-  const fh = await fsp.open(path, 'r').catch((e) => permanent(ioError(e, 'read', path)));
+  // a missing input or a directory will not be different on a retry: both fail the task for good
+  const src = await openFileSource(path).catch(permanent);
   let sample: Uint8Array;
   try {
-    const n = Math.min(SAMPLE, st.size);
-    sample = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      const r = await fh.read(sample, got, n - got, got);
-      if (r.bytesRead === 0) break;
-      got += r.bytesRead;
-    }
-    sample = sample.subarray(0, got);
+    sample = await src.read(0, Math.min(SAMPLE, src.size));
   } finally {
-    await fh.close();
+    await src.close();
   }
-  const d = detect(sample.subarray(0, HEAD_LIMIT), st.size);
+  const d = detect(sample.subarray(0, HEAD_LIMIT), src.size);
   const container = await compress(sample, { codec: 'dhatu', level, workers: ctx.threads, signal: ctx.signal });
   const info = await inspect(container);
+  const dhatu = dhatuBytes(info.dhatu);
   const data: Json = {
     path,
-    size: st.size,
+    size: src.size,
     sampled: sample.length,
     format: d.format,
     confidence: d.confidence,
     predictedRatio: sample.length ? container.length / sample.length : 0,
-    predictedBytes: sample.length ? Math.round((container.length / sample.length) * st.size) : 0,
-    dhatu: dhatuBytes(info.dhatu),
+    predictedBytes: sample.length ? Math.round((container.length / sample.length) * src.size) : 0,
+    dhatu,
     stages: info.stages.map((s) => ({ name: s.name, dhatu: s.dhatu, bytes: s.bytes })),
   };
   if (ctx.classifier && sample.length) {
     const [c] = await ctx.classifier.classify([sample.subarray(0, 1 << 20)]);
     (data as { [k: string]: Json }).class = c!.class;
   }
-  return { bytesIn: st.size, bytesOut: 0, dhatu: dhatuBytes(info.dhatu), data };
+  return { bytesIn: src.size, bytesOut: 0, dhatu, data };
 }
 
 /** The benchmark harness (bench/run.mjs, shipped in the package) beside the built package. */

@@ -42,12 +42,17 @@ export function installBuiltinStores(opener: BuiltinStoreOpener | undefined): vo
 
 const NODE_ONLY = new Set(['file', 's3', 'azure']);
 
+/** The scheme of a `scheme://…` store location, lower case; undefined for a path (or `memory:`, `local:PATH`). */
+export function locationScheme(location: string): string | undefined {
+  return /^([A-Za-z][A-Za-z0-9+.-]+):\/\//.exec(location)?.[1]?.toLowerCase();
+}
+
 export async function openStore(location: string, options: OpenStoreOptions = {}): Promise<Store> {
   if (typeof location !== 'string' || location === '') {
     throw new PaniniError(ErrorCode.OPTION, 'store location must be a non-empty string', { option: 'location' });
   }
   if (location.startsWith('memory:')) return new MemoryStore(location.slice('memory:'.length));
-  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):\/\//.exec(location)?.[1]?.toLowerCase();
+  const scheme = locationScheme(location);
   const opener = scheme === undefined ? undefined : schemes.get(scheme);
   if (opener) return opener(new URL(location), options);
   if (scheme === undefined || NODE_ONLY.has(scheme)) {
