@@ -4,7 +4,7 @@
  * worker saw committed is lost or counted twice.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -188,14 +188,20 @@ describe('SqliteQueue specifics', () => {
     const id = await q.createJob(spec, taskList(500));
     await q.enqueue(id);
     await q.close();
+    const goFile = join(tmp, 'four.go');
+    let ready = 0;
     const outs = await Promise.all(
       [1, 2, 3, 4].map(
         (seed) =>
           new Promise<string>((resolve, reject) => {
-            const child = spawn(process.execPath, [childJs, path, String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] });
+            const child = spawn(process.execPath, [childJs, path, String(seed), goFile], { stdio: ['ignore', 'pipe', 'pipe'] });
             let out = '';
             let err = '';
-            child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+            child.stdout.on('data', (d: Buffer) => {
+              const was = out.startsWith('ready\n');
+              out += d.toString();
+              if (!was && out.startsWith('ready\n') && ++ready === 4) writeFileSync(goFile, ''); // all four start together
+            });
             child.stderr.on('data', (d: Buffer) => (err += d.toString()));
             child.once('exit', (status) => (status === 0 ? resolve(out) : reject(new Error(`queue child exited with ${status}: ${err}`))));
           }),
