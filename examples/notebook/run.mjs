@@ -70,6 +70,17 @@ const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--pack-destina
 writeFileSync(join(work, 'package.json'), JSON.stringify({ name: 'panini-fs-notebook', private: true, type: 'module' }));
 log(`installing ${packed} into ${work}`);
 if (run('npm', ['install', '--no-audit', '--no-fund', '--ignore-scripts', join(work, packed)], { cwd: work }) !== 0) fail(`npm could not install ${packed}`);
+// better-sqlite3 (the job server's embedded queue) is a native addon that --ignore-scripts leaves unbuilt: take the
+// binary this checkout built for the same version and Node, or build it (node-gyp, offline)
+const sqliteIn = (dir) => join(dir, 'node_modules', 'better-sqlite3');
+const sqliteVersion = (dir) => { try { return JSON.parse(readFileSync(join(sqliteIn(dir), 'package.json'), 'utf8')).version; } catch { return undefined; } };
+if (sqliteVersion(work) !== undefined) {
+  const built = join('build', 'Release', 'better_sqlite3.node');
+  if (sqliteVersion(root) === sqliteVersion(work) && existsSync(join(sqliteIn(root), built))) {
+    mkdirSync(dirname(join(sqliteIn(work), built)), { recursive: true });
+    copyFileSync(join(sqliteIn(root), built), join(sqliteIn(work), built));
+  } else if (run('npm', ['rebuild', '--no-audit', '--no-fund', 'better-sqlite3'], { cwd: work }) !== 0) fail('could not build better-sqlite3 for the notebook');
+}
 copyFileSync(join(here, 'panini-fs.ipynb'), join(work, 'panini-fs.ipynb'));
 
 // 4. execute
