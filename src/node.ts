@@ -28,6 +28,6 @@ export { classOfName, classOfFormat, classOfFileDescription } from './model/labe
 export { S3Store, openS3Store, parseS3Location, type S3StoreOptions } from './store/s3.js';
 export { AzureStore, openAzureStore, parseAzureLocation, type AzureStoreOptions } from './store/azure.js';
 export * from './pipeline/index.js';
-export { backup, restore, type BackupOptions, type BackupProgress, type RestoreOptions, type RestoreResult } from './node/repo.js';
+export { backup, restore, validateSnapshot, type BackupOptions, type BackupProgress, type RestoreOptions, type RestoreResult, type SnapshotValidation } from './node/repo.js';
 
 setupNode();

@@ -8,8 +8,8 @@ import { runHash, runChunk } from './commands.js';
 import { runModels } from './models.js';
 import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 import type { Parsed } from './args.js';
-import { REPO_USAGE, runRepo } from './repo.js';
-import { isPipelineStore, runChunkTo, runEnqueue, runJobs, runPipelineValidate, runReconstruct, runWorker } from './pipeline.js';
+import { REPO_USAGE, runRepo, runRepoValidate } from './repo.js';
+import { compressedKind, runAssemble, runChunkTo, runEnqueue, runJobs, runPipelineValidate, runReconstruct, runWorker } from './pipeline.js';
 import { SERVE_USAGE, runServe } from './serve.js';
 
 const USAGE = `usage: panini-fs <command> [options]
@@ -26,9 +26,10 @@ commands:
                                             (default OUT is the file's name; - writes to stdout)
   verify IN [--json]                        checks every checksum and decodes every chunk; exit 0 when intact
   inspect IN [--json]                       chunks, codecs, dhātu distribution, files, dedup, ratio
-  validate-reconstruction --original PATH --compressed PNZ|STORE [--recipe ID] [--json]
+  validate-reconstruction --original PATH --compressed PNZ|STORE|REPO [--recipe ID] [--snapshot ID] [--json]
                                             the full proof: sizes, whole SHA-256, every chunk, first difference;
                                             a pipeline STORE also prints the dhātu distribution over the job;
+                                            a REPO compares a snapshot (default: latest) file by file;
                                             exit 0 when bit-perfect, 1 when not
   hash FILE|-                               SHA-256 and CRC32 of a file (or stdin)
   chunk FILE|- [--strategy cdc|fixed]       chunk boundaries with each chunk's SHA-256
@@ -46,6 +47,9 @@ pipeline (docs/PIPELINE.md): chunk now, compress later on workers, validate from
   jobs [ID] [--queue Q] [--json]            jobs with their counts per state, bytes, ratio, dhātu distribution
   reconstruct STORE [--recipe ID] -o OUT [--force]
                                             the original files again, every chunk and file checked
+  assemble STORE [--recipe ID] -o OUT.pnz [--force] [--no-verify] [--json]
+                                            one container of the input from the stored results (no coding
+                                            again); decoded end to end before it takes its name
                   Q is sqlite:PATH or redis://host:port (default: $PANINI_QUEUE, else sqlite: in the data
                   directory $PANINI_DATA or ~/.local/share/panini-fs); --attempts: each task's attempts in all
                   (default 3; a lost lease counts as one)
@@ -106,6 +110,8 @@ export async function main(argv: string[]): Promise<number> {
       return runJobs(parse(rest, { queue: { type: 'string' }, json: { type: 'boolean' } }));
     case 'reconstruct':
       return runReconstruct(parse(rest, { recipe: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
+    case 'assemble':
+      return runAssemble(parse(rest, { recipe: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, 'no-verify': { type: 'boolean' }, json: { type: 'boolean' } }));
     case 'compress':
       return runCompress(
         parse(rest, {
@@ -127,8 +133,23 @@ export async function main(argv: string[]): Promise<number> {
     case 'inspect':
       return runInspect(parse(rest, { json: { type: 'boolean' } }));
     case 'validate-reconstruction': {
-      const p = parse(rest, { original: { type: 'string' }, compressed: { type: 'string' }, recipe: { type: 'string' }, json: { type: 'boolean' } });
-      if (typeof p.values.original === 'string' && typeof p.values.compressed === 'string' && isPipelineStore(p.values.compressed)) return runPipelineValidate(p);
+      const p = parse(rest, {
+        original: { type: 'string' },
+        compressed: { type: 'string' },
+        recipe: { type: 'string' },
+        snapshot: { type: 'string' },
+        path: { type: 'string' },
+        'password-file': { type: 'string' },
+        'key-file': { type: 'string' },
+        json: { type: 'boolean' },
+      });
+      const kind = typeof p.values.original === 'string' && typeof p.values.compressed === 'string' ? await compressedKind(p.values.compressed) : 'container';
+      for (const f of ['snapshot', 'path', 'password-file', 'key-file']) if (kind !== 'repository' && p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to a repository given as --compressed`, { option: f });
+      if (kind === 'repository') {
+        if (p.values.recipe !== undefined) throw new PaniniError('OPTION', '--recipe applies to a pipeline store given as --compressed (a repository takes --snapshot)', { option: 'recipe' });
+        return runRepoValidate(p.values);
+      }
+      if (kind === 'pipeline') return runPipelineValidate(p);
       if (p.values.recipe !== undefined) throw new PaniniError('OPTION', '--recipe applies to a pipeline store given as --compressed', { option: 'recipe' });
       return runValidate(p);
     }

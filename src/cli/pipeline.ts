@@ -2,6 +2,7 @@
 // pipeline store (docs/PIPELINE.md).
 import { existsSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join, resolve } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { locationScheme, openStore } from '../store/open.js';
@@ -12,6 +13,7 @@ import { openQueue } from '../pipeline/queue.js';
 import type { Recipe } from '../pipeline/recipe.js';
 import type { JobStatus } from '../pipeline/types.js';
 import { listRecipes, readRecipe, reconstruct, validatePipeline, type PipelineValidation } from '../pipeline/validate.js';
+import { assembleContainer } from '../pipeline/assemble.js';
 import { startWorker, type WorkerDevice } from '../pipeline/worker.js';
 import { human, numberFlag, type Parsed } from './args.js';
 
@@ -191,14 +193,25 @@ async function pickRecipe(store: Store, given: string | undefined): Promise<stri
   return ids[0]!;
 }
 
-/** Whether --compressed names a pipeline store (a directory with recipes/, or a store URL) rather than a .pnz file. */
-export function isPipelineStore(location: string): boolean {
+/** What `--compressed` names: a repository (a store with a config object and no recipes), a pipeline store, or a container file. */
+export async function compressedKind(location: string): Promise<'repository' | 'pipeline' | 'container'> {
   const scheme = locationScheme(location);
-  if (scheme !== undefined && scheme !== 'file') return true;
+  if (scheme === undefined || scheme === 'file') {
+    const dir = scheme === 'file' ? fileURLToPath(location) : location;
+    try {
+      if (!statSync(dir).isDirectory()) return 'container';
+    } catch {
+      return 'container'; // the container path's own error says what is wrong
+    }
+    if (existsSync(join(dir, 'recipes'))) return 'pipeline';
+    return existsSync(join(dir, 'config')) ? 'repository' : 'pipeline';
+  }
+  const store = await openStore(location);
   try {
-    return statSync(location).isDirectory() && existsSync(join(location, 'recipes'));
-  } catch {
-    return false;
+    if ((await listRecipes(store)).length > 0) return 'pipeline';
+    return (await store.stat('config')) ? 'repository' : 'pipeline';
+  } finally {
+    await store.close();
   }
 }
 
@@ -245,3 +258,24 @@ export async function runReconstruct(p: Parsed): Promise<number> {
   return 0;
 }
 
+
+/** `panini-fs assemble STORE [--recipe ID] -o OUT.pnz [--force] [--no-verify]`: one container from the stored results */
+export async function runAssemble(p: Parsed): Promise<number> {
+  const location = onePath(p, 'assemble', 'STORE');
+  const target = p.values.output as string | undefined;
+  if (!target) throw new PaniniError('OPTION', 'assemble needs -o OUT.pnz (the container to write)', { option: 'output' });
+  const store = await openStore(location);
+  try {
+    const id = await pickRecipe(store, p.values.recipe as string | undefined);
+    const r = await assembleContainer(store, id, target, { force: p.values.force === true, verify: p.values['no-verify'] !== true });
+    if (p.values.json === true) out(`${JSON.stringify(r)}\n`);
+    else
+      out(
+        `assembled ${r.output}: ${r.files} files, ${human(r.bytes)} in ${human(r.containerBytes)} (ratio ${(r.bytes ? r.containerBytes / r.bytes : 0).toFixed(4)}), ` +
+          `${r.chunks} chunks (${r.refChunks} as references to an earlier copy), ${r.records} records${r.verified ? ', verified' : ', not verified (--no-verify)'}\n`,
+      );
+  } finally {
+    await store.close();
+  }
+  return 0;
+}

@@ -5,6 +5,7 @@ import { parseArgs } from 'node:util';
 import { PaniniError } from '../errors.js';
 import { openStore } from '../store/open.js';
 import { check, copy, diff, forget, initRepository, openRepository, prune, TIER_LEVEL, type Repository, type Secret, type Tier } from '../repo/repository.js';
+import { validateSnapshot } from '../node/repo.js';
 import type { Snapshot } from '../repo/format.js';
 import { backup, restore } from '../node/repo.js';
 
@@ -230,4 +231,19 @@ export async function runRepo(argv: string[]): Promise<number> {
     default:
       throw new PaniniError('OPTION', `unknown repo command "${sub ?? ''}" (see panini-fs --help)`, { option: 'command' });
   }
+}
+
+/** `validate-reconstruction --original PATH --compressed REPO [--snapshot ID] [--path NAME]`: a snapshot against the original */
+export async function runRepoValidate(v: Values): Promise<number> {
+  const repo = await openRepo(v.compressed as string, v);
+  const s = await repo.findSnapshot((v.snapshot as string | undefined) ?? 'latest');
+  const r = await validateSnapshot(repo, s, v.original as string, { ...(typeof v.path === 'string' ? { path: v.path } : {}) });
+  if (v.json) json(r);
+  else
+    out(
+      `${r.ok ? 'BIT-PERFECT' : 'NOT bit-perfect'}: ${r.original} vs snapshot ${s.id.slice(0, 8)} (${r.path}) of ${v.compressed as string}\n` +
+        `  files    ${r.files}, ${r.bytes} bytes, ${r.chunks} chunk reads (${r.uniqueChunks} distinct), every chunk authenticated and compared\n` +
+        r.problems.map((x) => `  problem: ${x}\n`).join(''),
+    );
+  return r.ok ? 0 : 1;
 }

@@ -3,7 +3,7 @@
  * anything is queued, inputs confined to the allowed roots, compress inputs chunked into the store and one task queued
  * per distinct chunk; results and files read back for GET /api/jobs/:id/result.
  */
-import { realpathSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { locationScheme, openStore } from '../store/open.js';
@@ -26,7 +26,8 @@ export interface Pipeline {
 
 export interface JobRequest {
   type: JobType;
-  input: string[];
+  /** paths on the server's machine, under the roots (an assemble job has none) */
+  input?: string[];
   options?: { [key: string]: Json };
   label?: string;
 }
@@ -37,6 +38,7 @@ export const JOB_OPTION_KEYS: Record<JobType, readonly string[]> = {
   analyze: ['level'],
   benchmark: ['sections', 'quick'],
   validate: ['job', 'recipe', 'store'],
+  assemble: ['job', 'recipe', 'store', 'output'],
 };
 
 const SECTIONS = ['single', 'trees', 'core'] as const;
@@ -95,7 +97,9 @@ export function checkJobRequest(p: Pipeline, req: unknown): Checked {
   const r = req as Partial<JobRequest> & { [k: string]: unknown };
   for (const k of Object.keys(r)) if (!['type', 'input', 'options', 'label'].includes(k)) throw new PaniniError('OPTION', `unknown job field "${k}" (expected type, input, options, label)`, { option: k });
   const type = assertOneOf('type', r.type, JOB_TYPES);
-  if (!Array.isArray(r.input) || r.input.length === 0 || r.input.length > 10_000) throw new PaniniError('OPTION', 'input must be a list of 1 to 10 000 paths', { option: 'input' });
+  if (type === 'assemble') {
+    if (r.input !== undefined && !(Array.isArray(r.input) && r.input.length === 0)) throw new PaniniError('OPTION', 'an assemble job has no input: it reads the stored results of options.job or options.recipe', { option: 'input' });
+  } else if (!Array.isArray(r.input) || r.input.length === 0 || r.input.length > 10_000) throw new PaniniError('OPTION', 'input must be a list of 1 to 10 000 paths', { option: 'input' });
   const o = r.options ?? {};
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new PaniniError('OPTION', 'options must be an object', { option: 'options' });
   const allowed = JOB_OPTION_KEYS[type];
@@ -103,7 +107,7 @@ export function checkJobRequest(p: Pipeline, req: unknown): Checked {
   if (r.label !== undefined && (typeof r.label !== 'string' || r.label.length > 200)) throw new PaniniError('OPTION', 'label must be a string of at most 200 characters', { option: 'label' });
   const options: { [key: string]: Json } = {};
   let store = p.store;
-  const input = r.input.map((x, i) => confine(p, x as string, `input[${i}]`));
+  const input = (r.input ?? []).map((x, i) => confine(p, x as string, `input[${i}]`));
   switch (type) {
     case 'compress': {
       options.strategy = o.strategy === undefined ? 'adaptive' : assertOneOf('strategy', o.strategy, STRATEGIES);
@@ -125,9 +129,15 @@ export function checkJobRequest(p: Pipeline, req: unknown): Checked {
       options.quick = o.quick === undefined ? true : assertBool('quick', o.quick);
       break;
     }
-    case 'validate': {
-      if (input.length !== 1) throw new PaniniError('OPTION', 'a validate job has one input: the original file or tree', { option: 'input' });
-      if ((o.job === undefined) === (o.recipe === undefined)) throw new PaniniError('OPTION', 'a validate job names the compress job (options.job) or the recipe (options.recipe) to check', { option: 'job' });
+    case 'validate':
+    case 'assemble': {
+      if (type === 'validate' && input.length !== 1) throw new PaniniError('OPTION', 'a validate job has one input: the original file or tree', { option: 'input' });
+      if ((o.job === undefined) === (o.recipe === undefined)) throw new PaniniError('OPTION', `a ${type} job names the compress job (options.job) or the recipe (options.recipe) to ${type === 'validate' ? 'check' : 'assemble'}`, { option: 'job' });
+      if (type === 'assemble') {
+        if (typeof o.output !== 'string' || !o.output.endsWith('.pnz')) throw optionError('output', 'must be the path of the container to write, ending in .pnz, under the roots');
+        options.output = confine(p, o.output, 'output', false);
+        if (existsSync(options.output)) throw new PaniniError('EXISTS', `${options.output} exists`, { path: options.output, option: 'output' });
+      }
       if (o.job !== undefined) {
         if (typeof o.job !== 'string') throw optionError('job', 'must be a job id');
         options.job = o.job;
@@ -232,11 +242,15 @@ export async function submitJob(p: Pipeline, req: JobRequest): Promise<{ id: str
       const job = await p.queue.job(c.options.job);
       if (!job) throw new PaniniError('NOT_FOUND', `no job ${c.options.job}`, { option: 'job' });
       if (job.type !== 'compress' || !Array.isArray(job.options.recipes)) throw new PaniniError('OPTION', `job ${c.options.job} is a ${job.type} job, not a compress job`, { option: 'job' });
+      if (c.type === 'assemble' && job.state !== 'verified') throw new PaniniError('STATE', `job ${c.options.job} is ${job.state}: a container is assembled once every chunk is verified`, { option: 'job' });
       recipeIds = job.options.recipes as string[];
       c.store = job.store;
     } else recipeIds = [c.options.recipe as string];
-    if (recipeIds.length !== 1) throw new PaniniError('OPTION', `job ${c.options.job} has ${recipeIds.length} inputs: validate each by its recipe (options.recipe)`, { option: 'job' });
-    tasks = [{ key: 'validate', kind: 'validate', size: 0, payload: { original: c.input[0]!, recipe: recipeIds[0]!, store: c.store } }];
+    if (recipeIds.length !== 1) throw new PaniniError('OPTION', `job ${c.options.job} has ${recipeIds.length} inputs: ${c.type === 'validate' ? 'validate' : 'assemble'} each by its recipe (options.recipe)`, { option: 'job' });
+    tasks =
+      c.type === 'validate'
+        ? [{ key: 'validate', kind: 'validate', size: 0, payload: { original: c.input[0]!, recipe: recipeIds[0]!, store: c.store } }]
+        : [{ key: 'assemble', kind: 'assemble', size: 0, payload: { output: c.options.output!, recipe: recipeIds[0]!, store: c.store } }];
   }
   const id = await p.queue.createJob({ type: c.type, input: c.input, options: c.options, store: c.store, ...(c.label !== undefined ? { label: c.label } : {}) }, tasks);
   await p.queue.enqueue(id);

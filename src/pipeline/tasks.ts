@@ -21,6 +21,7 @@ import { ioError, openFileSource } from '../node/io.js';
 import { chunkKey, dhatuBytes, jobFileKey, resultKey } from './recipe.js';
 import type { Claim, Json, TaskResult } from './types.js';
 import { validatePipeline } from './validate.js';
+import { assembleContainer } from './assemble.js';
 
 export interface TaskContext {
   /** stores by location, opened once per worker */
@@ -187,6 +188,18 @@ async function validate(claim: Claim, ctx: TaskContext): Promise<TaskResult> {
   return { bytesIn: r.bytes, bytesOut: r.storedBytes, dhatu: r.dhatu, data: r as unknown as Json };
 }
 
+async function assemble(claim: Claim, ctx: TaskContext): Promise<TaskResult> {
+  const output = str(claim.payload.output, 'output');
+  const recipe = str(claim.payload.recipe, 'recipe');
+  const store = await ctx.store(str(claim.payload.store ?? claim.store, 'store'));
+  // a task redone after a lost lease finds its own container: the same results give the same bytes, so it is replaced
+  const r = await assembleContainer(store, recipe, output, { signal: ctx.signal, force: claim.attempt > 1 }).catch((e: unknown) => {
+    if (e instanceof PaniniError && (e.code === 'NOT_FOUND' || e.code === 'CHECKSUM' || e.code === 'FORMAT' || e.code === 'EXISTS')) permanent(e);
+    throw e;
+  });
+  return { bytesIn: r.bytes, bytesOut: r.containerBytes, data: r as unknown as Json };
+}
+
 export async function runTask(claim: Claim, ctx: TaskContext): Promise<TaskResult> {
   switch (claim.kind) {
     case 'compress-chunk':
@@ -197,6 +210,8 @@ export async function runTask(claim: Claim, ctx: TaskContext): Promise<TaskResul
       return benchmark(claim, ctx);
     case 'validate':
       return validate(claim, ctx);
+    case 'assemble':
+      return assemble(claim, ctx);
     default:
       throw new PermanentTaskError('UNSUPPORTED', `task kind ${JSON.stringify(claim.kind)} is not known to this worker`);
   }

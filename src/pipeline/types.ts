@@ -35,11 +35,11 @@ export const TERMINAL_TASK_STATES: readonly TaskState[] = ['verified', 'failed',
 export const JOB_STATES = ['pending', 'queued', 'running', 'verified', 'failed', 'cancelled'] as const;
 export type JobState = (typeof JOB_STATES)[number];
 
-export const JOB_TYPES = ['compress', 'analyze', 'benchmark', 'validate'] as const;
+export const JOB_TYPES = ['compress', 'analyze', 'benchmark', 'validate', 'assemble'] as const;
 export type JobType = (typeof JOB_TYPES)[number];
 
 /** What a task asks a worker to do (src/pipeline/tasks.ts runs each kind). */
-export const TASK_KINDS = ['compress-chunk', 'analyze', 'benchmark', 'validate'] as const;
+export const TASK_KINDS = ['compress-chunk', 'analyze', 'benchmark', 'validate', 'assemble'] as const;
 export type TaskKind = (typeof TASK_KINDS)[number];
 
 /** JSON-safe values only: payloads, options and results go through JSON in every backend. */

@@ -118,8 +118,8 @@ function jobRequest(body: unknown): JobRequest {
   if (typeof b.type !== 'string' || !(JOB_TYPES as readonly string[]).includes(b.type)) {
     throw new PaniniError('OPTION', `unknown job type ${JSON.stringify(b.type)} (one of ${JOB_TYPES.join(', ')})`, { option: 'type' });
   }
-  if (!Array.isArray(b.input) || b.input.length === 0 || !b.input.every((x) => typeof x === 'string' && x.length > 0)) {
-    throw new PaniniError('OPTION', 'input must be a non-empty array of paths', { option: 'input' });
+  if (b.type === 'assemble' ? b.input !== undefined : !Array.isArray(b.input) || b.input.length === 0 || !b.input.every((x) => typeof x === 'string' && x.length > 0)) {
+    throw new PaniniError('OPTION', b.type === 'assemble' ? 'an assemble job has no input (it reads the stored results of options.job)' : 'input must be a non-empty array of paths', { option: 'input' });
   }
   if (b.options !== undefined && (b.options === null || typeof b.options !== 'object' || Array.isArray(b.options))) {
     throw new PaniniError('OPTION', 'options must be a JSON object', { option: 'options' });
@@ -127,7 +127,7 @@ function jobRequest(body: unknown): JobRequest {
   if (b.label !== undefined && (typeof b.label !== 'string' || b.label.length > 500)) {
     throw new PaniniError('OPTION', 'label must be a string of at most 500 characters', { option: 'label' });
   }
-  const req: JobRequest = { type: b.type as JobType, input: b.input as string[] };
+  const req: JobRequest = { type: b.type as JobType, ...(b.input !== undefined ? { input: b.input as string[] } : {}) };
   if (b.options !== undefined) req.options = b.options as { [k: string]: Json };
   if (b.label !== undefined && b.label !== '') req.label = b.label as string;
   return req;

@@ -3,12 +3,13 @@
 // original files, and broken on purpose (corrupt result, missing result, changed original, hostile recipe).
 import { createHash } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { mkdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { LocalStore, isPaniniError } from '../../src/node.js';
+import { LocalStore, compress, extractFile, extractTree, isPaniniError } from '../../src/node.js';
 import {
+  assembleContainer,
   chunkInput,
   chunkKey,
   chunkTasks,
@@ -23,6 +24,7 @@ import {
 } from '../../src/pipeline/index.js';
 import { runTask, storeCache } from '../../src/pipeline/tasks.js';
 import { prngBytes } from '../helpers/prng.mjs';
+import { decodePnz } from '../reference/pnz-decode.js';
 import { tempDirs } from '../helpers/tmp.js';
 import { startS3rver } from '../store/servers.js';
 import { openStore } from '../../src/store/open.js';
@@ -187,6 +189,91 @@ describe('pipeline: chunk → compress tasks → validate / reconstruct', () => 
       runTask({ jobId: 'j', taskKey: t.key, kind: t.kind, size: t.size, payload: t.payload, options: { level: 1 }, store: s2dir, attempt: 1, workerId: 'w', token: 't', leaseUntil: 0 }, { store: (l) => stores.get(l), threads: 1, compressed: async () => true, signal: new AbortController().signal }),
     ).rejects.toMatchObject({ code: 'CHECKSUM', name: 'PaniniError' });
     await stores.close();
+  });
+
+  it('assembles one container from the results: the reference decoder and extract give back every file, duplicates are REFs', async () => {
+    const out = join(fresh('panini-pl-asm-'), 'tree.pnz');
+    const a = await assembleContainer(store, recipe.id, out);
+    expect(a).toMatchObject({ recipe: recipe.id, bytes: recipe.size, verified: true, chunks: recipe.chunks.length, recopied: 0, sha256: recipe.sha256 });
+    expect(a.refChunks).toBe(recipe.chunks.filter((c) => c.pattern === 'duplicate').length);
+    const bytes = readFileSync(out);
+    expect(a.containerBytes).toBe(bytes.length);
+    // no coding happened: the container is the results' records plus framing, manifest and index
+    let results = 0;
+    for (const sha256 of new Set(recipe.chunks.map((c) => c.sha256))) results += statSync(join(storeDir, ...resultKey(sha256, recipe.codec.level).split('/'))).size;
+    expect(bytes.length).toBeLessThan(results + 4096 + 72 * a.records);
+    // the independent decoder (test/reference) from FORMAT.md alone: the stream, the manifest, each file by node:crypto
+    const ref = decodePnz(new Uint8Array(bytes));
+    const files = recipe.entries.filter((e) => e.type === 'file');
+    const stream = Buffer.concat(files.map((f) => readFileSync(join(tree, f.path))));
+    expect(sha(ref.output)).toBe(sha(stream));
+    expect(ref.refRecords).toBeGreaterThan(0);
+    expect(ref.manifest!.root).toBe('tree');
+    expect(ref.manifest!.entries.map((e) => [e.path, e.type])).toEqual(recipe.entries.map((e) => [e.path, e.type]));
+    for (const f of ref.files) expect(sha(f.data), f.path).toBe(sha(readFileSync(join(tree, f.path))));
+    expect(ref.manifest!.entries.find((e) => e.path === 'docs/link-to-notes')).toMatchObject({ type: 'symlink', target: 'notes.md' });
+    // the product's own readers: random access to one file, and a whole-tree extract with modes and links
+    const one = await extractFile(out, 'docs/rows.json');
+    expect(sha(one.data)).toBe(sha(readFileSync(join(tree, 'docs', 'rows.json'))));
+    const dir = join(fresh('panini-pl-asm-x-'), 'x');
+    await extractTree(out, dir);
+    for (const e of files) expect(sha(readFileSync(join(dir, e.path))), e.path).toBe(sha(readFileSync(join(tree, e.path))));
+    expect(readlinkSync(join(dir, 'docs', 'link-to-notes'))).toBe('notes.md');
+    // a single file's recipe becomes a file container; an existing output is EXISTS unless forced
+    await expect(assembleContainer(store, recipe.id, out)).rejects.toMatchObject({ code: 'EXISTS' });
+    expect((await assembleContainer(store, recipe.id, out, { force: true, verify: false })).verified).toBe(false);
+    expect(sha(readFileSync(out))).toBe(sha(bytes)); // deterministic: the same results give the same container
+  });
+
+  it('assembling keeps the dedup window: a repeat whose first copy has left the window is copied again, not a REF', async () => {
+    // results coded with a 1 MiB window (a level's window may be that small): the 3 MiB file's copy repeats chunks
+    // that are 3 MiB back, out of reach, so their records are written again; the reference decoder enforces the window
+    const s3dir = fresh('panini-pl-asm-win-');
+    const s3 = new LocalStore(s3dir);
+    const r = await chunkInput(tree, s3, { blockSize: 1 << 20, level: 1 });
+    for (const c of r.chunks) {
+      const data = readFileSync(join(s3dir, ...chunkKey(c.sha256).split('/')));
+      await s3.put(resultKey(c.sha256, 1), await compress(data, { codec: 'dhatu', level: 1, dedupWindow: 1 << 20 }));
+    }
+    const out = join(fresh('panini-pl-asm-wout-'), 'w.pnz');
+    const a = await assembleContainer(s3, r.id, out);
+    expect(a.recopied).toBeGreaterThan(0);
+    const ref = decodePnz(new Uint8Array(readFileSync(out)));
+    expect(ref.window).toBe(1 << 20);
+    expect(sha(ref.output)).toBe(r.sha256);
+  });
+
+  it('assembling refuses a missing or damaged result, naming the chunk, and leaves no file behind', async () => {
+    const s2dir = fresh('panini-pl-asm-bad-');
+    const s2 = new LocalStore(s2dir);
+    const small = join(fresh('panini-pl-asm-small-'), 'one.txt');
+    writeFileSync(small, words(11, 2_500_000));
+    const r = await chunkInput(small, s2, { blockSize: 1 << 20, level: 1 });
+    await compressAll(s2, r);
+    const outDir = fresh('panini-pl-asm-out-');
+    const out = join(outDir, 'one.pnz');
+    const good = await assembleContainer(s2, r.id, out);
+    expect(decodePnz(new Uint8Array(readFileSync(out))).manifest).toMatchObject({ root: 'file', entries: [{ path: 'one.txt', type: 'file' }] });
+    expect(sha((await extractFile(out, 'one.txt')).data)).toBe(sha(readFileSync(small)));
+    expect(good.files).toBe(1);
+    rmSync(out);
+    const key = join(s2dir, ...resultKey(r.chunks[1]!.sha256, 1).split('/'));
+    const result = readFileSync(key);
+    const flips = [40, 60, result.length >> 1, result.length - 10];
+    for (const at of flips) {
+      const bad = Buffer.from(result);
+      bad[at] = bad[at]! ^ 0x10;
+      writeFileSync(key, bad);
+      const e = await assembleContainer(s2, r.id, out).then(() => undefined, (x: unknown) => x);
+      expect(isPaniniError(e), `flip at ${at}`).toBe(true);
+      expect((e as { code: string }).code).toMatch(/CHECKSUM|FORMAT|TRUNCATED/);
+      expect(String((e as Error).message)).toMatch(/chunk 1|record|byte|container/);
+      expect(readdirSync(outDir)).toEqual([]);
+    }
+    rmSync(key);
+    await expect(assembleContainer(s2, r.id, out)).rejects.toMatchObject({ code: 'NOT_FOUND', message: expect.stringMatching(/chunk 1 .*not compressed yet/) });
+    expect(readdirSync(outDir)).toEqual([]);
+    writeFileSync(key, result);
   });
 
   it('never reads its own store when the store lies inside the tree', async () => {

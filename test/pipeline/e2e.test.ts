@@ -7,6 +7,7 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import '../../src/node.js';
+import { EXIT_STATUS } from '../../src/errors.js';
 import { openQueue } from '../../src/pipeline/queue.js';
 import type { JobQueue, TaskState } from '../../src/pipeline/types.js';
 import { mulberry32, prngBytes } from '../helpers/prng.mjs';
@@ -119,6 +120,13 @@ describe.each(backends)('pipeline end to end on %s', (_name, location) => {
     const out = join(fresh('panini-pl-re-'), 'tree');
     expect(cli(['reconstruct', store, '-o', out]).status).toBe(0);
     expect(cli(['validate-reconstruction', '--original', out, '--compressed', store]).status).toBe(0);
+    // the results as one container: the CLI's own decompress restores the tree, validate-reconstruction proves it
+    const pnz = join(fresh('panini-pl-asm-'), 'tree.pnz');
+    const a = cli(['assemble', store, '-o', pnz, '--json']);
+    expect(a.stderr).toBe('');
+    expect(JSON.parse(a.stdout)).toMatchObject({ verified: true, refChunks: chunked.chunks - chunked.unique });
+    expect(cli(['validate-reconstruction', '--original', tree, '--compressed', pnz]).status).toBe(0);
+    expect(cli(['assemble', store, '-o', pnz]).status).toBe(EXIT_STATUS.EXISTS);
     // a changed original is caught, with exit status 1
     writeFileSync(join(out, 'small', 'f3.txt'), 'changed');
     const bad = cli(['validate-reconstruction', '--original', out, '--compressed', store, '--json']);

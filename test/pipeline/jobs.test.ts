@@ -1,10 +1,10 @@
 // Jobs as the server submits them: every request validated before anything is queued, inputs confined to the roots
-// (links included), compress jobs chunked in the background and run by an in-process worker, analyze / validate /
+// (links included), compress jobs chunked in the background and run by an in-process worker, analyze / validate / assemble /
 // benchmark jobs, a preparation that fails marks the job failed, and a job a crash left pending is resumed.
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isPaniniError } from '../../src/node.js';
+import { extractTree, isPaniniError } from '../../src/node.js';
 import { jobResult, newRecipeId, openQueue, readJobFile, resumePending, startWorker, submitJob, validatePipeline, type JobQueue, type Pipeline } from '../../src/pipeline/index.js';
 import { openStore } from '../../src/store/open.js';
 import { prngBytes } from '../helpers/prng.mjs';
@@ -104,6 +104,31 @@ describe('jobs over a real SQLite queue', () => {
     const vr = (await jobResult(p, v.id)).summary as { ok: boolean; bytes: number };
     expect(vr.ok).toBe(true);
     expect(vr.bytes).toBe(summary.recipes[0]!.bytes);
+    // and one container of it, assembled from the results by a worker: decompressed by the product, equal to the tree
+    const out = join(root, 'out', 'tree.pnz');
+    const refusedAsm: [unknown, string, RegExp][] = [
+      [{ type: 'assemble', input: [join(root, 'tree')], options: { job: id, output: out } }, 'OPTION', /no input/],
+      [{ type: 'assemble', options: { job: id, output: join(root, 'out', 'tree.zip') } }, 'OPTION', /\.pnz/],
+      [{ type: 'assemble', options: { job: id, output: join(outside, 'x.pnz') } }, 'PATH', /output/],
+      [{ type: 'assemble', options: { job: id, output: join(root, 'tree', 'a.txt') } }, 'OPTION', /\.pnz/],
+      [{ type: 'assemble', options: { job: v.id, output: out } }, 'OPTION', /not a compress job/],
+      [{ type: 'assemble', options: { output: out } }, 'OPTION', /options.job/],
+    ];
+    for (const [req, code, message] of refusedAsm) {
+      const e = await refused(submitJob(p, req as never));
+      expect(e.code, JSON.stringify(req)).toBe(code);
+      expect(e.message, JSON.stringify(req)).toMatch(message);
+    }
+    const a = await submitJob(p, { type: 'assemble', options: { job: id, output: out } });
+    const w3 = await startWorker({ queue: p.queue, device: 'cpu', exitWhenIdle: true, idleMs: 50 });
+    await w3.done;
+    expect(await settle(p.queue, a.id)).toBe('verified');
+    const ar = (await jobResult(p, a.id)).summary as { output: string; bytes: number; verified: boolean; files: number };
+    expect(ar).toMatchObject({ output: out, bytes: summary.recipes[0]!.bytes, verified: true, files: 3 });
+    const x = join(fresh('panini-jobs-x-'), 'x');
+    await extractTree(out, x);
+    for (const f of ['a.txt', 'sub/b.bin', 'sub/c.json']) expect(readFileSync(join(x, f)).equals(readFileSync(join(root, 'tree', f))), f).toBe(true);
+    expect((await refused(submitJob(p, { type: 'assemble', options: { job: id, output: out } }))).code).toBe('EXISTS');
   });
 
   it('analyzes files without storing them: format, predicted ratio, dhātu distribution', async () => {
