@@ -36,7 +36,7 @@ commands:
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
 
 pipeline (docs/PIPELINE.md): chunk now, compress later on workers, validate from the stored results
-  chunk PATH --output STORE [--strategy semantic|cdc|fixed|adaptive] [--block-size 4M] [--level 0-9]
+  chunk PATH|URL --output STORE [--strategy semantic|cdc|fixed|adaptive] [--block-size 4M] [--level 0-9]
         [--queue Q] [--attempts N] [--label TEXT] [--json]
                                             pending chunks + a reconstruction recipe in STORE (a directory,
                                             s3://…, azure://…); --queue also queues them as a compress job

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { PaniniError } from '../errors.js';
 import { openQueue } from '../pipeline/queue.js';
+import { isStoreInput } from '../pipeline/chunker.js';
 import { createServer, type WorkerDevice } from '../server/server.js';
 import { numberFlag, type Parsed } from './args.js';
 
@@ -14,7 +15,8 @@ export const SERVE_USAGE = `  serve [--port 7878] [--host 127.0.0.1] [--data DIR
                                             its URL; DIR default $PANINI_DATA or ~/.local/share/panini-fs, Q default
                                             $PANINI_QUEUE, else sqlite:DIR/queue.sqlite; job inputs and
                                             outputs must lie under a --root (default: the current directory) or in
-                                            DIR/uploads; a host other than loopback needs PANINI_TOKEN;
+                                            DIR/uploads; a --root s3://… or azure://… lets compress jobs read
+                                            from that store; a host other than loopback needs PANINI_TOKEN;
                                             --lease: the embedded workers' claim lease (default 60)
                                             (docs/SERVER.md)`;
 
@@ -82,7 +84,7 @@ export async function runServe(argv: string[]): Promise<number> {
     throw new PaniniError('IO', `cannot create the data directory ${data}: ${(e as Error).message}`, { path: data }, { cause: e });
   }
   const location = typeof v.queue === 'string' ? v.queue : (process.env.PANINI_QUEUE ?? `sqlite:${join(data, 'queue.sqlite')}`);
-  const roots = ((v.root as string[] | undefined) ?? [process.cwd()]).map((r) => resolve(r));
+  const roots = ((v.root as string[] | undefined) ?? [process.cwd()]).map((r) => (isStoreInput(r) ? r.replace(/\/+$/, '') : resolve(r)));
   const port = num(v, 'port', { min: 0, max: 65535 });
   const workers = num(v, 'workers', { min: 0, max: 256 });
   const maxUpload = num(v, 'max-upload', { min: 1, sizes: true });

@@ -16,7 +16,9 @@ import { detect, HEAD_LIMIT } from '../grammar/index.js';
 import { makeBlockAssembler } from '../container/api.js';
 import { hex } from '../container/decoder.js';
 import { resolveCompressOptions, throwIfAborted } from '../container/options.js';
+import { locationScheme, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
+import { checkPath } from '../container/manifest.js';
 import { assertInt, assertOneOf, assertOptions } from '../validate.js';
 import { init } from '../wasm/core.js';
 import { ioError } from '../node/io.js';
@@ -92,9 +94,84 @@ export function patternOf(data: Uint8Array): Exclude<Pattern, 'duplicate'> {
 
 interface Input {
   kind: 'file' | 'tree';
-  entries: (RecipeEntry & { abs?: string })[];
+  /** `abs`: a file on disk; `read`: the pieces of a store object */
+  entries: (RecipeEntry & { abs?: string; read?: () => AsyncIterable<Uint8Array> })[];
   total: number;
   skipped: string[];
+  close?: () => Promise<void>;
+}
+
+/** Whether a job input or `chunk` argument names a store (s3://…, azure://…) rather than a path on this machine. */
+export function isStoreInput(input: string): boolean {
+  const scheme = locationScheme(input);
+  return scheme !== undefined && scheme !== 'file';
+}
+
+const STORE_READ = 4 << 20;
+
+async function* readObject(store: Store, key: string, size: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
+  for (let at = 0; at < size; at += STORE_READ) {
+    throwIfAborted(signal);
+    yield await store.getRange(key, at, Math.min(STORE_READ, size - at), { signal });
+  }
+}
+
+/**
+ * A store location as input: every object under it is a file of a tree (its key, relative to the location, is its
+ * path; the directories its keys imply come first; mode 0644/0755, mtime 0, since stores keep neither), or, when
+ * nothing lies under it, the one object it names is a file. Objects are read in 4 MiB ranges.
+ */
+async function listStoreInput(location: string, signal?: AbortSignal): Promise<Input> {
+  const store = await openStore(location.replace(/\/+$/, ''));
+  const objects: { key: string; size: number }[] = [];
+  try {
+    for await (const o of store.list('', { signal })) objects.push(o);
+  } catch (e) {
+    await store.close();
+    throw e;
+  }
+  if (objects.length > 0) {
+    const entries: Input['entries'] = [];
+    const dirs = new Set<string>();
+    const skipped: string[] = [];
+    let total = 0;
+    for (const o of objects) {
+      try {
+        checkPath(o.key);
+      } catch {
+        skipped.push(`${o.key} (not usable as a path)`);
+        continue;
+      }
+      const parts = o.key.split('/');
+      for (let i = 1; i < parts.length; i++) {
+        const d = parts.slice(0, i).join('/');
+        if (dirs.has(d)) continue;
+        dirs.add(d);
+        entries.push({ path: d, type: 'dir', mode: 0o755, mtime: 0, size: 0 });
+      }
+      if (dirs.has(o.key)) {
+        skipped.push(`${o.key} (also a folder of other objects)`);
+        continue;
+      }
+      entries.push({ path: o.key, type: 'file', mode: 0o644, mtime: 0, size: o.size, read: () => readObject(store, o.key, o.size, signal) });
+      total += o.size;
+    }
+    return { kind: 'tree', entries, total, skipped, close: () => store.close() };
+  }
+  await store.close();
+  // nothing under it: the location's last segment names one object of its parent
+  const m = /^(.*[^/])\/([^/]+)$/.exec(location.replace(/\/+$/, ''));
+  const parent = m && /^[A-Za-z][A-Za-z0-9+.-]*:\/\/[^/]+/.test(m[1]!) ? m[1]! : undefined;
+  const ps = parent ? await openStore(parent).catch(() => undefined) : undefined;
+  if (ps) {
+    const info = await ps.stat(m![2]!, { signal }).catch(async (e) => {
+      await ps.close();
+      throw e;
+    });
+    if (info) return { kind: 'file', entries: [{ path: m![2]!, type: 'file', mode: 0o644, mtime: 0, size: info.size, read: () => readObject(ps, m![2]!, info.size, signal) }], total: info.size, skipped: [], close: () => ps.close() };
+    await ps.close();
+  }
+  throw new PaniniError('NOT_FOUND', `${location}: no object there, and none under it`, { store: location });
 }
 
 async function listInput(path: string): Promise<Input> {
@@ -118,8 +195,17 @@ async function listInput(path: string): Promise<Input> {
 export async function chunkInput(path: string, store: Store, options?: ChunkInputOptions): Promise<Recipe> {
   const o = resolveChunkInput(options);
   await init();
-  const source = resolve(path);
-  const input = await listInput(source);
+  const fromStore = isStoreInput(path);
+  const source = fromStore ? path : resolve(path);
+  const input = fromStore ? await listStoreInput(path, o.signal) : await listInput(source);
+  try {
+    return await chunkListed(source, input, store, o);
+  } finally {
+    await input.close?.();
+  }
+}
+
+async function chunkListed(source: string, input: Input, store: Store, o: ReturnType<typeof resolveChunkInput>): Promise<Recipe> {
   // never read the store being written (a local store inside the tree)
   if (store.location.startsWith('local:')) {
     const own = resolve(store.location.slice('local:'.length));
@@ -182,7 +268,7 @@ export async function chunkInput(path: string, store: Store, options?: ChunkInpu
   const entries: RecipeEntry[] = [];
   const big = co.strategy === 'fixed' ? co.chunkSize : co.avgSize;
   for (const e of input.entries) {
-    const { abs, ...entry } = e;
+    const { abs, read, ...entry } = e;
     if (e.type !== 'file') {
       entries.push(entry);
       continue;
@@ -195,7 +281,7 @@ export async function chunkInput(path: string, store: Store, options?: ChunkInpu
     const offset = streamPos;
     let size = 0;
     let head = true;
-    for await (const piece of readPieces(abs!, o.signal, e.size)) {
+    for await (const piece of read ? read() : readPieces(abs!, o.signal, e.size)) {
       if (head) {
         formats.push([offset, detect(piece.subarray(0, HEAD_LIMIT), e.size).format]);
         head = false;

@@ -9,7 +9,7 @@ import { PaniniError } from '../errors.js';
 import { locationScheme, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { assertBool, assertInt, assertOneOf, optionError } from '../validate.js';
-import { chunkInput, DEFAULT_BLOCK } from './chunker.js';
+import { chunkInput, DEFAULT_BLOCK, isStoreInput } from './chunker.js';
 import { newRecipeId, type Recipe, STRATEGIES } from './recipe.js';
 import { JOB_TYPES, type JobQueue, type JobStatus, type JobType, type Json, type TaskSpec } from './types.js';
 import { readRecipe } from './validate.js';
@@ -47,6 +47,23 @@ function isStoreUrl(s: string): boolean {
   return locationScheme(s) !== undefined || s.startsWith('memory:');
 }
 
+/**
+ * A store location given as a job input: it must lie under a root that is itself a store location (`--root
+ * s3://bucket/corpus`), segment by segment, with no `.`, `..` or empty segments. Throws PATH otherwise.
+ */
+export function confineStoreInput(p: Pipeline, url: string, what: string): string {
+  const clean = url.replace(/\/+$/, '');
+  const rest = clean.replace(/^[A-Za-z][A-Za-z0-9+.-]*:\/\//, '');
+  if (rest === '' || rest.split('/').some((s) => s === '' || s === '.' || s === '..') || /[?#\\\0]/.test(rest)) throw new PaniniError('PATH', `${what} ${url} is not a plain store location (no query, empty, . or .. segments)`, { option: what });
+  const inside = p.roots.some((r) => {
+    if (!isStoreInput(r)) return false;
+    const root = r.replace(/\/+$/, '');
+    return clean === root || clean.startsWith(`${root}/`);
+  });
+  if (!inside) throw new PaniniError('PATH', `${what} ${url} is outside the allowed roots (${p.roots.join(', ')}): give the server a store root (--root s3://…)`, { option: what });
+  return clean;
+}
+
 /** Resolves `path` and checks it lies under one of the roots (after following links). Throws PATH otherwise. */
 export function confine(p: Pipeline, path: string, what: string, mustExist = true): string {
   if (typeof path !== 'string' || path === '' || path.includes('\0')) throw new PaniniError('OPTION', `${what} must be a non-empty path`, { option: what });
@@ -71,6 +88,7 @@ export function confine(p: Pipeline, path: string, what: string, mustExist = tru
     }
   }
   const inside = p.roots.some((r) => {
+    if (isStoreInput(r)) return false;
     let root = resolve(r);
     try {
       root = realpathSync(root);
@@ -107,7 +125,8 @@ export function checkJobRequest(p: Pipeline, req: unknown): Checked {
   if (r.label !== undefined && (typeof r.label !== 'string' || r.label.length > 200)) throw new PaniniError('OPTION', 'label must be a string of at most 200 characters', { option: 'label' });
   const options: { [key: string]: Json } = {};
   let store = p.store;
-  const input = (r.input ?? []).map((x, i) => confine(p, x as string, `input[${i}]`));
+  // a compress job may read from a store (s3://…, azure://…) under a store root; every other input is a path here
+  const input = (r.input ?? []).map((x, i) => (type === 'compress' && typeof x === 'string' && isStoreInput(x) ? confineStoreInput(p, x, `input[${i}]`) : confine(p, x as string, `input[${i}]`)));
   switch (type) {
     case 'compress': {
       options.strategy = o.strategy === undefined ? 'adaptive' : assertOneOf('strategy', o.strategy, STRATEGIES);

@@ -14,6 +14,7 @@ import * as jobs from '../pipeline/jobs.js';
 import type { Pipeline, JobRequest } from '../pipeline/jobs.js';
 import { startWorker, type WorkerHandle } from '../pipeline/worker.js';
 import { JOB_TYPES, TASK_STATES, type Json, type JobType, type TaskState } from '../pipeline/types.js';
+import { isStoreInput } from '../pipeline/chunker.js';
 import { errorReply } from './errors.js';
 import { EventHub, type HubOptions } from './events.js';
 import { METRICS_CONTENT_TYPE, formatMetrics, queueMetrics } from './metrics.js';
@@ -151,7 +152,7 @@ export async function createServer(o: ServerOptions): Promise<JobServer> {
   setupNode();
   await init();
   const uploads = resolve(o.pipeline.data, 'uploads');
-  const roots = o.pipeline.roots.map((r) => resolve(r));
+  const roots = o.pipeline.roots.map((r) => (isStoreInput(r) ? r : resolve(r)));
   if (!roots.includes(uploads)) roots.push(uploads);
   const p: Pipeline = { ...o.pipeline, roots };
   const queue = p.queue;

@@ -11,6 +11,10 @@ import { LocalStore, compress, extractFile, extractTree, isPaniniError } from '.
 import {
   assembleContainer,
   chunkInput,
+  openQueue,
+  startWorker,
+  submitJob,
+  type Pipeline,
   chunkKey,
   chunkTasks,
   parseRecipe,
@@ -354,6 +358,43 @@ describe('pipeline: chunk → compress tasks → validate / reconstruct', () => 
       expect(v.problems).toEqual([]);
       expect(v.ok).toBe(true);
       expect(v.sha256).toBe(recipe.sha256); // the same input stream as the local run
+      // the input itself in a bucket: every object under a prefix is a file of the tree, the one object a key names
+      // is a file; chunked into a local store, assembled, and each file compared with the one on disk
+      const files = recipe.entries.filter((e) => e.type === 'file');
+      const src = await openStore('s3://pipeline/corpus');
+      for (const f of files) await src.put(f.path, readFileSync(join(tree, f.path)));
+      await src.close();
+      const local = new LocalStore(fresh('panini-pl-from-s3-'));
+      const fromS3 = await chunkInput('s3://pipeline/corpus', local, { blockSize: 1 << 20, level: 1 });
+      expect(fromS3.source).toBe('s3://pipeline/corpus');
+      expect(fromS3.kind).toBe('tree');
+      expect(fromS3.entries.filter((e) => e.type === 'file').map((e) => e.path)).toEqual(files.map((f) => f.path));
+      expect(fromS3.entries.filter((e) => e.type === 'dir').map((e) => e.path)).toEqual(['data', 'docs']);
+      expect(fromS3.sha256).toBe(recipe.sha256);
+      await compressAll(local, fromS3);
+      const out = join(fresh('panini-pl-from-s3-out-'), 's3.pnz');
+      await assembleContainer(local, fromS3.id, out);
+      for (const f of decodePnz(new Uint8Array(readFileSync(out))).files) expect(sha(f.data), f.path).toBe(sha(readFileSync(join(tree, f.path))));
+      const one = await chunkInput('s3://pipeline/corpus/docs/notes.md', local, { level: 1 });
+      expect(one).toMatchObject({ kind: 'file', size: statSync(join(tree, 'docs', 'notes.md')).size, sha256: sha(readFileSync(join(tree, 'docs', 'notes.md'))) });
+      expect(one.entries).toMatchObject([{ path: 'notes.md', type: 'file', mode: 0o644 }]);
+      await expect(chunkInput('s3://pipeline/nothing-here', local)).rejects.toMatchObject({ code: 'NOT_FOUND' });
+      // as a job: a compress job reads the bucket when the server has it as a root, and nothing outside it
+      const data = fresh('panini-pl-s3-job-');
+      const p: Pipeline = { queue: await openQueue(`sqlite:${join(data, 'q.sqlite')}`), data, roots: ['s3://pipeline/corpus'], store: join(data, 'store') };
+      try {
+        for (const bad of ['s3://other/corpus', 's3://pipeline/corpus-2', 's3://pipeline/corpus/../run1', 's3://pipeline/corpus//x']) {
+          await expect(submitJob(p, { type: 'compress', input: [bad] }), bad).rejects.toMatchObject({ code: 'PATH' });
+        }
+        const { id, ready } = await submitJob(p, { type: 'compress', input: ['s3://pipeline/corpus/'], options: { level: 1, blockSize: 1 << 20 } });
+        await ready;
+        const w = await startWorker({ queue: p.queue, device: 'cpu', exitWhenIdle: true, idleMs: 50 });
+        await w.done;
+        const st = (await p.queue.job(id))!;
+        expect(st).toMatchObject({ state: 'verified', bytesIn: chunkTasks([fromS3]).reduce((n, t) => n + t.size, 0), input: ['s3://pipeline/corpus'] });
+      } finally {
+        await p.queue.close();
+      }
       await s3.close();
     } finally {
       process.env = saved;

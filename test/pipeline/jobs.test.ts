@@ -69,6 +69,8 @@ describe('jobs over a real SQLite queue', () => {
       [{ type: 'compress', input: [join(root, 'tree')], extra: 1 }, 'OPTION', /unknown job field "extra"/],
       [{ type: 'validate', input: [join(root, 'tree')] }, 'OPTION', /options.job/],
       [{ type: 'benchmark', input: [join(root, 'tree')], options: { sections: 'all' } }, 'OPTION', /sections/],
+      [{ type: 'compress', input: ['s3://bucket/corpus'] }, 'PATH', /outside the allowed roots.*store root/],
+      [{ type: 'analyze', input: ['s3://bucket/corpus'] }, 'NOT_FOUND', /does not exist/],
       ['not an object', 'OPTION', /object/],
     ];
     for (const [req, code, message] of cases) {
