@@ -3,7 +3,7 @@
  * anything is queued, inputs confined to the allowed roots, compress inputs chunked into the store and one task queued
  * per distinct chunk; results and files read back for GET /api/jobs/:id/result.
  */
-import { existsSync, realpathSync } from 'node:fs';
+import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { locationScheme, openStore } from '../store/open.js';
@@ -13,6 +13,7 @@ import { chunkInput, DEFAULT_BLOCK, isStoreInput } from './chunker.js';
 import { newRecipeId, type Recipe, STRATEGIES } from './recipe.js';
 import { JOB_TYPES, type JobQueue, type JobStatus, type JobType, type Json, type TaskSpec } from './types.js';
 import { readRecipe } from './validate.js';
+import { assembleTaskOf, followUpAll } from './followup.js';
 
 export interface Pipeline {
   queue: JobQueue;
@@ -133,8 +134,13 @@ export function checkJobRequest(p: Pipeline, req: unknown): Checked {
       options.blockSize = o.blockSize === undefined ? DEFAULT_BLOCK : assertInt('blockSize', o.blockSize, 1 << 20, 64 << 20);
       options.level = o.level === undefined ? 6 : assertInt('level', o.level, 0, 9);
       if (o.output !== undefined) {
-        if (typeof o.output !== 'string' || o.output === '') throw optionError('output', 'must be a store location (a directory under the roots, s3://…, azure://…)');
-        store = isStoreUrl(o.output) ? o.output : confine(p, o.output, 'output', false);
+        if (typeof o.output !== 'string' || o.output === '') throw optionError('output', 'must be a store location (a directory under the roots, s3://…, azure://…) or a container path ending in .pnz');
+        if (!isStoreUrl(o.output) && o.output.endsWith('.pnz')) {
+          // a container: the chunks and results go to the server's store, and one assemble task writes the .pnz
+          if (input.length !== 1) throw new PaniniError('OPTION', 'a compress job with a container output has one input', { option: 'input' });
+          options.container = confine(p, o.output, 'output', false);
+          if (existsSync(options.container)) throw new PaniniError('EXISTS', `${options.container} exists`, { path: options.container, option: 'output' });
+        } else store = isStoreUrl(o.output) ? o.output : confine(p, o.output, 'output', false);
       }
       break;
     }
@@ -226,7 +232,10 @@ async function prepareCompress(p: Pipeline, jobId: string, spec: { input: string
           })),
       );
     }
-    await p.queue.addTasks(jobId, chunkTasks(recipes));
+    const tasks = chunkTasks(recipes);
+    // an empty input has no chunk to verify first: its container is assembled at once
+    const assemble = tasks.length === 0 ? assembleTaskOf({ type: 'compress', options: spec.options, store: spec.store }) : undefined;
+    await p.queue.addTasks(jobId, assemble ? [assemble] : tasks);
     await p.queue.enqueue(jobId);
   } finally {
     await store.close();
@@ -276,7 +285,10 @@ export async function submitJob(p: Pipeline, req: JobRequest): Promise<{ id: str
   return { id, ready: Promise.resolve() };
 }
 
-/** Jobs a crash left before their tasks were queued: prepared again (chunking is idempotent; finished recipes are reused). */
+/**
+ * Jobs a crash left before their tasks were queued: prepared again (chunking is idempotent; finished recipes are reused);
+ * and verified compress jobs whose container assembly a crash kept from being queued.
+ */
 export async function resumePending(p: Pipeline): Promise<string[]> {
   const resumed: string[] = [];
   for (const job of await p.queue.jobs({ limit: 10_000 })) {
@@ -289,6 +301,7 @@ export async function resumePending(p: Pipeline): Promise<string[]> {
     } else await p.queue.enqueue(job.id);
     resumed.push(job.id);
   }
+  resumed.push(...(await followUpAll(p.queue)));
   return resumed;
 }
 
@@ -318,6 +331,10 @@ export async function jobResult(p: Pipeline, id: string): Promise<{ status: JobS
       }
     }
     summary = { store: status.store, recipes, bytesIn: status.bytesIn, bytesOut: status.bytesOut, ratio: status.ratio, dhatu: status.dhatu };
+    if (typeof status.options.container === 'string') {
+      const size = statSync(status.options.container, { throwIfNoEntry: false })?.size;
+      summary.container = size === undefined ? { path: status.options.container, written: false } : { path: status.options.container, written: true, bytes: size };
+    }
   } else if (status.type === 'analyze') {
     summary = { inputs: tasks.map((t) => t.result?.data ?? null) };
   } else if (status.type === 'benchmark') {

@@ -197,7 +197,9 @@ async function assemble(claim: Claim, ctx: TaskContext): Promise<TaskResult> {
     if (e instanceof PaniniError && (e.code === 'NOT_FOUND' || e.code === 'CHECKSUM' || e.code === 'FORMAT' || e.code === 'EXISTS')) permanent(e);
     throw e;
   });
-  return { bytesIn: r.bytes, bytesOut: r.containerBytes, data: r as unknown as Json };
+  // within a compress job the chunks' tasks counted the bytes already: the job's totals and ratio stay theirs
+  const within = claim.payload.within === true;
+  return { bytesIn: within ? 0 : r.bytes, bytesOut: within ? 0 : r.containerBytes, data: r as unknown as Json };
 }
 
 export async function runTask(claim: Claim, ctx: TaskContext): Promise<TaskResult> {

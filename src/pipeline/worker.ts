@@ -12,6 +12,7 @@ import { PaniniError } from '../errors.js';
 import { loadClassifier, type ContentClassifier } from '../model/classifier.js';
 import { ModelRegistry } from '../model/registry.js';
 import { PermanentTaskError, runTask, storeCache } from './tasks.js';
+import { followUp, followUpAll } from './followup.js';
 import type { Claim, JobQueue, TaskKind } from './types.js';
 
 export type WorkerDevice = 'auto' | 'cpu' | 'gpu';
@@ -81,6 +82,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
   const classifier = await openClassifier(device, log);
   const ran = classifier ? (classifier.session.device === 'cpu' ? 'cpu' : `gpu:${classifier.session.device}`) : 'cpu';
   await queue.registerWorker({ id, host: hostname(), pid: process.pid, device: ran, concurrency });
+  await followUpAll(queue, 1000).catch((e) => log(`looking for assemblies a crash missed: ${(e as Error).message}`));
   const stores = storeCache();
   const stopper = new AbortController();
   const stats = { verified: 0, failed: 0, lost: 0 };
@@ -115,7 +117,11 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
         signal: abort.signal,
       });
       if (lost || !(await queue.complete(claim, result))) stats.lost++;
-      else stats.verified++;
+      else {
+        stats.verified++;
+        // the last chunk of a compress job with a container output queues its assembly
+        if (claim.kind === 'compress-chunk' && typeof claim.options.container === 'string') await followUp(queue, claim.jobId).catch((e) => log(`job ${claim.jobId}: queueing its assembly: ${(e as Error).message}`));
+      }
     } catch (e) {
       if (lost) {
         stats.lost++;

@@ -1,12 +1,13 @@
 // Jobs as the server submits them: every request validated before anything is queued, inputs confined to the roots
 // (links included), compress jobs chunked in the background and run by an in-process worker, analyze / validate / assemble /
 // benchmark jobs, a preparation that fails marks the job failed, and a job a crash left pending is resumed.
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { extractTree, isPaniniError } from '../../src/node.js';
 import { jobResult, newRecipeId, openQueue, readJobFile, resumePending, startWorker, submitJob, validatePipeline, type JobQueue, type Pipeline } from '../../src/pipeline/index.js';
 import { openStore } from '../../src/store/open.js';
+import { runTask, storeCache } from '../../src/pipeline/tasks.js';
 import { prngBytes } from '../helpers/prng.mjs';
 import { tempDirs } from '../helpers/tmp.js';
 
@@ -131,6 +132,45 @@ describe('jobs over a real SQLite queue', () => {
     await extractTree(out, x);
     for (const f of ['a.txt', 'sub/b.bin', 'sub/c.json']) expect(readFileSync(join(x, f)).equals(readFileSync(join(root, 'tree', f))), f).toBe(true);
     expect((await refused(submitJob(p, { type: 'assemble', options: { job: id, output: out } }))).code).toBe('EXISTS');
+  });
+
+  it('a compress job with a .pnz output ends in that container: assembled once its chunks are verified, even after a crash', async () => {
+    const out = join(root, 'out', 'job.pnz');
+    const { id, ready } = await submitJob(p, { type: 'compress', input: [join(root, 'tree')], options: { level: 1, blockSize: 1 << 20, output: out } });
+    await ready;
+    const chunks = (await p.queue.job(id))!.total;
+    const w = await startWorker({ queue: p.queue, concurrency: 2, device: 'cpu', exitWhenIdle: true, idleMs: 200 });
+    await w.done;
+    expect(await settle(p.queue, id)).toBe('verified');
+    const st = (await p.queue.job(id))!;
+    expect(st.total).toBe(chunks + 1); // the chunks and one assemble task
+    expect(st.bytesIn).toBe(st.bytesTotal); // the assembly adds no bytes of its own to the job's totals
+    const r = await jobResult(p, id);
+    expect((r.summary as { container: unknown }).container).toEqual({ path: out, written: true, bytes: statSync(out).size });
+    const x = join(fresh('panini-jobs-cx-'), 'x');
+    await extractTree(out, x);
+    for (const f of ['a.txt', 'sub/b.bin', 'sub/c.json']) expect(readFileSync(join(x, f)).equals(readFileSync(join(root, 'tree', f))), f).toBe(true);
+    await expect(submitJob(p, { type: 'compress', input: [join(root, 'tree')], options: { output: out } })).rejects.toMatchObject({ code: 'EXISTS' });
+    await expect(submitJob(p, { type: 'compress', input: [join(root, 'tree'), join(root, 'tree', 'a.txt')], options: { output: join(root, 'out', 'two.pnz') } })).rejects.toMatchObject({ code: 'OPTION' });
+
+    // a worker that died between its last chunk and queueing the assembly: the next worker's start queues it
+    const out2 = join(root, 'out', 'crash.pnz');
+    const j2 = await submitJob(p, { type: 'compress', input: [join(root, 'tree')], options: { level: 1, blockSize: 1 << 20, output: out2 } });
+    await j2.ready;
+    const stores = storeCache();
+    for (;;) {
+      const got = await p.queue.claim('dead-worker', { max: 10 });
+      if (got.length === 0) break;
+      for (const c of got) expect(await p.queue.complete(c, await runTask(c, { store: (l) => stores.get(l), threads: 1, compressed: async () => true, signal: new AbortController().signal }))).toBe(true);
+    }
+    await stores.close();
+    expect((await p.queue.job(j2.id))!.state).toBe('verified');
+    expect(existsSync(out2)).toBe(false);
+    const w2 = await startWorker({ queue: p.queue, device: 'cpu', exitWhenIdle: true, idleMs: 200 });
+    await w2.done;
+    expect(await settle(p.queue, j2.id)).toBe('verified');
+    expect(statSync(out2).size).toBe(statSync(out).size); // the same input, level and cuts: the same container
+    expect(readFileSync(out2).equals(readFileSync(out))).toBe(true);
   });
 
   it('analyzes files without storing them: format, predicted ratio, dhātu distribution', async () => {
