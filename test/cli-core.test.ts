@@ -1,7 +1,7 @@
 // The built CLI (node dist/cli.js, what `npm test` builds first) on files and stdin, against node:crypto / node:zlib
 // and the reference FastCDC; and its error behaviour: one line, no stack trace, the documented exit status.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,7 +126,9 @@ describe('errors', () => {
 
   const bad: [string, string[]][] = [
     ['unknown flag', ['chunk', 'FILE', '--bogus']],
-    ['unknown flag for hash', ['hash', 'FILE', '--json']],
+    ['unknown flag for hash', ['hash', 'FILE', '--jsn']],
+    ['negative number', ['compress', 'FILE', '--level', '-1']],
+    ['switch with a value', ['compress', 'FILE', '--json=yes']],
     ['malformed size', ['chunk', 'FILE', '--avg-size', 'lots']],
     ['size out of range', ['chunk', 'FILE', '--avg-size', '100']],
     ['minSize > avgSize', ['chunk', 'FILE', '--min-size', '64K', '--avg-size', '16K']],
@@ -146,6 +148,32 @@ describe('errors', () => {
     });
   }
 
+  it('messages are our own: the option, what is wrong, where the help is; never Node\'s parser text', () => {
+    const cases: [string[], RegExp][] = [
+      [['compress', 'FILE', '--levle', '3'], /^panini-fs: unknown option --levle for compress \(panini-fs compress --help lists them\)\n$/],
+      [['compress', 'FILE', '--level'], /^panini-fs: --level needs a value/],
+      [['compress', 'FILE', '--level', '-1'], /^panini-fs: --level: its value may not start with "-"/],
+      [['verify', 'FILE', '--json=1'], /^panini-fs: --json is a switch and takes no value/],
+    ];
+    for (const [args, want] of cases) {
+      const r = cli(args.map((a) => (a === 'FILE' ? file : a)));
+      expect(r.status, args.join(' ')).toBe(EXIT_STATUS.OPTION);
+      expect(r.stderr, args.join(' ')).toMatch(want);
+      expect(r.stderr).not.toMatch(/To specify a positional|ambiguous|Unknown option/);
+    }
+  });
+
+  it('COMMAND --help prints that command\'s usage and exits 0, for every command', () => {
+    for (const c of ['compress', 'decompress', 'extract', 'verify', 'inspect', 'validate-reconstruction', 'hash', 'chunk', 'enqueue', 'worker', 'jobs', 'reconstruct', 'assemble', 'repo', 'serve', 'models']) {
+      const r = cli([c, '--help']);
+      expect(r.status, c).toBe(0);
+      expect(r.stdout, c).toMatch(new RegExp(`^usage:[\\s\\S]*\\b${c}\\b`));
+      expect(r.stdout.length, c).toBeLessThan(cli(['--help']).stdout.length);
+    }
+    expect(cli(['compress', '-h']).stdout).toMatch(/compress IN/);
+    expect(cli(['frobnicate', '--help']).status).toBe(EXIT_STATUS.OPTION);
+  });
+
   it(`a missing file exits with the IO status (${EXIT_STATUS.IO}) and names the path`, () => {
     const missing = join(dir, 'does-not-exist.bin');
     for (const args of [['hash', missing], ['chunk', missing, '--json']]) {
@@ -163,5 +191,82 @@ describe('errors', () => {
     expect(help.status).toBe(0);
     expect(help.stdout).toContain('usage: panini-fs');
     expect(cli([]).status).toBe(2);
+  });
+});
+
+describe('- for stdin and stdout', () => {
+  it('compress - -o - | decompress - -o - gives the bytes back; verify - and inspect - read stdin', () => {
+    const c = spawnSync(process.execPath, [CLI, 'compress', '-', '-o', '-'], { input: data, maxBuffer: 64 << 20 });
+    expect(c.status, String(c.stderr)).toBe(0);
+    const pnz = new Uint8Array(c.stdout);
+    expect(Buffer.from(pnz.subarray(0, 4)).toString('latin1')).toBe('\x89PNZ'); // nothing but the container on stdout
+    const d = spawnSync(process.execPath, [CLI, 'decompress', '-', '-o', '-'], { input: pnz, maxBuffer: 64 << 20 });
+    expect(d.status, String(d.stderr)).toBe(0);
+    expect(nodeSha256(new Uint8Array(d.stdout))).toBe(nodeSha256(data));
+    const v = cli(['verify', '-', '--json'], pnz);
+    expect(v.status).toBe(0);
+    expect(JSON.parse(v.stdout)).toMatchObject({ ok: true, originalSize: data.length, sha256: nodeSha256(data) });
+    const i = cli(['inspect', '-', '--json'], pnz);
+    expect(JSON.parse(i.stdout)).toMatchObject({ originalSize: data.length, containerSize: pnz.length, root: 'stream' });
+    // into a file from stdin; a damaged stream exits 3 and leaves no file
+    const out = join(dir, 'from-stdin.bin');
+    expect(cli(['decompress', '-', '-o', out], pnz).status).toBe(0);
+    expect(nodeSha256(readFileSync(out))).toBe(nodeSha256(data));
+    const cut = pnz.subarray(0, pnz.length >> 1);
+    const bad = cli(['decompress', '-', '-o', join(dir, 'cut.bin')], cut);
+    expect(bad.status).toBe(3);
+    expect(bad.stderr).toMatch(/^panini-fs: container ends at byte/);
+    expect(existsSync(join(dir, 'cut.bin'))).toBe(false);
+    const flipped = Uint8Array.from(pnz);
+    flipped[flipped.length >> 1] ^= 0x20;
+    expect(spawnSync(process.execPath, [CLI, 'decompress', '-', '-o', '-'], { input: flipped, maxBuffer: 64 << 20 }).status).toBe(3);
+    expect(cli(['verify', '-'], flipped).status).toBe(3);
+    expect(cli(['decompress', '-']).status).toBe(EXIT_STATUS.OPTION); // no name to derive
+  });
+
+  it('a tree never goes to stdout as if it were a file; a closed pipe ends quietly; hash --json', () => {
+    const tree = join(dir, 'tree');
+    rmSync(tree, { recursive: true, force: true });
+    mkdirSync(join(tree, 'sub'), { recursive: true });
+    writeFileSync(join(tree, 'a.txt'), 'alpha\n'.repeat(1000));
+    writeFileSync(join(tree, 'sub', 'b.txt'), 'beta\n'.repeat(1000));
+    const pnz = join(dir, 'tree.pnz');
+    expect(cli(['compress', tree, '-o', pnz]).status).toBe(0);
+    const r = cli(['decompress', pnz, '-o', '-']);
+    expect(r.status).toBe(EXIT_STATUS.OPTION);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/holds a tree of 2 files/);
+    expect(existsSync(join(process.cwd(), '-'))).toBe(false);
+    const s = cli(['decompress', '-', '-o', join(dir, 'tree.bin')], new Uint8Array(readFileSync(pnz)));
+    expect(s.status).toBe(EXIT_STATUS.OPTION);
+    expect(existsSync(join(dir, 'tree.bin'))).toBe(false);
+    // a reader that stops early: exit 141 (as after SIGPIPE), no stack trace
+    const big = join(dir, 'big.pnz');
+    expect(cli(['compress', file, '-o', big]).status).toBe(0);
+    const piped = spawnSync('bash', ['-c', `set -o pipefail; "${process.execPath}" "${CLI}" decompress "${big}" -o - | head -c 10 >/dev/null`], { encoding: 'utf8' });
+    expect(piped.status).toBe(141);
+    expect(piped.stderr).toBe('');
+    const h = cli(['hash', file, '--json']);
+    expect(JSON.parse(h.stdout)).toEqual({ path: file, sha256: nodeSha256(data), crc32: nodeCrc32(data).toString(16).padStart(8, '0'), size: data.length });
+  });
+
+  it('decompress FILE.pnz restores the stored name; a missing path in extract is NOT_FOUND; a damaged container in validate-reconstruction exits 3', () => {
+    const sub = join(dir, 'named');
+    rmSync(sub, { recursive: true, force: true });
+    mkdirSync(sub);
+    writeFileSync(join(sub, 'report.csv'), 'a,b\n1,2\n');
+    const pnz = join(dir, 'renamed-container.pnz');
+    expect(cli(['compress', join(sub, 'report.csv'), '-o', pnz]).status).toBe(0);
+    const d = cli(['decompress', pnz]);
+    expect(d.status, d.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'report.csv'), 'utf8')).toBe('a,b\n1,2\n');
+    const tree = join(dir, 'tree.pnz');
+    expect(cli(['extract', tree, 'no/such.txt']).status).toBe(EXIT_STATUS.NOT_FOUND);
+    const bad = Uint8Array.from(readFileSync(pnz));
+    bad[40] ^= 1;
+    writeFileSync(join(dir, 'bad.pnz'), bad);
+    const v = cli(['validate-reconstruction', '--original', join(sub, 'report.csv'), '--compressed', join(dir, 'bad.pnz')]);
+    expect(v.status).toBe(3);
+    expect(v.stdout).toMatch(/^NOT bit-perfect: the container fails verification/);
   });
 });

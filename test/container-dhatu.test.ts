@@ -174,7 +174,7 @@ describe('dhātu codec: trees and single-file extraction', () => {
     const lastFile = await extractSource(bytesSource(c), picked[picked.length - 1]!);
     expect(lastFile.decodedRecords).toBeLessThanOrEqual(i.records);
     expect(lastFile.decodedBytes).toBeLessThanOrEqual(i.originalSize);
-    await expect(extract(c, 'no/such/file')).rejects.toMatchObject({ code: 'PATH' });
+    await expect(extract(c, 'no/such/file')).rejects.toMatchObject({ code: 'NOT_FOUND' });
     // the Node helper writes it atomically and never over an existing file without force
     const dest = join(tmp, 'one.ts');
     const fr = await extractFile(out, first, { out: dest });

@@ -17,7 +17,8 @@ function onePath(p: Parsed, command: string): string {
 export async function runHash(p: Parsed): Promise<number> {
   const path = onePath(p, 'hash');
   const r = await hashFile(path);
-  process.stdout.write(`sha256 ${hex(r.sha256)}\ncrc32  ${r.crc32.toString(16).padStart(8, '0')}\nsize   ${r.size}\n`);
+  if (p.values.json === true) process.stdout.write(`${JSON.stringify({ path, sha256: hex(r.sha256), crc32: r.crc32.toString(16).padStart(8, '0'), size: r.size })}\n`);
+  else process.stdout.write(`sha256 ${hex(r.sha256)}\ncrc32  ${r.crc32.toString(16).padStart(8, '0')}\nsize   ${r.size}\n`);
   return 0;
 }
 

@@ -1,10 +1,12 @@
 // CLI commands over the container: compress, decompress, verify, inspect, validate-reconstruction.
 import { promises as fsp } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { PaniniError } from '../errors.js';
+import { dirname, join } from 'node:path';
+import { EXIT_STATUS, PaniniError } from '../errors.js';
 import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
-import { compressFile, compressTree, containerKind, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
+import { compressFile, compressTree, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
+import { decompressStdin, withStdinFile } from './stdio.js';
 import { validateReconstruction } from '../node/validate.js';
 import { human, numberFlag, type Parsed } from './args.js';
 
@@ -73,6 +75,7 @@ export async function runCompress(p: Parsed): Promise<number> {
   bar.done();
   const secs = (performance.now() - t0) / 1000;
   const ratio = r.inputBytes ? r.outputBytes / r.inputBytes : 0;
+  if (out === '-') return 0; // the container went to stdout: nothing else may
   print(json, { input, output: out, ...r, ratio, seconds: secs },
     `${input} → ${out}: ${human(r.inputBytes)} → ${human(r.outputBytes)} (${(ratio * 100).toFixed(2)}%), ${r.records} chunks` +
       `${r.dedupBytes ? `, ${human(r.dedupBytes)} deduplicated` : ''}${isDir ? `, ${r.files} files` : ''}, ${(r.inputBytes / 1e6 / Math.max(secs, 1e-6)).toFixed(1)} MB/s\n` +
@@ -84,14 +87,20 @@ export async function runDecompress(p: Parsed): Promise<number> {
   const input = one(p, 'decompress');
   const json = p.values.json === true;
   let out = p.values.output as string | undefined;
-  if (!out) {
-    if (!input.endsWith('.pnz')) throw new PaniniError('OPTION', `cannot derive the output name from "${input}" (no .pnz suffix): use -o OUT`, { option: 'output' });
-    out = input.slice(0, -4);
-  }
-  const bar = progressBar('decompress', !json && out !== '-');
   const workers = int(p, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS;
+  if (input === '-') return decompressStdin(out, p.values.force === true, json);
+  const info = await inspectFile(input);
+  const kind = info.manifest ? info.manifest.root : 'stream';
+  if (!out) {
+    // the stored name of a one-file container, next to it (as the browser demo restores it); else IN without .pnz
+    const stored = info.manifest?.root === 'file' ? info.manifest.entries[0]!.path : undefined;
+    if (stored && !stored.includes('/') && stored !== '.' && stored !== '..') out = join(dirname(input), stored);
+    else if (input.endsWith('.pnz')) out = input.slice(0, -4);
+    else throw new PaniniError('OPTION', `cannot derive the output name from "${input}" (no .pnz suffix, no stored file name): use -o OUT`, { option: 'output' });
+  }
+  if (kind === 'tree' && out === '-') throw new PaniniError('OPTION', `${input} holds a tree of ${info.manifest!.entries.filter((e) => e.type === 'file').length} files: give -o DIR (a tree cannot go to stdout; extract IN PATH -o - writes one file)`, { option: 'output' });
+  const bar = progressBar('decompress', !json && out !== '-');
   const opts = { force: p.values.force === true, workers, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
-  const kind = await containerKind(input);
   const r = kind === 'tree' ? await extractTree(input, out, opts) : await decompressFile(input, out, opts);
   bar.done();
   if (out !== '-') print(json, r, `${input} → ${r.path}: ${human(r.outputBytes)}${kind === 'tree' ? ` in ${r.files} files` : ''}, verified (SHA-256 ${r.sha256})\n`);
@@ -117,7 +126,7 @@ export async function runVerify(p: Parsed): Promise<number> {
   const input = one(p, 'verify');
   const json = p.values.json === true;
   const bar = progressBar('verify', !json);
-  const r = await verifyFile(input, bar.onProgress ? { onProgress: bar.onProgress } : undefined);
+  const r = await withStdinFile(input, (path) => verifyFile(path, bar.onProgress ? { onProgress: bar.onProgress } : undefined));
   bar.done();
   if (!r.ok) {
     if (json) print(true, { ok: false, code: r.error!.code, message: r.error!.message, where: r.error!.where }, '');
@@ -129,7 +138,7 @@ export async function runVerify(p: Parsed): Promise<number> {
 
 export async function runInspect(p: Parsed): Promise<number> {
   const input = one(p, 'inspect');
-  const i = await inspectFile(input);
+  const i = await withStdinFile(input, (path) => inspectFile(path));
   if (p.values.json === true) {
     const { manifest, ...rest } = i;
     const files = manifest?.entries.map((e) => ({ ...e, sha256: e.sha256 ? Buffer.from(e.sha256).toString('hex') : undefined }));
@@ -177,7 +186,7 @@ export async function runValidate(p: Parsed): Promise<number> {
   } catch (e) {
     if (e instanceof PaniniError && ['CHECKSUM', 'FORMAT', 'TRUNCATED', 'UNSUPPORTED', 'LIMIT'].includes(e.code)) {
       print(json, { ok: false, original, compressed, error: { code: e.code, message: e.message, where: e.where } }, `NOT bit-perfect: the container fails verification: ${e.message}\n`);
-      return 1;
+      return EXIT_STATUS[e.code]; // a damaged container exits as every reader does (3), not as a finding (1)
     }
     throw e;
   }

@@ -31,7 +31,7 @@ commands:
                                             a pipeline STORE also prints the dhātu distribution over the job;
                                             a REPO compares a snapshot (default: latest) file by file;
                                             exit 0 when bit-perfect, 1 when not
-  hash FILE|-                               SHA-256 and CRC32 of a file (or stdin)
+  hash FILE|- [--json]                      SHA-256 and CRC32 of a file (or stdin)
   chunk FILE|- [--strategy cdc|fixed]       chunk boundaries with each chunk's SHA-256
         [--min-size N] [--avg-size N] [--max-size N] [--size N] [--json]
 
@@ -75,11 +75,18 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${VERSION}\n`);
     return 0;
   }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    const help = commandHelp(command);
+    if (help === undefined) throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
+    process.stdout.write(help + '\n');
+    return 0;
+  }
   setupNode();
   await init();
+  current = command;
   switch (command) {
     case 'hash':
-      return runHash(parse(rest, {}));
+      return runHash(parse(rest, { json: { type: 'boolean' } }));
     case 'chunk': {
       const p = parse(rest, {
           strategy: { type: 'string' },
@@ -181,14 +188,54 @@ export async function main(argv: string[]): Promise<number> {
 
 type Spec = NonNullable<Parameters<typeof parseArgs>[0]>['options'];
 
+/** The command being parsed, for messages. */
+let current = '';
+
+/** The usage lines of one command (its blocks of USAGE, or its own usage text), or undefined for an unknown one. */
+export function commandHelp(command: string): string | undefined {
+  if (command === 'repo') return `usage: panini-fs repo <subcommand> …\n\n${REPO_USAGE}`;
+  if (command === 'serve') return `usage:\n${SERVE_USAGE}`;
+  const lines = USAGE.split('\n');
+  const blocks: string[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    if (!lines[i]!.startsWith(`  ${command} `) && lines[i] !== `  ${command}`) continue;
+    const block = [lines[i]!];
+    // continuation lines are indented deeper than a command line
+    while (i + 1 < lines.length && /^ {4,}\S/.test(lines[i + 1]!)) block.push(lines[++i]!);
+    blocks.push(block.join('\n'));
+  }
+  return blocks.length ? `usage:\n${blocks.join('\n')}\n\n${USAGE.slice(USAGE.indexOf('options:'))}` : undefined;
+}
+
+/** Node's parser messages, said our way: which option, what is wrong, where to look. */
+function argError(e: Error): PaniniError {
+  const msg = e.message.split('\n')[0]!;
+  const cmd = current ? `panini-fs ${current}` : 'panini-fs';
+  let m = /^Unknown option '([^']+)'/.exec(msg);
+  if (m) return new PaniniError('OPTION', `unknown option ${m[1]} for ${current || 'this command'} (${cmd} --help lists them)`, { option: m[1]!.replace(/^-+/, '') });
+  m = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(msg);
+  if (m) return new PaniniError('OPTION', `${m[1]} needs a value (${cmd} --help)`, { option: m[1]!.slice(2) });
+  m = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(msg);
+  if (m) return new PaniniError('OPTION', `${m[1]}: its value may not start with "-" (negative numbers are not accepted; a path starting with "-" is written ./-name)`, { option: m[1]!.slice(2) });
+  m = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(msg);
+  if (m) return new PaniniError('OPTION', `${m[1]} is a switch and takes no value`, { option: m[1]!.slice(2) });
+  return new PaniniError('OPTION', msg, { option: 'argv' });
+}
+
 function parse(args: string[], options: Spec): Parsed {
   try {
     const r = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (e) {
-    throw new PaniniError('OPTION', (e as Error).message.split('\n')[0]!, { option: 'argv' });
+    throw argError(e as Error);
   }
 }
+
+// a closed stdout (`… | head`) ends the process quietly, with the status a shell gives a program killed by SIGPIPE
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code === 'EPIPE') process.exit(141);
+  throw e;
+});
 
 declare const __PANINI_VERSION__: string;
 const VERSION = typeof __PANINI_VERSION__ === 'string' ? __PANINI_VERSION__ : 'dev';

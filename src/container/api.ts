@@ -328,7 +328,7 @@ export async function extractSource(src: Source, path: string, options?: Pick<De
     }
     offset += e.size;
   }
-  throw new PaniniError('PATH', `no file "${path}" in this container`, { path });
+  throw new PaniniError('NOT_FOUND', `no file "${path}" in this container`, { path });
 }
 
 export interface VerifyReport {

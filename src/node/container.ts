@@ -18,7 +18,7 @@ import {
   resolveDecompressOptions,
   throwIfAborted,
 } from '../container/options.js';
-import { AtomicFile, ioError, openFileSource } from './io.js';
+import { AtomicFile, ioError, openFileSource, openOutput } from './io.js';
 
 
 const READ = 1 << 20;
@@ -98,7 +98,7 @@ export async function compressFile(path: string, out: string, options?: FileComp
     }
     if (!st.isFile()) throw new PaniniError('IO', `${path} is not a regular file (use compressTree for directories)`, { path });
   }
-  const file = await AtomicFile.create(out, force);
+  const file = await openOutput(out, force);
   try {
     const r = await encodeInputs(
       o,
@@ -185,9 +185,9 @@ export async function compressTree(dir: string, out: string, options?: FileCompr
   if (!st.isDirectory()) throw new PaniniError('IO', `${dir} is not a directory`, { path: dir });
   const skipped: string[] = [];
   const list = await listTree(dir, skipped);
-  const outAbs = resolve(out);
+  const outAbs = out === '-' ? '' : resolve(out);
   const total = list.reduce((s, e) => s + e.size, 0);
-  const file = await AtomicFile.create(out, force);
+  const file = await openOutput(out, force);
   try {
     const r = await encodeInputs(
       o,
@@ -200,7 +200,7 @@ export async function compressTree(dir: string, out: string, options?: FileCompr
         const asm = assembler();
         const big = o.strategy === 'fixed' ? o.chunkSize : o.avgSize;
         for (const e of list) {
-          if (resolve(e.abs) === outAbs || resolve(e.abs) === resolve(file.tmp)) continue; // never read our own output
+          if (resolve(e.abs) === outAbs || (file.tmp !== undefined && resolve(e.abs) === resolve(file.tmp))) continue; // never read our own output
           if (e.type !== 'file') {
             entries.push({ path: e.rel, type: e.type, mode: e.mode, mtime: e.mtime, size: 0, ...(e.target !== undefined ? { target: e.target } : {}) });
             continue;

@@ -154,3 +154,17 @@ export class AtomicFile {
     await fsp.rm(this.tmp, { force: true }).catch(() => undefined);
   }
 }
+
+/** Writes to stdout with its backpressure: resolves once the bytes are handed to the OS or buffered under the mark. */
+export function writeStdout(b: Uint8Array): Promise<void> {
+  return new Promise((res, rej) => {
+    if (process.stdout.write(b, (e) => (e ? rej(ioError(e, 'write', 'stdout')) : undefined))) res();
+    else process.stdout.once('drain', res);
+  });
+}
+
+/** `out` as compressFile / compressTree write it: a file written atomically, or '-' for stdout (streamed). */
+export async function openOutput(out: string, force: boolean): Promise<{ tmp?: string; write(b: Uint8Array): Promise<void>; commit(): Promise<void>; discard(): Promise<void> }> {
+  if (out !== '-') return AtomicFile.create(out, force);
+  return { write: writeStdout, commit: async () => undefined, discard: async () => undefined };
+}
