@@ -218,7 +218,7 @@ describe('- for stdin and stdout', () => {
     expect(bad.stderr).toMatch(/^panini-fs: container ends at byte/);
     expect(existsSync(join(dir, 'cut.bin'))).toBe(false);
     const flipped = Uint8Array.from(pnz);
-    flipped[flipped.length >> 1] ^= 0x20;
+    flipped[flipped.length >> 1]! ^= 0x20;
     expect(spawnSync(process.execPath, [CLI, 'decompress', '-', '-o', '-'], { input: flipped, maxBuffer: 64 << 20 }).status).toBe(3);
     expect(cli(['verify', '-'], flipped).status).toBe(3);
     expect(cli(['decompress', '-']).status).toBe(EXIT_STATUS.OPTION); // no name to derive
@@ -263,7 +263,7 @@ describe('- for stdin and stdout', () => {
     const tree = join(dir, 'tree.pnz');
     expect(cli(['extract', tree, 'no/such.txt']).status).toBe(EXIT_STATUS.NOT_FOUND);
     const bad = Uint8Array.from(readFileSync(pnz));
-    bad[40] ^= 1;
+    bad[40]! ^= 1;
     writeFileSync(join(dir, 'bad.pnz'), bad);
     const v = cli(['validate-reconstruction', '--original', join(sub, 'report.csv'), '--compressed', join(dir, 'bad.pnz')]);
     expect(v.status).toBe(3);

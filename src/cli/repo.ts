@@ -6,6 +6,8 @@ import { PaniniError } from '../errors.js';
 import { openStore } from '../store/open.js';
 import { check, copy, diff, forget, initRepository, openRepository, prune, TIER_LEVEL, type Repository, type Secret, type Tier } from '../repo/repository.js';
 import { validateSnapshot } from '../node/repo.js';
+import { ReplicatedStore } from '../store/replicated.js';
+import type { Store } from '../store/types.js';
 import type { Snapshot } from '../repo/format.js';
 import { backup, restore } from '../node/repo.js';
 
@@ -17,10 +19,14 @@ export const REPO_USAGE = `  repo init REPO [--tier fast|default|max] [--no-encr
   repo diff REPO SNAP1 SNAP2 [--json]
   repo forget REPO [--keep-last N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--tag T] [--dry-run] [--json]
   repo prune REPO [--json]
-  repo check REPO [--read-data] [--json]      exit 0 when intact, 1 when a problem is found
+  repo check REPO [--read-data] [--repair] [--json]
+                                            exit 0 when intact, 1 when a problem is found; --repair (with
+                                            --replica) first copies every object to the replicas lacking it
   repo copy SRC DST [SNAP...]                 (destination password: PANINI_PASSWORD2 or --password-file2)
   repo key add|list|remove REPO [ID]          (new key's password: PANINI_NEW_PASSWORD or --new-password-file)
                                             REPO: a directory (s3://, azure:// when their stores are installed);
+                                            --replica LOC (repeatable): REPO and LOC hold copies of every object,
+                                            a write is done when --quorum K of them have it (default all);
                                             SNAP: an id prefix or 'latest'; password: PANINI_PASSWORD,
                                             --password-file FILE, --key-file FILE, or a prompt on a terminal`;
 
@@ -52,6 +58,9 @@ function parse(args: string[]) {
         'password-file2': { type: 'string' },
         'new-password-file': { type: 'string' },
         'key-file': { type: 'string' },
+        replica: { type: 'string', multiple: true },
+        quorum: { type: 'string' },
+        repair: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -95,9 +104,36 @@ async function secret(v: Values, env = 'PANINI_PASSWORD', fileFlag = 'password-f
   return { password: await prompt(`${label}: `) };
 }
 
+/** REPO, or with --replica LOC... a ReplicatedStore of REPO and those (writes acknowledged by --quorum K, default all). */
+const opened: Store[] = [];
+
+async function openRepoStore(location: string, v: Values): Promise<Store> {
+  const st = await openRepoStoreNew(location, v);
+  opened.push(st);
+  return st;
+}
+
+async function openRepoStoreNew(location: string, v: Values): Promise<Store> {
+  const more = (v.replica as string[] | undefined) ?? [];
+  if (more.length === 0) {
+    if (v.quorum !== undefined) throw new PaniniError('OPTION', '--quorum applies with --replica', { option: 'quorum' });
+    return openStore(location);
+  }
+  const stores: Store[] = [];
+  try {
+    for (const l of [location, ...more]) stores.push(await openStore(l));
+  } catch (e) {
+    for (const st of stores) await st.close().catch(() => undefined);
+    throw e;
+  }
+  const k = int(v.quorum, 'quorum');
+  return new ReplicatedStore(stores, k === undefined ? {} : { writeQuorum: k });
+}
+
 async function openRepo(location: string | undefined, v: Values, env?: string, fileFlag?: string): Promise<Repository> {
   if (!location) throw new PaniniError('OPTION', 'missing REPO', { option: 'REPO' });
-  const store = await openStore(location);
+  // the destination of copy is one store: --replica names the source's (or the repository's) copies
+  const store = fileFlag === 'password-file2' ? await openStore(location) : await openRepoStore(location, v);
   const cfg = await store.get('config').catch(() => undefined);
   const plain = cfg !== undefined && /"encryption":"none"/.test(new TextDecoder().decode(cfg));
   return openRepository(store, plain ? {} : await secret(v, env, fileFlag));
@@ -113,7 +149,16 @@ const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`)
 const json = (x: unknown) => out(JSON.stringify(x, null, 2));
 const snapJson = (s: Snapshot) => ({ id: s.id, time: s.time, host: s.host, tags: s.tags, paths: s.paths, parent: s.parent, summary: s.summary, ...(s.original ? { original: s.original } : {}) });
 
+/** Runs a repo command; its stores are closed at the end (a replicated write finishes on every replica first). */
 export async function runRepo(argv: string[]): Promise<number> {
+  try {
+    return await runRepoCommand(argv);
+  } finally {
+    for (const st of opened.splice(0)) await st.close().catch(() => undefined);
+  }
+}
+
+async function runRepoCommand(argv: string[]): Promise<number> {
   const [sub, ...rest] = argv;
   const { values: v, positionals: pos } = parse(rest);
   switch (sub) {
@@ -121,7 +166,7 @@ export async function runRepo(argv: string[]): Promise<number> {
       if (pos.length !== 1) throw new PaniniError('OPTION', 'repo init takes exactly one REPO', { option: 'REPO' });
       const tier = (v.tier ?? 'default') as Tier;
       if (!(tier in TIER_LEVEL)) throw new PaniniError('OPTION', '--tier must be fast, default or max', { option: 'tier' });
-      const store = await openStore(pos[0]!);
+      const store = await openRepoStore(pos[0]!, v);
       const repo = await initRepository(store, v['no-encryption'] ? { encryption: 'none', tier } : { ...(await secret(v)), tier });
       out(`created repository ${repo.config.id} at ${store.location}${repo.encrypted ? '' : ' (unencrypted)'}`);
       return 0;
@@ -191,9 +236,10 @@ export async function runRepo(argv: string[]): Promise<number> {
     }
     case 'check': {
       const repo = await openRepo(pos[0], v);
-      const r = await check(repo, { readData: v['read-data'] === true });
+      const r = await check(repo, { readData: v['read-data'] === true, repair: v.repair === true });
       if (v.json) json(r);
       else {
+        for (const x of r.repaired ?? []) out(`repaired: ${x.key} copied to ${x.copiedTo.join(', ')}`);
         for (const p of r.problems) out(`error: ${p.message} (object ${p.object}; snapshots: ${p.snapshots.map((s) => s.slice(0, 8)).join(' ') || 'none'})`);
         out(`${r.ok ? 'no errors' : `${r.problems.length} problems`}: ${r.snapshots} snapshots, ${r.packs} packs, ${r.chunks} chunks${v['read-data'] ? `, ${r.packsRead} packs read` : ''}`);
       }

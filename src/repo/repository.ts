@@ -6,6 +6,7 @@ import { compress, decompress } from '../container/api.js';
 import { init } from '../wasm/core.js';
 import { chunk as cdcChunk } from '../chunk/index.js';
 import type { Store } from '../store/types.js';
+import { ReplicatedStore } from '../store/replicated.js';
 import {
   b64,
   checkKdf,
@@ -185,7 +186,8 @@ export class Repository {
   }
 
   async getObject(key: string, kind: string, expectId?: string, signal?: AbortSignal): Promise<Uint8Array> {
-    const stored = await this.store.get(key, { signal });
+    // the expected digest lets a replicated store skip a copy that was altered and read a good one
+    const stored = await this.store.get(key, { signal, ...(expectId !== undefined ? { sha256: expectId } : {}) });
     if (expectId !== undefined && (await sha256hex(stored)) !== expectId) {
       throw new PaniniError(ErrorCode.CHECKSUM, `${this.location}: object ${key} does not hash to its name (altered bytes)`, { store: this.location, key });
     }
@@ -759,6 +761,14 @@ export interface CheckReport {
   chunks: number;
   packsRead: number;
   problems: CheckProblem[];
+  /** with `repair` on a replicated store: the objects copied to the replicas that lacked them or held a bad copy */
+  repaired?: { key: string; copiedTo: string[] }[];
+}
+
+/** The SHA-256 an object's key names (every object but `config` and `locks/`: docs/REPOSITORY.md "Objects"). */
+export function objectDigest(key: string): string | undefined {
+  const m = /^(?:keys|index|snapshots|packs\/[0-9a-f]{2})\/([0-9a-f]{64})$/.exec(key);
+  return m?.[1];
 }
 
 /**
@@ -767,9 +777,20 @@ export interface CheckReport {
  * authenticates, decompresses, and checks every chunk's id against its bytes. Problems name the object and the
  * snapshots it affects.
  */
-export async function check(repo: Repository, options: { readData?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<CheckReport> {
+export async function check(repo: Repository, options: { readData?: boolean; repair?: boolean; signal?: AbortSignal; onProgress?: (done: number, total: number) => void } = {}): Promise<CheckReport> {
   const problems: CheckProblem[] = [];
   const msg = (e: unknown) => (e instanceof Error ? e.message : String(e));
+  let repaired: CheckReport['repaired'];
+  if (options.repair) {
+    // every replica gets every object again, from a copy that hashes to its name; then the checks below run
+    if (!(repo.store instanceof ReplicatedStore)) throw new PaniniError(ErrorCode.OPTION, `${repo.location}: repair needs a replicated repository (its copies are what it repairs from)`, { option: 'repair' });
+    repaired = [];
+    for (const r of await repo.store.sync('', { signal: options.signal, sha256Of: objectDigest })) {
+      if (r.key.startsWith('locks/')) continue;
+      if (r.copiedTo.length) repaired.push({ key: r.key, copiedTo: r.copiedTo });
+      for (const f of r.failed) problems.push({ object: r.key, message: `repair: ${f.message}`, snapshots: [] });
+    }
+  }
   try {
     await repo.loadIndex(options.signal);
   } catch (e) {
@@ -836,7 +857,7 @@ export async function check(repo: Repository, options: { readData?: boolean; sig
       }
     }
   }
-  return { ok: problems.length === 0, snapshots: snaps.length, packs: repo.packs.size, chunks: repo.index.size, packsRead, problems };
+  return { ok: problems.length === 0, snapshots: snaps.length, packs: repo.packs.size, chunks: repo.index.size, packsRead, problems, ...(repaired ? { repaired } : {}) };
 }
 
 // -------------------------------------------------------------------------------------------------------- copy
