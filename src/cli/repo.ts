@@ -12,7 +12,8 @@ import type { Snapshot } from '../repo/format.js';
 import { backup, restore } from '../node/repo.js';
 
 export const REPO_USAGE = `  repo init REPO [--tier fast|default|max] [--no-encryption]
-  repo backup REPO PATH... [--tag T]... [--host H] [--exclude GLOB]... [--json]
+  repo backup REPO PATH... [--tag T]... [--host H] [--exclude GLOB]... [--every 1h] [--json]
+                                            --every: again each interval until SIGINT/SIGTERM
   repo snapshots REPO [--json]
   repo ls REPO SNAP [PATH] [--json]
   repo restore REPO SNAP --target DIR [--include PATH]... [--force]
@@ -22,6 +23,7 @@ export const REPO_USAGE = `  repo init REPO [--tier fast|default|max] [--no-encr
   repo check REPO [--read-data] [--repair] [--json]
                                             exit 0 when intact, 1 when a problem is found; --repair (with
                                             --replica) first copies every object to the replicas lacking it
+  repo unlock REPO [--all] [--json]           removes stale locks (a crashed process's); --all: every lock
   repo copy SRC DST [SNAP...]                 (destination password: PANINI_PASSWORD2 or --password-file2)
   repo key add|list|remove REPO [ID]          (new key's password: PANINI_NEW_PASSWORD or --new-password-file)
                                             REPO: a directory (s3://, azure:// when their stores are installed);
@@ -61,6 +63,8 @@ function parse(args: string[]) {
         replica: { type: 'string', multiple: true },
         quorum: { type: 'string' },
         repair: { type: 'boolean' },
+        every: { type: 'string' },
+        all: { type: 'boolean' },
       },
     });
   } catch (e) {
@@ -139,6 +143,15 @@ async function openRepo(location: string | undefined, v: Values, env?: string, f
   return openRepository(store, plain ? {} : await secret(v, env, fileFlag));
 }
 
+/** `--every 30s|15m|1h|1d` → milliseconds (at least 1 s). */
+function duration(v: string | undefined): number | undefined {
+  if (v === undefined) return undefined;
+  const m = /^(\d+)(s|m|h|d)$/.exec(v);
+  const ms = m ? Number(m[1]) * { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2] as 's' | 'm' | 'h' | 'd'] : NaN;
+  if (!(ms >= 1000 && Number.isSafeInteger(ms))) throw new PaniniError('OPTION', `--every must be a duration like 30s, 15m, 1h or 1d, got "${v}"`, { option: 'every' });
+  return ms;
+}
+
 const int = (v: unknown, flag: string): number | undefined => {
   if (v === undefined) return undefined;
   if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new PaniniError('OPTION', `--${flag} must be a non-negative integer`, { option: flag });
@@ -172,13 +185,57 @@ async function runRepoCommand(argv: string[]): Promise<number> {
       return 0;
     }
     case 'backup': {
+      const every = duration(v.every as string | undefined);
       const repo = await openRepo(pos[0], v);
       if (pos.length < 2) throw new PaniniError('OPTION', 'repo backup needs REPO and at least one PATH', { option: 'PATH' });
-      const t0 = performance.now();
-      const s = await backup(repo, pos.slice(1), { tags: v.tag ?? [], host: v.host, exclude: v.exclude ?? [] });
-      const secs = (performance.now() - t0) / 1000;
-      if (v.json) json({ ...snapJson(s), seconds: secs });
-      else out(`snapshot ${s.id.slice(0, 8)} saved: ${s.summary.files} files, ${s.summary.bytes} bytes; read ${s.summary.filesRead} files, ${s.summary.bytesNew} new bytes in ${s.summary.chunksNew} chunks (${secs.toFixed(1)} s)`);
+      const once = async () => {
+        const t0 = performance.now();
+        const s = await backup(repo, pos.slice(1), { tags: v.tag ?? [], host: v.host, exclude: v.exclude ?? [] });
+        const secs = (performance.now() - t0) / 1000;
+        if (v.json) out(JSON.stringify({ ...snapJson(s), seconds: secs }, null, every === undefined ? 2 : undefined));
+        else out(`${every === undefined ? '' : `${new Date().toISOString()} `}snapshot ${s.id.slice(0, 8)} saved: ${s.summary.files} files, ${s.summary.bytes} bytes; read ${s.summary.filesRead} files, ${s.summary.bytesNew} new bytes in ${s.summary.chunksNew} chunks (${secs.toFixed(1)} s)`);
+      };
+      if (every === undefined) {
+        await once();
+        return 0;
+      }
+      // a backup every interval until SIGINT/SIGTERM; a running backup finishes first (a second signal ends it at once)
+      let stop = false;
+      let wake: () => void = () => {};
+      const onSignal = () => {
+        stop = true;
+        wake();
+      };
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      while (!stop) {
+        const started = Date.now();
+        try {
+          await once();
+        } catch (e) {
+          // what another try cannot mend ends the schedule; a failing store or a held lock waits for the next turn
+          if (!(e instanceof PaniniError) || ['OPTION', 'AUTH', 'PATH', 'FORMAT', 'UNSUPPORTED'].includes(e.code)) throw e;
+          process.stderr.write(`panini-fs: backup failed (${e.code}): ${e.message}; trying again in ${v.every as string}\n`);
+        }
+        if (stop) break;
+        await new Promise<void>((r) => {
+          const t = setTimeout(r, Math.max(0, started + every - Date.now()));
+          wake = () => {
+            clearTimeout(t);
+            r();
+          };
+        });
+      }
+      return 0;
+    }
+    case 'unlock': {
+      const repo = await openRepo(pos[0], v);
+      const removed = await repo.unlock({ all: v.all === true });
+      if (v.json) json(removed);
+      else {
+        for (const r of removed) out(`removed ${r.key}${r.operation ? ` (${r.operation} on ${r.host}, pid ${r.pid}, since ${new Date(r.time!).toISOString()})` : ' (unreadable)'}`);
+        out(`${removed.length} lock${removed.length === 1 ? '' : 's'} removed${v.all ? '' : ' (stale ones only: --all removes live ones too)'}`);
+      }
       return 0;
     }
     case 'snapshots': {

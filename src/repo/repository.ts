@@ -351,6 +351,28 @@ export class Repository {
     };
   }
 
+  /**
+   * Removes stale locks (older than LOCK_STALE_MS: their process died without releasing them), or with `all` every lock
+   * — for when the user knows the holders are gone. An unreadable lock object is removed too. Returns what it removed.
+   */
+  async unlock(options: { all?: boolean; signal?: AbortSignal } = {}): Promise<{ key: string; operation?: string; host?: string; pid?: number; time?: number }[]> {
+    const removed: { key: string; operation?: string; host?: string; pid?: number; time?: number }[] = [];
+    for await (const o of this.store.list('locks/', { signal: options.signal })) {
+      const id = o.key.slice('locks/'.length);
+      let l: LockDoc | undefined;
+      try {
+        l = decodeLock(await this.getObject(o.key, 'lock', isId(id) ? id : undefined, options.signal), `${this.location}: ${o.key}`);
+      } catch (e) {
+        if (e instanceof PaniniError && e.code === ErrorCode.NOT_FOUND) continue; // released meanwhile
+        if (!(e instanceof PaniniError) || e.code === ErrorCode.ABORTED || e.code === ErrorCode.STORE || e.code === ErrorCode.AUTH) throw e;
+      }
+      if (l && !options.all && Date.now() - l.time <= LOCK_STALE_MS) continue;
+      await this.store.delete(o.key, { signal: options.signal });
+      removed.push(l ? { key: o.key, operation: l.operation, host: l.host, pid: l.pid, time: l.time } : { key: o.key });
+    }
+    return removed;
+  }
+
   /** Fails STATE when another live lock conflicts: any other lock for an exclusive one, an exclusive one otherwise. */
   async checkLocks(mine: string, exclusive: boolean): Promise<void> {
     for await (const o of this.store.list('locks/')) {
