@@ -10,10 +10,12 @@ import { ReplicatedStore } from '../store/replicated.js';
 import type { Store } from '../store/types.js';
 import type { Snapshot } from '../repo/format.js';
 import { backup, restore } from '../node/repo.js';
+import { CLI_DEFAULT_WORKERS } from './container.js';
 
 export const REPO_USAGE = `  repo init REPO [--tier fast|default|max] [--no-encryption]
-  repo backup REPO PATH... [--tag T]... [--host H] [--exclude GLOB]... [--every 1h] [--json]
-                                            --every: again each interval until SIGINT/SIGTERM
+  repo backup REPO PATH... [--tag T]... [--host H] [--exclude GLOB]... [--every 1h] [--workers N] [--json]
+                                            --every: again each interval until SIGINT/SIGTERM; --workers: threads
+                                            coding the packs (default: the CPUs, at most 4)
   repo snapshots REPO [--json]
   repo ls REPO SNAP [PATH] [--json]
   repo restore REPO SNAP --target DIR [--include PATH]... [--force]
@@ -64,6 +66,7 @@ function parse(args: string[]) {
         quorum: { type: 'string' },
         repair: { type: 'boolean' },
         every: { type: 'string' },
+        workers: { type: 'string' },
         all: { type: 'boolean' },
       },
     });
@@ -190,7 +193,7 @@ async function runRepoCommand(argv: string[]): Promise<number> {
       if (pos.length < 2) throw new PaniniError('OPTION', 'repo backup needs REPO and at least one PATH', { option: 'PATH' });
       const once = async () => {
         const t0 = performance.now();
-        const s = await backup(repo, pos.slice(1), { tags: v.tag ?? [], host: v.host, exclude: v.exclude ?? [] });
+        const s = await backup(repo, pos.slice(1), { tags: v.tag ?? [], host: v.host, exclude: v.exclude ?? [], workers: int(v.workers, 'workers') ?? CLI_DEFAULT_WORKERS });
         const secs = (performance.now() - t0) / 1000;
         if (v.json) out(JSON.stringify({ ...snapJson(s), seconds: secs }, null, every === undefined ? 2 : undefined));
         else out(`${every === undefined ? '' : `${new Date().toISOString()} `}snapshot ${s.id.slice(0, 8)} saved: ${s.summary.files} files, ${s.summary.bytes} bytes; read ${s.summary.filesRead} files, ${s.summary.bytesNew} new bytes in ${s.summary.chunksNew} chunks (${secs.toFixed(1)} s)`);

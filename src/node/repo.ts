@@ -29,6 +29,8 @@ export interface BackupOptions {
   onProgress?: (p: BackupProgress) => void;
   /** snapshot time (default now) */
   time?: Date;
+  /** threads coding the packs (default 1; the CLI: the CPUs, at most 4); the repository's bytes never depend on it */
+  workers?: number;
 }
 
 function globRe(g: string): RegExp {
@@ -98,7 +100,7 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
     }
     const old = new Map<string, TreeNode>();
     if (parent) for (const n of await repo.loadTree(parent, signal)) old.set(n.path, n);
-    const w = repo.writer({ signal });
+    const w = repo.writer({ signal, workers: options.workers ?? 1 });
     const nodes: TreeNode[] = [];
     const sum = { files: 0, dirs: 0, symlinks: 0, bytes: 0, filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0 };
     const progress = () => options.onProgress?.({ files: sum.files, bytesRead: sum.bytesRead, bytesNew: w.bytesNew });

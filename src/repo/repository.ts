@@ -426,8 +426,9 @@ export class Repository {
 
   // ------------------------------------------------------------------------------------------------------ writer
 
-  writer(options: { signal?: AbortSignal; onPack?: (p: IndexPack) => void } = {}): PackWriter {
-    return new PackWriter(this, options.signal, options.onPack);
+  /** `workers`: threads that code a pack's records at once (default 1); the pack's bytes never depend on it. */
+  writer(options: { signal?: AbortSignal; onPack?: (p: IndexPack) => void; workers?: number } = {}): PackWriter {
+    return new PackWriter(this, options.signal, options.onPack, options.workers ?? 1);
   }
 }
 
@@ -467,6 +468,7 @@ export class PackWriter {
     private readonly repo: Repository,
     private readonly signal: AbortSignal | undefined,
     private readonly onPack?: (p: IndexPack) => void,
+    private readonly workers = 1,
   ) {}
 
   /** Adds a chunk unless the repository or this writer has it; returns its id. */
@@ -491,7 +493,7 @@ export class PackWriter {
       entries.push({ id: c.id, offset: off, length: c.data.length });
       off += c.data.length;
     }
-    const container = await compress(concat(this.pending.map((c) => c.data), off), { codec: 'dhatu', level: this.repo.config.level, signal: this.signal });
+    const container = await compress(concat(this.pending.map((c) => c.data), off), { codec: 'dhatu', level: this.repo.config.level, workers: this.workers, signal: this.signal });
     const { id, size } = await this.repo.putObject(packKey, encodePack(entries, container), 'pack', this.signal);
     const p: IndexPack = { id, size, chunks: entries };
     this.unindexed.push(p);

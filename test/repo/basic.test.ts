@@ -80,6 +80,23 @@ describe('repository', () => {
     expect(treeDigest(join(tmp, 'r3', 't2'))).toEqual(treeDigest(src));
   });
 
+  it('packs coded by 1 or 3 worker threads are the same bytes (unencrypted: the same pack ids)', async () => {
+    const src = join(tmp, 'workers-src');
+    sample(src);
+    writeFileSync(join(src, 'big.txt'), Array.from({ length: 120_000 }, (_, i) => `line ${i % 977} of a longer file\n`).join(''));
+    const packsOf = async (workers: number) => {
+      const store = new MemoryStore();
+      const r = await initRepository(store, { encryption: 'none', tier: 'fast', packSize: 1 << 20 });
+      await backup(r, [src], { workers, time: new Date(0) });
+      const keys: string[] = [];
+      for await (const o of store.list('packs/')) keys.push(o.key);
+      return keys;
+    };
+    const one = await packsOf(1);
+    expect(one.length).toBeGreaterThan(1);
+    expect(await packsOf(3)).toEqual(one);
+  });
+
   it('keys: add, open with the new one, remove the old one', async () => {
     const store = new MemoryStore();
     const r = await initRepository(store, { password: 'a', kdf: FAST, tier: 'fast' });
