@@ -216,8 +216,13 @@ describe('trees', () => {
     const out = join(dir, 'victim-hash');
     const err = await extractTree(p, out).catch((e) => e);
     expect(err.code).toBe('CHECKSUM');
-    expect(existsSync(join(out, 'f'))).toBe(false);
-    expect((await fsp.readdir(out)).filter((n) => n.includes('panini-tmp'))).toEqual([]);
+    // a new target is all or nothing: no directory, no temporary sibling
+    expect(existsSync(out)).toBe(false);
+    expect((await fsp.readdir(dir)).filter((n) => n.includes('panini-tmp'))).toEqual([]);
+    // into an existing directory: the bad file is not left behind, nor its temporary file
+    await fsp.mkdir(out);
+    expect((await extractTree(p, out).catch((e) => e)).code).toBe('CHECKSUM');
+    expect(await fsp.readdir(out)).toEqual([]);
   });
 });
 
@@ -321,4 +326,51 @@ describe('workers and buffers', () => {
     const pnz = new Uint8Array(await out);
     expect(sha(pnz)).toBe(sha(await c(Buffer.concat(expected), { avgSize: 16384 })));
   });
+});
+
+describe('interrupted', () => {
+  async function bigTree(name: string, files: number, each: number): Promise<string> {
+    const root = join(dir, name);
+    await fsp.mkdir(join(root, 'sub'), { recursive: true });
+    for (let i = 0; i < files; i++) {
+      const lines = Array.from({ length: Math.ceil(each / 40) }, (_, k) => `file ${i} line ${k} value ${(k * 2654435761 + i) % 100003}\n`).join('');
+      await fsp.writeFile(join(root, i % 2 ? 'sub' : '', `f${i}.txt`), lines.slice(0, each));
+    }
+    return root;
+  }
+
+  it('an abort while a new tree is restored leaves no directory and no temporary file', async () => {
+    const src = await bigTree('abort-src', 12, 400_000);
+    const pnz = join(dir, 'abort.pnz');
+    await compressTree(src, pnz, { level: 1 });
+    const out = join(dir, 'abort-out');
+    const ac = new AbortController();
+    let calls = 0;
+    const err = await extractTree(pnz, out, { signal: ac.signal, onProgress: () => (++calls === 1 ? ac.abort() : undefined) }).catch((e) => e);
+    expect(calls).toBeGreaterThan(0);
+    expect(err).toBeInstanceOf(PaniniError);
+    expect(err.code).toBe('ABORTED');
+    expect(existsSync(out)).toBe(false);
+    expect((await fsp.readdir(dir)).filter((n) => n.includes('panini-tmp'))).toEqual([]);
+    // and the same container restores completely when not interrupted
+    await extractTree(pnz, out);
+    expect(await describeTree(join(out))).toEqual(await describeTree(src));
+  });
+
+  it('SIGINT during compress: exit 130, no output, no temporary file', async () => {
+    const src = await bigTree('sigint-src', 8, 3 << 20); // 24 MiB at level 9: many seconds of coding
+    const out = join(dir, 'sigint.pnz');
+    const child = execFile(process.execPath, [CLI, 'compress', src, '-o', out, '--codec', 'dhatu', '--level', '9']);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    // once its temporary output exists, the command is past its start and coding
+    for (let i = 0; i < 600 && !(await fsp.readdir(dir)).some((n) => n.startsWith('.sigint.pnz.')); i++) await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    child.kill('SIGINT');
+    const code = await new Promise<number | null>((r) => child.once('exit', (c) => r(c)));
+    expect(code, stderr).toBe(130);
+    expect(stderr).toMatch(/^panini-fs: .*abort/);
+    expect(existsSync(out)).toBe(false);
+    expect((await fsp.readdir(dir)).filter((n) => n.includes('panini-tmp'))).toEqual([]);
+  }, 120_000);
 });

@@ -6,7 +6,7 @@ import { EXIT_STATUS, PaniniError } from '../errors.js';
 import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
 import { compressFile, compressTree, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
-import { decompressStdin, withStdinFile } from './stdio.js';
+import { decompressStdin, interruptSignal, withStdinFile } from './stdio.js';
 import { validateReconstruction } from '../node/validate.js';
 import { human, numberFlag, type Parsed } from './args.js';
 
@@ -67,6 +67,7 @@ export async function runCompress(p: Parsed): Promise<number> {
     ...(strategy ? { strategy } : {}),
     workers,
     force: p.values.force === true,
+    signal: interruptSignal(),
     ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),
   };
   const isDir = input !== '-' && (await fsp.stat(input).catch(() => undefined))?.isDirectory();
@@ -100,7 +101,7 @@ export async function runDecompress(p: Parsed): Promise<number> {
   }
   if (kind === 'tree' && out === '-') throw new PaniniError('OPTION', `${input} holds a tree of ${info.manifest!.entries.filter((e) => e.type === 'file').length} files: give -o DIR (a tree cannot go to stdout; extract IN PATH -o - writes one file)`, { option: 'output' });
   const bar = progressBar('decompress', !json && out !== '-');
-  const opts = { force: p.values.force === true, workers, ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
+  const opts = { force: p.values.force === true, workers, signal: interruptSignal(), ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
   const r = kind === 'tree' ? await extractTree(input, out, opts) : await decompressFile(input, out, opts);
   bar.done();
   if (out !== '-') print(json, r, `${input} → ${r.path}: ${human(r.outputBytes)}${kind === 'tree' ? ` in ${r.files} files` : ''}, verified (SHA-256 ${r.sha256})\n`);

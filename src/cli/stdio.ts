@@ -71,3 +71,22 @@ export async function decompressStdin(out: string | undefined, force: boolean, j
   else if (file) process.stdout.write(`- → ${out}: ${bytes} bytes, verified\n`);
   return 0;
 }
+
+let interrupt: AbortController | undefined;
+/**
+ * An AbortSignal that SIGINT or SIGTERM fires: the running operation stops at its next check, removes what it had
+ * started to write (temporary files, a half-built tree) and the command exits 130 (ABORTED). A second signal exits at once.
+ */
+export function interruptSignal(): AbortSignal {
+  if (!interrupt) {
+    const ac = new AbortController();
+    interrupt = ac;
+    const on = (sig: NodeJS.Signals) => {
+      if (ac.signal.aborted) process.exit(130);
+      ac.abort(new PaniniError('ABORTED', `interrupted by ${sig}`));
+    };
+    process.on('SIGINT', on);
+    process.on('SIGTERM', on);
+  }
+  return interrupt.signal;
+}

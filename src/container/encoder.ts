@@ -21,7 +21,7 @@ import {
   writeHeader,
   writeRecordHeader,
 } from './format.js';
-import { type ResolvedCompressOptions, throwIfAborted } from './options.js';
+import { type ResolvedCompressOptions, throwIfAborted, untilAborted } from './options.js';
 import { DedupWindow } from './window.js';
 
 export type Sink = (bytes: Uint8Array) => void | Promise<void>;
@@ -171,7 +171,8 @@ export class ContainerEncoder {
     if (s.coded === undefined) {
       await this.write(writeRecordHeader({ kind: KIND_REF, codec: 0, params: 0, storedLength: 0, originalLength: s.originalLength, target: s.target, sha256: s.sha256, payloadCrc: 0 }));
     } else {
-      const c = await s.coded;
+      // an abort while the record is coded stops here at once, before anything more is written
+      const c = await untilAborted(s.coded, this.opts.signal);
       if (c.skipped) this.stats.skippedBytes += s.originalLength;
       if (c.dhatu) for (const [k, v] of Object.entries(c.dhatu)) this.stats.dhatu[k] = (this.stats.dhatu[k] ?? 0) + v;
       await this.write(writeRecordHeader({ kind: KIND_DATA, codec: c.codec, params: c.params, storedLength: c.stored.length, originalLength: s.originalLength, target: 0, sha256: s.sha256, payloadCrc: c.storedCrc }));
@@ -199,8 +200,10 @@ export class ContainerEncoder {
 
   /** Abandons the work in flight (after an error or an abort). */
   async abort(): Promise<void> {
+    // the work in flight is not waited for: closing the coder (the caller's next step) stops its workers, and each
+    // pending result is observed here so that its rejection is not reported as unhandled
     this.finished = true;
-    await Promise.allSettled(this.queue.map((s) => s.coded));
+    for (const s of this.queue) s.coded?.catch(() => undefined);
     this.queue.length = 0;
   }
 }

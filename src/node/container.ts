@@ -325,16 +325,52 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
   const { src, info, manifest } = await openVerified(path, o.maxOutputSize);
   try {
     if (!manifest || manifest.root !== 'tree') throw new PaniniError('OPTION', `${path} holds ${manifest ? 'a single file' : 'a bare stream'}, not a tree: use decompressFile`, { path });
-    const root = resolve(dir);
-    await fsp.mkdir(root, { recursive: true }).catch((e) => {
-      throw ioError(e, 'create', root);
+    const final = resolve(dir);
+    // a new target is built in a temporary sibling and renamed into place at the end: an error or an abort leaves
+    // nothing behind. Into an existing directory files are written one by one, each atomically.
+    const fresh = !(await fsp.lstat(final).then(() => true, () => false));
+    const root = fresh ? join(dirname(final), `.${basename(final)}.${process.pid}.${Date.now().toString(36)}.panini-tmp`) : final;
+    await fsp.mkdir(fresh ? dirname(final) : root, { recursive: true }).catch((e) => {
+      throw ioError(e, 'create', final);
     });
+    if (fresh) {
+      await fsp.mkdir(root).catch((e) => {
+        throw ioError(e, 'create', root);
+      });
+    }
+    try {
+      const r = await extractInto(root, final, manifest, src, info, o, force);
+      if (fresh) {
+        await fsp.rename(root, final).catch((e) => {
+          throw ioError(e, 'rename into', final);
+        });
+      }
+      return r;
+    } catch (e) {
+      if (fresh) await fsp.rm(root, { recursive: true, force: true }).catch(() => undefined);
+      throw e;
+    }
+  } finally {
+    await src.close();
+  }
+}
+
+async function extractInto(
+  root: string,
+  final: string,
+  manifest: Manifest,
+  src: Awaited<ReturnType<typeof openVerified>>['src'],
+  info: Awaited<ReturnType<typeof openVerified>>['info'],
+  o: ReturnType<typeof splitDecompressOptions>['o'],
+  force: boolean,
+): Promise<DecompressResult> {
+  {
     const entries = manifest.entries;
     const checked = new Set<string>();
     const target = (e: ManifestEntry) => {
       checkPath(e.path);
       const p = resolve(root, ...e.path.split('/'));
-      if (!inside(root, p) || p === root) throw new PaniniError('PATH', `entry "${e.path}" would land outside ${root}`, { path: e.path });
+      if (!inside(root, p) || p === root) throw new PaniniError('PATH', `entry "${e.path}" would land outside ${final}`, { path: e.path });
       return p;
     };
     // 1. directories (no links yet, so nothing can redirect them)
@@ -408,7 +444,7 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
       if (e.type !== 'symlink') continue;
       const p = target(e);
       const t = e.target!;
-      if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError('PATH', `symlink "${e.path}" -> "${t}" escapes ${root}`, { path: e.path });
+      if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError('PATH', `symlink "${e.path}" -> "${t}" escapes ${final}`, { path: e.path });
       assertNoLinkOnPath(root, p, checked);
       const st = await fsp.lstat(p).catch(() => undefined);
       if (st) {
@@ -428,9 +464,7 @@ export async function extractTree(path: string, dir: string, options?: FileDecom
       await fsp.chmod(p, e.mode).catch(() => undefined);
       await fsp.utimes(p, fsTime(e.mtime), fsTime(e.mtime)).catch(() => undefined);
     }
-    return { kind: 'tree', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: files.length, path: root };
-  } finally {
-    await src.close();
+    return { kind: 'tree', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: files.length, path: final };
   }
 }
 
