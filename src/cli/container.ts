@@ -5,7 +5,7 @@ import { dirname, join } from 'node:path';
 import { EXIT_STATUS, PaniniError } from '../errors.js';
 import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
-import { compressFile, compressTree, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
+import { compressFile, compressTree, containerManifest, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
 import { decompressStdin, interruptSignal, withStdinFile } from './stdio.js';
 import { validateReconstruction } from '../node/validate.js';
 import { human, numberFlag, type Parsed } from './args.js';
@@ -90,16 +90,16 @@ export async function runDecompress(p: Parsed): Promise<number> {
   let out = p.values.output as string | undefined;
   const workers = int(p, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS;
   if (input === '-') return decompressStdin(out, p.values.force === true, json);
-  const info = await inspectFile(input);
-  const kind = info.manifest ? info.manifest.root : 'stream';
+  const manifest = await containerManifest(input);
+  const kind = manifest ? manifest.root : 'stream';
   if (!out) {
     // the stored name of a one-file container, next to it (as the browser demo restores it); else IN without .pnz
-    const stored = info.manifest?.root === 'file' ? info.manifest.entries[0]!.path : undefined;
+    const stored = manifest?.root === 'file' ? manifest.entries[0]!.path : undefined;
     if (stored && !stored.includes('/') && stored !== '.' && stored !== '..') out = join(dirname(input), stored);
     else if (input.endsWith('.pnz')) out = input.slice(0, -4);
     else throw new PaniniError('OPTION', `cannot derive the output name from "${input}" (no .pnz suffix, no stored file name): use -o OUT`, { option: 'output' });
   }
-  if (kind === 'tree' && out === '-') throw new PaniniError('OPTION', `${input} holds a tree of ${info.manifest!.entries.filter((e) => e.type === 'file').length} files: give -o DIR (a tree cannot go to stdout; extract IN PATH -o - writes one file)`, { option: 'output' });
+  if (kind === 'tree' && out === '-') throw new PaniniError('OPTION', `${input} holds a tree of ${manifest!.entries.filter((e) => e.type === 'file').length} files: give -o DIR (a tree cannot go to stdout; extract IN PATH -o - writes one file)`, { option: 'output' });
   const bar = progressBar('decompress', !json && out !== '-');
   const opts = { force: p.values.force === true, workers, signal: interruptSignal(), ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
   const r = kind === 'tree' ? await extractTree(input, out, opts) : await decompressFile(input, out, opts);

@@ -111,21 +111,14 @@ async function secret(v: Values, env = 'PANINI_PASSWORD', fileFlag = 'password-f
   return { password: await prompt(`${label}: `) };
 }
 
-/** REPO, or with --replica LOC... a ReplicatedStore of REPO and those (writes acknowledged by --quorum K, default all). */
+/** The stores this command opened: runRepo closes them at its end. */
 const opened: Store[] = [];
 
+/** REPO, or with --replica LOC... a ReplicatedStore of REPO and those (writes acknowledged by --quorum K, default all). */
 async function openRepoStore(location: string, v: Values): Promise<Store> {
-  const st = await openRepoStoreNew(location, v);
-  opened.push(st);
-  return st;
-}
-
-async function openRepoStoreNew(location: string, v: Values): Promise<Store> {
   const more = (v.replica as string[] | undefined) ?? [];
-  if (more.length === 0) {
-    if (v.quorum !== undefined) throw new PaniniError('OPTION', '--quorum applies with --replica', { option: 'quorum' });
-    return openStore(location);
-  }
+  if (more.length === 0 && v.quorum !== undefined) throw new PaniniError('OPTION', '--quorum applies with --replica', { option: 'quorum' });
+  const k = int(v.quorum, 'quorum');
   const stores: Store[] = [];
   try {
     for (const l of [location, ...more]) stores.push(await openStore(l));
@@ -133,14 +126,16 @@ async function openRepoStoreNew(location: string, v: Values): Promise<Store> {
     for (const st of stores) await st.close().catch(() => undefined);
     throw e;
   }
-  const k = int(v.quorum, 'quorum');
-  return new ReplicatedStore(stores, k === undefined ? {} : { writeQuorum: k });
+  // a replicated store's close waits for its background writes, then closes its replicas
+  const store = more.length === 0 ? stores[0]! : new ReplicatedStore(stores, k === undefined ? {} : { writeQuorum: k });
+  opened.push(store);
+  return store;
 }
 
 async function openRepo(location: string | undefined, v: Values, env?: string, fileFlag?: string): Promise<Repository> {
   if (!location) throw new PaniniError('OPTION', 'missing REPO', { option: 'REPO' });
   // the destination of copy is one store: --replica names the source's (or the repository's) copies
-  const store = fileFlag === 'password-file2' ? await openStore(location) : await openRepoStore(location, v);
+  const store = await openRepoStore(location, fileFlag === 'password-file2' ? {} : v);
   const cfg = await store.get('config').catch(() => undefined);
   const plain = cfg !== undefined && /"encryption":"none"/.test(new TextDecoder().decode(cfg));
   return openRepository(store, plain ? {} : await secret(v, env, fileFlag));

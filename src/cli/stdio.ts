@@ -43,9 +43,9 @@ export async function decompressStdin(out: string | undefined, force: boolean, j
     let pending: Uint8Array[] = [];
     const dec = new StreamDecoder(resolveDecompressOptions(undefined, 'decompress', Number.MAX_SAFE_INTEGER), (b) => pending.push(b));
     const flush = async () => {
-      const out = pending;
+      const ready = pending;
       pending = [];
-      for (const b of out) {
+      for (const b of ready) {
         bytes += b.length;
         if (file) await file.write(b);
         else await writeStdout(b);

@@ -364,115 +364,119 @@ async function extractInto(
   o: ReturnType<typeof splitDecompressOptions>['o'],
   force: boolean,
 ): Promise<DecompressResult> {
-  {
-    const entries = manifest.entries;
-    const checked = new Set<string>();
-    const target = (e: ManifestEntry) => {
-      checkPath(e.path);
-      const p = resolve(root, ...e.path.split('/'));
-      if (!inside(root, p) || p === root) throw new PaniniError('PATH', `entry "${e.path}" would land outside ${final}`, { path: e.path });
-      return p;
-    };
-    // 1. directories (no links yet, so nothing can redirect them)
-    for (const e of entries) {
-      if (e.type !== 'dir') continue;
-      const p = target(e);
-      assertNoLinkOnPath(root, p, checked);
-      const st = await fsp.lstat(p).catch(() => undefined);
-      if (st && !st.isDirectory()) {
-        if (!force) throw new PaniniError('EXISTS', `${p} exists and is not a directory`, { path: p });
-        await fsp.rm(p, { force: true });
-      }
-      await fsp.mkdir(p, { recursive: true }).catch((err) => {
-        throw ioError(err, 'create', p);
-      });
+  const entries = manifest.entries;
+  const checked = new Set<string>();
+  const target = (e: ManifestEntry) => {
+    checkPath(e.path);
+    const p = resolve(root, ...e.path.split('/'));
+    if (!inside(root, p) || p === root) throw new PaniniError('PATH', `entry "${e.path}" would land outside ${final}`, { path: e.path });
+    return p;
+  };
+  // 1. directories (no links yet, so nothing can redirect them)
+  for (const e of entries) {
+    if (e.type !== 'dir') continue;
+    const p = target(e);
+    assertNoLinkOnPath(root, p, checked);
+    const st = await fsp.lstat(p).catch(() => undefined);
+    if (st && !st.isDirectory()) {
+      if (!force) throw new PaniniError('EXISTS', `${p} exists and is not a directory`, { path: p });
+      await fsp.rm(p, { force: true });
     }
-    // 2. files: one verified walk over the output stream (every chunk checked, then the whole SHA-256), cut into the
-    //    files by their sizes in manifest order
-    const files = entries.filter((e) => e.type === 'file');
-    let fi = 0;
-    let cur: { e: ManifestEntry; f: AtomicFile; h: ReturnType<typeof createSha256>; size: number } | undefined;
-    const next = async (): Promise<void> => {
-      // open the next file; files of size 0 are written at once
-      while (!cur && fi < files.length) {
-        const e = files[fi++]!;
-        const p = target(e);
-        assertNoLinkOnPath(root, p, checked);
-        cur = { e, f: await AtomicFile.create(p, force, e.size), h: createSha256(), size: 0 };
-        if (e.size === 0) await close();
-      }
-    };
-    const close = async (): Promise<void> => {
-      const c = cur!;
-      cur = undefined;
-      const d = hex(c.h.digest());
-      if (c.size !== c.e.size || d !== hex(c.e.sha256!)) {
-        await c.f.discard();
-        throw new PaniniError('CHECKSUM', `file "${c.e.path}" decodes to ${c.size} bytes with SHA-256 ${d}, the manifest says ${c.e.size} bytes, ${hex(c.e.sha256!)}`, { path: c.e.path });
-      }
-      await c.f.commit(c.e.mode, fsTime(c.e.mtime));
-    };
-    const decoder = makeDecoder(o.workers);
-    try {
-      await next();
-      await walk(src, info, { ...o, decoder }, async (chunk, i) => {
-        let k = 0;
-        while (k < chunk.length) {
-          if (!cur) throw new PaniniError('FORMAT', `record ${i} holds bytes beyond the last file`, { chunk: i });
-          const take = Math.min(chunk.length - k, cur.e.size - cur.size);
-          const part = chunk.subarray(k, k + take);
-          await cur.f.write(part);
-          cur.h.update(part);
-          cur.size += take;
-          k += take;
-          if (cur.size === cur.e.size) {
-            await close();
-            await next();
-          }
-        }
-      });
-      if (cur || fi < files.length) throw new PaniniError('FORMAT', 'the output stream ended before the last file', {});
-    } catch (e) {
-      if (cur) await (cur as { f: AtomicFile }).f.discard();
-      throw e;
-    } finally {
-      await decoder?.close();
-    }
-    // 3. symlinks last, each checked not to escape the root
-    checked.clear();
-    for (const e of entries) {
-      if (e.type !== 'symlink') continue;
-      const p = target(e);
-      const t = e.target!;
-      if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError('PATH', `symlink "${e.path}" -> "${t}" escapes ${final}`, { path: e.path });
-      assertNoLinkOnPath(root, p, checked);
-      const st = await fsp.lstat(p).catch(() => undefined);
-      if (st) {
-        if (!force) throw new PaniniError('EXISTS', `${p} exists (use --force to overwrite)`, { path: p });
-        await fsp.rm(p, { force: true, recursive: false }).catch((err) => {
-          throw ioError(err, 'replace', p);
-        });
-      }
-      await fsp.symlink(t, p).catch((err) => {
-        throw ioError(err, 'create symlink', p);
-      });
-    }
-    // 4. directory modes and times, deepest first
-    for (const e of [...entries].reverse()) {
-      if (e.type !== 'dir') continue;
-      const p = target(e);
-      await fsp.chmod(p, e.mode).catch(() => undefined);
-      await fsp.utimes(p, fsTime(e.mtime), fsTime(e.mtime)).catch(() => undefined);
-    }
-    return { kind: 'tree', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: files.length, path: final };
+    await fsp.mkdir(p, { recursive: true }).catch((err) => {
+      throw ioError(err, 'create', p);
+    });
   }
+  // 2. files: one verified walk over the output stream (every chunk checked, then the whole SHA-256), cut into the
+  //    files by their sizes in manifest order
+  const files = entries.filter((e) => e.type === 'file');
+  let fi = 0;
+  let cur: { e: ManifestEntry; f: AtomicFile; h: ReturnType<typeof createSha256>; size: number } | undefined;
+  const next = async (): Promise<void> => {
+    // open the next file; files of size 0 are written at once
+    while (!cur && fi < files.length) {
+      const e = files[fi++]!;
+      const p = target(e);
+      assertNoLinkOnPath(root, p, checked);
+      cur = { e, f: await AtomicFile.create(p, force, e.size), h: createSha256(), size: 0 };
+      if (e.size === 0) await close();
+    }
+  };
+  const close = async (): Promise<void> => {
+    const c = cur!;
+    cur = undefined;
+    const d = hex(c.h.digest());
+    if (c.size !== c.e.size || d !== hex(c.e.sha256!)) {
+      await c.f.discard();
+      throw new PaniniError('CHECKSUM', `file "${c.e.path}" decodes to ${c.size} bytes with SHA-256 ${d}, the manifest says ${c.e.size} bytes, ${hex(c.e.sha256!)}`, { path: c.e.path });
+    }
+    await c.f.commit(c.e.mode, fsTime(c.e.mtime));
+  };
+  const decoder = makeDecoder(o.workers);
+  try {
+    await next();
+    await walk(src, info, { ...o, decoder }, async (chunk, i) => {
+      let k = 0;
+      while (k < chunk.length) {
+        if (!cur) throw new PaniniError('FORMAT', `record ${i} holds bytes beyond the last file`, { chunk: i });
+        const take = Math.min(chunk.length - k, cur.e.size - cur.size);
+        const part = chunk.subarray(k, k + take);
+        await cur.f.write(part);
+        cur.h.update(part);
+        cur.size += take;
+        k += take;
+        if (cur.size === cur.e.size) {
+          await close();
+          await next();
+        }
+      }
+    });
+    if (cur || fi < files.length) throw new PaniniError('FORMAT', 'the output stream ended before the last file', {});
+  } catch (e) {
+    if (cur) await (cur as { f: AtomicFile }).f.discard();
+    throw e;
+  } finally {
+    await decoder?.close();
+  }
+  // 3. symlinks last, each checked not to escape the root
+  checked.clear();
+  for (const e of entries) {
+    if (e.type !== 'symlink') continue;
+    const p = target(e);
+    const t = e.target!;
+    if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError('PATH', `symlink "${e.path}" -> "${t}" escapes ${final}`, { path: e.path });
+    assertNoLinkOnPath(root, p, checked);
+    const st = await fsp.lstat(p).catch(() => undefined);
+    if (st) {
+      if (!force) throw new PaniniError('EXISTS', `${p} exists (use --force to overwrite)`, { path: p });
+      await fsp.rm(p, { force: true, recursive: false }).catch((err) => {
+        throw ioError(err, 'replace', p);
+      });
+    }
+    await fsp.symlink(t, p).catch((err) => {
+      throw ioError(err, 'create symlink', p);
+    });
+  }
+  // 4. directory modes and times, deepest first
+  for (const e of [...entries].reverse()) {
+    if (e.type !== 'dir') continue;
+    const p = target(e);
+    await fsp.chmod(p, e.mode).catch(() => undefined);
+    await fsp.utimes(p, fsTime(e.mtime), fsTime(e.mtime)).catch(() => undefined);
+  }
+  return { kind: 'tree', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: files.length, path: final };
 }
 
 /** What a container file holds, without decoding it: 'tree', 'file' or 'stream'. */
 export async function containerKind(path: string): Promise<'tree' | 'file' | 'stream'> {
+  const manifest = await containerManifest(path);
+  return manifest ? manifest.root : 'stream';
+}
+
+/** The manifest of a container file (undefined for a bare stream), read from its end without decoding any record. */
+export async function containerManifest(path: string): Promise<Manifest | undefined> {
   const { src, manifest } = await openVerified(path);
   await src.close();
-  return manifest ? manifest.root : 'stream';
+  return manifest;
 }
 
 export async function verifyFile(path: string, options?: Pick<DecompressOptions, 'signal' | 'onProgress'>): Promise<VerifyReport> {

@@ -33,6 +33,9 @@ export interface BackupOptions {
   workers?: number;
 }
 
+/** The first segment of a backed-up path's nodes in a snapshot's tree: its base name ('root' for /). */
+const treeName = (path: string): string => basename(path) || 'root';
+
 function globRe(g: string): RegExp {
   let s = '';
   for (let i = 0; i < g.length; i++) {
@@ -86,7 +89,7 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
   const host = options.host ?? hostname();
   const tags = [...(options.tags ?? []), ...(options.tag ? [options.tag] : [])];
   const roots = paths.map((p) => resolve(p));
-  const names = roots.map((r) => basename(r) || 'root');
+  const names = roots.map(treeName);
   if (new Set(names).size !== names.length) throw new PaniniError(ErrorCode.OPTION, `backup paths must have distinct base names (${names.join(', ')})`, { option: 'paths' });
   const excludes = (options.exclude ?? []).map(globRe);
   const signal = options.signal;
@@ -341,7 +344,7 @@ export interface SnapshotValidation {
  * either side, of another type, size or target are reported. Nothing is written.
  */
 export async function validateSnapshot(repo: Repository, snapshot: Snapshot, original: string, options: { path?: string; signal?: AbortSignal } = {}): Promise<SnapshotValidation> {
-  const bases = snapshot.paths.map((p) => basename(p) || 'root');
+  const bases = snapshot.paths.map(treeName);
   const base = options.path ?? (bases.length === 1 ? bases[0]! : undefined);
   if (base === undefined) throw new PaniniError(ErrorCode.OPTION, `snapshot ${snapshot.id.slice(0, 8)} holds ${bases.length} paths (${bases.join(', ')}): name the one to compare`, { option: 'path' });
   if (!bases.includes(base)) throw new PaniniError(ErrorCode.NOT_FOUND, `snapshot ${snapshot.id.slice(0, 8)} holds no path "${base}" (it holds ${bases.join(', ')})`, { option: 'path' });

@@ -37,7 +37,7 @@ import { init } from '../wasm/core.js';
 import { ioError } from '../node/io.js';
 import { verifyFile } from '../node/container.js';
 import { resultKey, type Recipe, type RecipeChunk } from './recipe.js';
-import { readRecipe } from './validate.js';
+import { readRecipe, readResult } from './validate.js';
 
 export interface AssembleOptions {
   /** decode the written container once more, end to end, before it takes its name (default true) */
@@ -178,15 +178,7 @@ export async function assembleContainer(store: Store, id: string, out: string, o
         continue;
       }
       if (prior) recopied++;
-      const key = resultKey(c.sha256, recipe.codec.level);
-      let bytes: Uint8Array;
-      try {
-        bytes = await store.get(key, { signal });
-      } catch (e) {
-        if (e instanceof PaniniError && e.code === 'NOT_FOUND') throw new PaniniError('NOT_FOUND', `chunk ${c.index} (offset ${c.offset}): no stored result ${key} — not compressed yet`, { chunk: c.index, key, offset: c.offset });
-        throw e;
-      }
-      const r = parseResult(bytes, c, key);
+      const r = parseResult(await readResult(store, recipe, c, signal), c, resultKey(c.sha256, recipe.codec.level));
       // the window: each result's own (the level's); a larger one only allows more, and 0 (unlimited) allows all
       if (window === -1) window = r.window;
       else if (r.window !== window) window = window === 0 || r.window === 0 ? 0 : Math.max(window, r.window);

@@ -17,7 +17,7 @@ import type { Store } from '../store/types.js';
 import { init } from '../wasm/core.js';
 import { ioError } from '../node/io.js';
 import { listTree } from '../node/container.js';
-import { dhatuBytes, parseRecipe, type Recipe, type RecipeEntry, recipeKey, resultKey } from './recipe.js';
+import { dhatuBytes, parseRecipe, type Recipe, type RecipeChunk, type RecipeEntry, recipeKey, resultKey } from './recipe.js';
 
 export async function readRecipe(store: Store, id: string, signal?: AbortSignal): Promise<Recipe> {
   const key = recipeKey(id);
@@ -32,6 +32,17 @@ export async function listRecipes(store: Store, signal?: AbortSignal): Promise<s
     if (m) ids.push(m[1]!);
   }
   return ids;
+}
+
+/** The stored result of one recipe chunk; a missing one is NOT_FOUND naming the chunk ("not compressed yet"). */
+export async function readResult(store: Store, recipe: Recipe, c: RecipeChunk, signal?: AbortSignal): Promise<Uint8Array> {
+  const key = resultKey(c.sha256, recipe.codec.level);
+  try {
+    return await store.get(key, { signal });
+  } catch (e) {
+    if (e instanceof PaniniError && e.code === 'NOT_FOUND') throw new PaniniError('NOT_FOUND', `chunk ${c.index} (offset ${c.offset}): no stored result ${key} — not compressed yet`, { chunk: c.index, key, offset: c.offset });
+    throw e;
+  }
 }
 
 interface Segment {
@@ -73,13 +84,7 @@ async function replay(
   for (const c of recipe.chunks) {
     throwIfAborted(signal);
     const key = resultKey(c.sha256, recipe.codec.level);
-    let container: Uint8Array;
-    try {
-      container = await store.get(key, { signal });
-    } catch (e) {
-      if (e instanceof PaniniError && e.code === 'NOT_FOUND') throw new PaniniError('NOT_FOUND', `chunk ${c.index} (offset ${c.offset}): no stored result ${key} — not compressed yet`, { chunk: c.index, key, offset: c.offset });
-      throw e;
-    }
+    const container = await readResult(store, recipe, c, signal);
     let data: Uint8Array;
     try {
       data = await decompress(container, { maxOutputSize: c.size });
