@@ -12,13 +12,13 @@ import { REFLATE_STAGE_ID } from '../dhatu/reflate/index.js';
 import { readRecipe, type RecipeRegion } from '../dhatu/reflate/recipe.js';
 import { PLAN_MAX_BYTES } from '../dhatu/adapter/record.js';
 import { crc32 } from '../hash/crc32.js';
-import { sha256, sha256Async } from '../hash/sha256.js';
-import { concatBytes as concat, equalBytes } from '../bytes.js';
+import { sha256Async } from '../hash/sha256.js';
+import { concatBytes as concat } from '../bytes.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
 import { bytesSource, checkWholeDigest, hex, openContainer, OutputResolver, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
 import { HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, MAX_RECORD, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
-import { decodeManifest, FileChecker, type Manifest } from './manifest.js';
+import { decodeManifest, FileChecker, FileDigest, outputFiles, type Manifest } from './manifest.js';
 import {
   type CompressOptions,
   type DecompressOptions,
@@ -316,14 +316,15 @@ export async function extractSource(src: Source, path: string, options?: Pick<De
   if (!info.manifest) throw new PaniniError('OPTION', `this container is a bare stream: it has no files (path "${path}")`, { option: 'path' });
   const m = decodeManifest(info.manifest, info.footer.totalSize);
   let offset = 0;
-  for (const e of m.entries) {
-    if (e.type !== 'file') continue;
+  for (const e of outputFiles(m)) {
     if (e.path === path) {
       if (e.size > o.maxOutputSize) throw new PaniniError('LIMIT', `file "${path}" has ${e.size} bytes, over maxOutputSize ${o.maxOutputSize}`, { path });
       throwIfAborted(o.signal);
       const r = new OutputResolver(src, info);
       const data = await r.read(offset, e.size);
-      if (!equalBytes(sha256(data), e.sha256!)) throw new PaniniError('CHECKSUM', `file "${path}" decodes to bytes whose SHA-256 differs from the manifest's`, { path });
+      const d = new FileDigest(e);
+      d.update(data);
+      d.check();
       return { data, decodedBytes: r.decodedBytes, decodedRecords: r.decodedRecords };
     }
     offset += e.size;

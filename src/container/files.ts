@@ -2,10 +2,10 @@
 // container: the same solid layout as the Node tree writer, so the CLI, extract() and extractTree read it alike.
 import { PaniniError } from '../errors.js';
 import { assertBytes } from '../validate.js';
-import { createSha256 } from '../hash/sha256.js';
+import { crc32 } from '../hash/crc32.js';
 import { concatBytes as concat } from '../bytes.js';
 import { encodeInputs } from './api.js';
-import { checkPath, encodeManifest, type ManifestEntry } from './manifest.js';
+import { checkPath, encodeManifest, MANIFEST_VERSION, MAX_MTIME_V2, type ManifestEntry } from './manifest.js';
 import { type CompressOptions, resolveCompressOptions } from './options.js';
 
 export interface FileInput {
@@ -32,7 +32,9 @@ export async function compressFiles(files: readonly FileInput[], options?: Compr
     assertBytes(`files[${i}].data ("${path}")`, f.data);
     if (seen.has(path)) throw new PaniniError('PATH', `compressFiles: path "${path}" is given twice`, { path });
     seen.add(path);
-    return { path, data: f.data, mode: (f.mode ?? 0o644) & 0o7777, mtime: Math.trunc(f.mtime ?? 0) };
+    const mtime = Math.trunc(f.mtime ?? 0);
+    if (!Number.isFinite(mtime) || Math.abs(mtime) > MAX_MTIME_V2) throw new PaniniError('OPTION', `compressFiles: files[${i}].mtime must be milliseconds within ±${MAX_MTIME_V2}, got ${String(f.mtime)}`, { option: `files[${i}].mtime` });
+    return { path, data: f.data, mode: (f.mode ?? 0o644) & 0o7777, mtime };
   });
   list.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   for (const f of list) {
@@ -67,14 +69,12 @@ export async function compressFiles(files: readonly FileInput[], options?: Compr
         }
         const aligned = f.data.length >= big;
         if (aligned) for (const c of asm.cut()) await add(c);
-        const h = createSha256();
-        h.update(f.data);
         for (const c of asm.push(f.data)) await add(c);
         if (aligned) for (const c of asm.cut()) await add(c);
-        entries.push({ path: f.path, type: 'file', mode: f.mode, mtime: f.mtime, size: f.data.length, sha256: h.digest() });
+        entries.push({ path: f.path, type: 'file', mode: f.mode, mtime: f.mtime, size: f.data.length, crc32: crc32(f.data) });
       }
       for (const c of asm.flush()) await add(c);
-      return encodeManifest({ version: 1, root: 'tree', entries });
+      return encodeManifest({ version: MANIFEST_VERSION, root: 'tree', entries });
     },
     total,
   );

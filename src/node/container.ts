@@ -3,12 +3,12 @@
 import { createReadStream, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
-import { createSha256 } from '../hash/sha256.js';
 import { assertBool, assertOptions } from '../validate.js';
 import { init } from '../wasm/core.js';
 import { encodeInputs, extractSource, inspectSource, makeDecoder, verifySource, type ExtractResult, type Inspection, type VerifyReport } from '../container/api.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
-import { checkPath, decodeManifest, encodeManifest, type Manifest, type ManifestEntry } from '../container/manifest.js';
+import { checkPath, decodeManifest, encodeManifest, FileDigest, MANIFEST_VERSION, outputFiles, type Manifest, type ManifestEntry } from '../container/manifest.js';
+import { crc32 } from '../hash/crc32.js';
 import {
   COMPRESS_OPTION_KEYS,
   type CompressOptions,
@@ -105,17 +105,17 @@ export async function compressFile(path: string, out: string, options?: FileComp
       (b) => file.write(b),
       async (add, assembler) => {
         const asm = assembler();
-        const h = createSha256();
+        let crc = 0;
         let size = 0;
         for await (const piece of readPieces(path, o.signal)) {
-          h.update(piece);
+          if (path !== '-') crc = crc32(piece, crc);
           size += piece.length;
           for (const c of asm.push(piece)) await add(c);
         }
         for (const c of asm.flush()) await add(c);
         if (path === '-') return undefined; // stdin: a bare stream, like compress()
-        const entry: ManifestEntry = { path: basename(path), type: 'file', mode: st!.mode & 0o7777, mtime: mtimeOf(st!), size, sha256: h.digest() };
-        return encodeManifest({ version: 1, root: 'file', entries: [entry] });
+        const entry: ManifestEntry = { path: basename(path), type: 'file', mode: st!.mode & 0o7777, mtime: mtimeOf(st!), size, crc32: crc };
+        return encodeManifest({ version: MANIFEST_VERSION, root: 'file', entries: [entry] });
       },
       st?.size,
     );
@@ -207,18 +207,18 @@ export async function compressTree(dir: string, out: string, options?: FileCompr
           }
           const aligned = e.size >= big;
           if (aligned) for (const c of asm.cut()) await add(c);
-          const h = createSha256();
+          let crc = 0;
           let size = 0;
           for await (const piece of readPieces(e.abs, o.signal, e.size)) {
-            h.update(piece);
+            crc = crc32(piece, crc);
             size += piece.length;
             for (const c of asm.push(piece)) await add(c);
           }
           if (aligned) for (const c of asm.cut()) await add(c);
-          entries.push({ path: e.rel, type: 'file', mode: e.mode, mtime: e.mtime, size, sha256: h.digest() });
+          entries.push({ path: e.rel, type: 'file', mode: e.mode, mtime: e.mtime, size, crc32: crc });
         }
         for (const c of asm.flush()) await add(c);
-        return encodeManifest({ version: 1, root: 'tree', entries } satisfies Manifest);
+        return encodeManifest({ version: MANIFEST_VERSION, root: 'tree', entries } satisfies Manifest);
       },
       total,
     );
@@ -260,18 +260,22 @@ export async function decompressFile(path: string, out: string, options?: FileDe
   const { src, info, manifest } = await openVerified(path, o.maxOutputSize);
   try {
     if (manifest?.root === 'tree') throw new PaniniError('OPTION', `${path} holds a directory tree: use extractTree / \`panini-fs decompress\``, { path });
-    // a one-file container's file is the whole output: its SHA-256 in the manifest is the one the walk checks in END
-    if (manifest && hex(manifest.entries[0]!.sha256!) !== hex(info.end.sha256)) {
-      throw new PaniniError('CHECKSUM', `${path}: the SHA-256 of file "${manifest.entries[0]!.path}" in the manifest differs from the whole output's in the END frame`, { path });
+    // a one-file container's file is the whole output: a version 1 manifest's SHA-256 is the one the walk checks in
+    // END; a version 2 manifest's CRC32 is checked as the bytes go by
+    const entry = manifest?.entries[0];
+    const digest = entry && !entry.sha256 ? new FileDigest(entry) : undefined;
+    if (entry?.sha256 && hex(entry.sha256) !== hex(info.end.sha256)) {
+      throw new PaniniError('CHECKSUM', `${path}: the SHA-256 of file "${entry.path}" in the manifest differs from the whole output's in the END frame`, { path });
     }
     const file = out === '-' ? undefined : await AtomicFile.create(out, force);
     const decoder = makeDecoder(o.workers);
     try {
       await walk(src, info, { ...o, decoder }, async (chunk) => {
+        digest?.update(chunk);
         if (file) await file.write(chunk);
         else if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
       });
-      const entry = manifest?.entries[0];
+      digest?.check();
       if (file) {
         await file.commit(entry?.mode, entry ? fsTime(entry.mtime) : undefined);
       }
@@ -387,27 +391,27 @@ async function extractInto(
     });
   }
   // 2. files: one verified walk over the output stream (every chunk checked, then the whole SHA-256), cut into the
-  //    files by their sizes in manifest order
-  const files = entries.filter((e) => e.type === 'file');
+  //    files by their sizes in output order
+  const files = outputFiles(manifest);
   let fi = 0;
-  let cur: { e: ManifestEntry; f: AtomicFile; h: ReturnType<typeof createSha256>; size: number } | undefined;
+  let cur: { e: ManifestEntry; f: AtomicFile; d: FileDigest; size: number } | undefined;
   const next = async (): Promise<void> => {
     // open the next file; files of size 0 are written at once
     while (!cur && fi < files.length) {
       const e = files[fi++]!;
       const p = target(e);
       assertNoLinkOnPath(root, p, checked);
-      cur = { e, f: await AtomicFile.create(p, force, e.size), h: createSha256(), size: 0 };
+      cur = { e, f: await AtomicFile.create(p, force, e.size), d: new FileDigest(e), size: 0 };
       if (e.size === 0) await close();
     }
   };
   const close = async (): Promise<void> => {
     const c = cur!;
     cur = undefined;
-    const d = hex(c.h.digest());
-    if (c.size !== c.e.size || d !== hex(c.e.sha256!)) {
+    const bad = c.d.mismatch();
+    if (bad) {
       await c.f.discard();
-      throw new PaniniError('CHECKSUM', `file "${c.e.path}" decodes to ${c.size} bytes with SHA-256 ${d}, the manifest says ${c.e.size} bytes, ${hex(c.e.sha256!)}`, { path: c.e.path });
+      throw new PaniniError('CHECKSUM', `file "${c.e.path}" decodes to ${bad}`, { path: c.e.path });
     }
     await c.f.commit(c.e.mode, fsTime(c.e.mtime));
   };
@@ -421,7 +425,7 @@ async function extractInto(
         const take = Math.min(chunk.length - k, cur.e.size - cur.size);
         const part = chunk.subarray(k, k + take);
         await cur.f.write(part);
-        cur.h.update(part);
+        cur.d.update(part);
         cur.size += take;
         k += take;
         if (cur.size === cur.e.size) {

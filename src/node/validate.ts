@@ -6,8 +6,9 @@ import { createReadStream, promises as fsp } from 'node:fs';
 import { join } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
+import { crc32 } from '../hash/crc32.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
-import { decodeManifest } from '../container/manifest.js';
+import { decodeManifest, outputFiles } from '../container/manifest.js';
 import { ioError, openFileSource } from './io.js';
 
 export interface ReconstructionReport {
@@ -38,8 +39,8 @@ class OriginalReader {
   private buf: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private it: AsyncIterator<Uint8Array> | undefined;
-  private cur: { path: string; hash: Hash; size: number } | undefined;
-  readonly files = new Map<string, { size: number; sha256: string }>();
+  private cur: { path: string; hash: Hash; crc: number; size: number } | undefined;
+  readonly files = new Map<string, { size: number; sha256: string; crc32: number }>();
   constructor(private paths: string[]) {}
   private async next(): Promise<boolean> {
     for (;;) {
@@ -47,7 +48,7 @@ class OriginalReader {
         const p = this.paths.shift();
         if (p === undefined) return false;
         this.it = (createReadStream(p, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-        this.cur = { path: p, hash: createHash('sha256'), size: 0 };
+        this.cur = { path: p, hash: createHash('sha256'), crc: 0, size: 0 };
       }
       let r: IteratorResult<Uint8Array>;
       try {
@@ -59,10 +60,11 @@ class OriginalReader {
         this.buf = r.value;
         this.pos = 0;
         this.cur!.hash.update(r.value);
+        this.cur!.crc = crc32(r.value, this.cur!.crc);
         this.cur!.size += r.value.length;
         return true;
       }
-      this.files.set(this.cur!.path, { size: this.cur!.size, sha256: this.cur!.hash.digest('hex') });
+      this.files.set(this.cur!.path, { size: this.cur!.size, sha256: this.cur!.hash.digest('hex'), crc32: this.cur!.crc });
       this.it = undefined;
     }
   }
@@ -92,7 +94,7 @@ export async function validateReconstruction(original: string, compressed: strin
     });
     const kind = manifest ? manifest.root : 'stream';
     let paths: string[];
-    const fileEntries = manifest?.entries.filter((e) => e.type === 'file') ?? [];
+    const fileEntries = manifest ? outputFiles(manifest) : [];
     const problems: string[] = [];
     if (kind === 'tree') {
       if (!st.isDirectory()) throw new PaniniError('OPTION', `${compressed} holds a tree but ${original} is not a directory`, { path: original });
@@ -146,7 +148,7 @@ export async function validateReconstruction(original: string, compressed: strin
     if (manifest) {
       for (const e of fileEntries) {
         const seen = reader.files.get(kind === 'tree' ? join(original, ...e.path.split('/')) : original);
-        if (seen && seen.size === e.size && seen.sha256 === hex(e.sha256!)) filesMatching++;
+        if (seen && seen.size === e.size && (e.sha256 ? seen.sha256 === hex(e.sha256) : seen.crc32 === e.crc32)) filesMatching++;
         else firstDifferentFile ??= e.path;
       }
     }

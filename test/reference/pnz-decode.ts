@@ -1,9 +1,9 @@
 // An independent reference decoder for the .pnz container, written from docs/FORMAT.md only (the codecs from the
 // documents it names: ./plz-decode.ts, ./pfz-decode.ts, ./dhatu-decode.ts). It shares no code with src/: node:zlib
-// (raw inflate, crc32), node:crypto (SHA-256), msgpackr (the manifest, decoded into Maps so that key types are
-// visible) and pako (REFLATE's re-deflation). It follows the "Random access" algorithm of FORMAT.md "Decoding" step by step and makes
+// (raw inflate, crc32), node:crypto (SHA-256), msgpackr (version 1 manifests, decoded into Maps so that key types are
+// visible), ./plz-decode.ts and ./pfz-decode.ts (version 2 manifest columns) and pako (REFLATE's re-deflation). It follows the "Random access" algorithm of FORMAT.md "Decoding" step by step and makes
 // every check listed there, including the ones a fast decoder may find redundant (dedup window membership of REF
-// targets, the exact end of each deflate stream, per-file SHA-256). Slow and simple on purpose: everything in memory.
+// targets, the exact end of each deflate stream, per-file SHA-256 or CRC32). Slow and simple on purpose: everything in memory.
 import { createHash } from 'node:crypto';
 import { crc32 as zcrc32, inflateRawSync } from 'node:zlib';
 import { Unpackr } from 'msgpackr';
@@ -41,13 +41,16 @@ export interface RefEntry {
   mtime: number;
   size: number;
   sha256?: string;
+  crc32?: number;
   target?: string;
 }
 
 export interface RefManifest {
-  version: 1;
+  version: 1 | 2;
   root: 'file' | 'tree';
   entries: RefEntry[];
+  /** version 2: the files (indexes among the file entries) in the order of their bytes in the output */
+  order?: number[];
 }
 
 export interface RefDecoded {
@@ -155,6 +158,9 @@ function checkPath(p: unknown): string {
 }
 
 export function decodeManifest(bytes: Uint8Array, totalSize: number): RefManifest {
+  if (bytes[0] === 0x02) return decodeManifestV2(bytes, totalSize);
+  const b0 = bytes[0]!;
+  if (!((b0 >= 0x80 && b0 <= 0x8f) || b0 === 0xde || b0 === 0xdf)) throw new RefError('FORMAT', `manifest starts with byte ${b0}: neither version 2 nor a MessagePack map`);
   let raw: unknown;
   try {
     raw = unpackr.unpack(bytes); // one value, no trailing bytes (msgpackr throws otherwise)
@@ -219,6 +225,158 @@ export function decodeManifest(bytes: Uint8Array, totalSize: number): RefManifes
   if (sum !== totalSize) throw new RefError('FORMAT', `file sizes add up to ${sum}, output is ${totalSize}`);
   if (root === 'file' && (entries.length !== 1 || entries[0]!.type !== 'file')) throw new RefError('FORMAT', 'root "file" needs exactly one file entry');
   return { version: 1, root, entries };
+}
+
+// FORMAT.md "Manifest version 2": nine columns, each coded by a coder of the dhātu coder table
+const MAX_MANIFEST_RAW = 256 * 1024 * 1024;
+const COLUMN_CODERS: Record<number, { block: number; decode: (p: Uint8Array, n: number) => Uint8Array }> = {
+  0: {
+    block: Infinity,
+    decode: (p, n) => {
+      if (p.length !== n) throw new RefError('FORMAT', `stored column block of ${p.length} bytes, declared ${n}`);
+      return p;
+    },
+  },
+  1: { block: 16 * 1024 * 1024, decode: plzDecode },
+  2: { block: 16 * 1024 * 1024, decode: pfzDecode },
+};
+
+class Cursor {
+  i = 0;
+  constructor(
+    readonly b: Uint8Array,
+    readonly what: string,
+  ) {}
+  byte(): number {
+    if (this.i >= this.b.length) throw new RefError('FORMAT', `${this.what}: truncated`);
+    return this.b[this.i++]!;
+  }
+  take(n: number): Uint8Array {
+    if (n > this.b.length - this.i) throw new RefError('FORMAT', `${this.what}: ${n} bytes wanted, ${this.b.length - this.i} left`);
+    this.i += n;
+    return this.b.subarray(this.i - n, this.i);
+  }
+  /** LEB128, ≤ 8 bytes, ≤ 2^53 − 1 */
+  uv(): number {
+    let v = 0;
+    for (let k = 0; k < 8; k++) {
+      const x = this.byte();
+      v += (x & 127) * 2 ** (7 * k);
+      if (x < 128) {
+        if (v > TWO53 - 1) throw new RefError('FORMAT', `${this.what}: varint over 2^53 - 1`);
+        return v;
+      }
+    }
+    throw new RefError('FORMAT', `${this.what}: varint of more than 8 bytes`);
+  }
+  done(): boolean {
+    return this.i === this.b.length;
+  }
+}
+
+function decodeManifestV2(bytes: Uint8Array, totalSize: number): RefManifest {
+  const c = new Cursor(bytes, 'manifest');
+  c.byte();
+  const rootByte = c.byte();
+  if (rootByte !== 0 && rootByte !== 1) throw new RefError('FORMAT', `manifest root byte ${rootByte}`);
+  if (c.byte() !== 0) throw new RefError('FORMAT', 'manifest reserved byte');
+  const N = c.uv();
+  const names = ['types', 'path lengths', 'path bytes', 'modes', 'mtimes', 'sizes', 'CRC32s', 'link targets', 'order'];
+  let declared = 0;
+  const cols: Cursor[] = [];
+  for (const name of names) {
+    const id = c.byte();
+    const coder = COLUMN_CODERS[id];
+    if (!coder) throw new RefError('UNSUPPORTED', `manifest column ${name}: coder id ${id}`);
+    const R = c.uv();
+    declared += R;
+    if (declared > MAX_MANIFEST_RAW) throw new RefError('LIMIT', 'manifest columns over MAX_MANIFEST_RAW');
+    const nBlocks = R === 0 || coder.block === Infinity ? 1 : Math.ceil(R / coder.block);
+    const parts: Uint8Array[] = [];
+    for (let b = 0; b < nBlocks; b++) {
+      const len = nBlocks === 1 ? R : Math.min(coder.block, R - b * coder.block);
+      let out: Uint8Array;
+      try {
+        out = coder.decode(c.take(c.uv()), len);
+      } catch (e) {
+        if (e instanceof RefError) throw e;
+        throw new RefError('FORMAT', `manifest column ${name}: ${(e as Error).message}`);
+      }
+      if (out.length !== len) throw new RefError('FORMAT', `manifest column ${name}: block decodes to ${out.length} bytes, not ${len}`);
+      parts.push(out);
+    }
+    cols.push(new Cursor(new Uint8Array(Buffer.concat(parts)), `manifest column ${name}`));
+  }
+  if (!c.done()) throw new RefError('FORMAT', 'bytes after the last manifest column');
+  const [types, plen, pbytes, modes, mtimes, sizes, crcs, links, order] = cols as [Cursor, Cursor, Cursor, Cursor, Cursor, Cursor, Cursor, Cursor, Cursor];
+  if (types.b.length !== N) throw new RefError('FORMAT', `types column of ${types.b.length} bytes for ${N} entries`);
+  const dec = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const utf8 = (b: Uint8Array, what: string): string => {
+    try {
+      return dec.decode(b);
+    } catch {
+      throw new RefError('FORMAT', `${what} is not UTF-8`);
+    }
+  };
+  const entries: RefEntry[] = [];
+  const paths = new Set<string>();
+  const dirs = new Set<string>();
+  let prevPath: Uint8Array = new Uint8Array(0);
+  const prevMode = new Map<number, number>();
+  let prevMtime = 0;
+  let sum = 0;
+  for (let i = 0; i < N; i++) {
+    const t = types.byte();
+    const type = (['file', 'dir', 'symlink'] as const)[t];
+    if (type === undefined) throw new RefError('FORMAT', `entry ${i}: type ${t}`);
+    const k = plen.uv();
+    const sfx = plen.uv();
+    if (k > prevPath.length || k + sfx > 16384) throw new RefError('FORMAT', `entry ${i}: path lengths ${k}+${sfx}`);
+    const pb = new Uint8Array(k + sfx);
+    pb.set(prevPath.subarray(0, k), 0);
+    pb.set(pbytes.take(sfx), k);
+    prevPath = pb;
+    const path = checkPath(utf8(pb, `entry ${i} path`));
+    if (paths.has(path)) throw new RefError('FORMAT', `duplicate path ${path}`);
+    paths.add(path);
+    const slash = path.lastIndexOf('/');
+    if (slash >= 0 && !dirs.has(path.slice(0, slash))) throw new RefError('FORMAT', `${path} before its directory`);
+    const mode = modes.uv() ^ (prevMode.get(t) ?? 0);
+    if (mode < 0 || mode > 0o7777) throw new RefError('FORMAT', `${path}: mode ${mode}`);
+    prevMode.set(t, mode);
+    const z = mtimes.uv();
+    const mtime = prevMtime + (z % 2 === 0 ? z / 2 : -(z + 1) / 2);
+    if (Math.abs(mtime) > 2 ** 51 - 1) throw new RefError('FORMAT', `${path}: mtime ${mtime}`);
+    prevMtime = mtime;
+    const e: RefEntry = { path, type, mode, mtime, size: 0 };
+    if (type === 'file') {
+      e.size = sizes.uv();
+      const q = crcs.take(4);
+      e.crc32 = (q[0]! + q[1]! * 256 + q[2]! * 65536 + q[3]! * 16777216) >>> 0;
+      sum += e.size;
+    } else if (type === 'dir') {
+      dirs.add(path);
+    } else {
+      const tgt = utf8(links.take(links.uv()), `${path} link target`);
+      if (tgt.length < 1 || tgt.length > 4096 || tgt.includes('\0')) throw new RefError('FORMAT', `${path}: bad link target`);
+      e.target = tgt;
+    }
+    entries.push(e);
+  }
+  for (const col of [plen, pbytes, modes, mtimes, sizes, crcs, links]) if (!col.done()) throw new RefError('FORMAT', `${col.what}: bytes left over`);
+  if (sum !== totalSize) throw new RefError('FORMAT', `file sizes add up to ${sum}, output is ${totalSize}`);
+  const root = rootByte === 0 ? 'file' : 'tree';
+  if (root === 'file' && (entries.length !== 1 || entries[0]!.type !== 'file')) throw new RefError('FORMAT', 'root "file" needs exactly one file entry');
+  const m: RefManifest = { version: 2, root, entries };
+  if (!order.done()) {
+    const F = entries.filter((e) => e.type === 'file').length;
+    const list: number[] = [];
+    for (let p = 0; p < F; p++) list.push(order.uv());
+    if (!order.done()) throw new RefError('FORMAT', 'order column: bytes left over');
+    if (new Set(list).size !== F || list.some((x) => x >= F)) throw new RefError('FORMAT', 'order column is not a permutation of the files');
+    m.order = list;
+  }
+  return m;
 }
 
 // ------------------------------------------------------------------------------------------------- container
@@ -381,10 +539,12 @@ export function decodePnz(c: Uint8Array, opts: RefOptions = {}): RefDecoded {
   const files: { path: string; data: Uint8Array }[] = [];
   if (manifest) {
     let k = 0;
-    for (const e of manifest.entries) {
-      if (e.type !== 'file') continue;
+    const inManifestOrder = manifest.entries.filter((e) => e.type === 'file');
+    const inOutputOrder = manifest.order ? manifest.order.map((x) => inManifestOrder[x]!) : inManifestOrder;
+    for (const e of inOutputOrder) {
       const d = outBytes.subarray(k, k + e.size);
-      if (sha256hex(d) !== e.sha256) throw new RefError('CHECKSUM', `file ${e.path} SHA-256 mismatch`);
+      if (manifest.version === 1 && sha256hex(d) !== e.sha256) throw new RefError('CHECKSUM', `file ${e.path} SHA-256 mismatch`);
+      if (manifest.version === 2 && crc32(d) !== e.crc32) throw new RefError('CHECKSUM', `file ${e.path} CRC32 mismatch`);
       files.push({ path: e.path, data: d });
       k += e.size;
     }

@@ -18,6 +18,8 @@ export interface Vector {
   input?: string;
   options: Record<string, unknown>;
   about: string;
+  /** written by an earlier encoder and kept as it is: decoded, never rebuilt */
+  frozen?: boolean;
 }
 export declare const VECTORS: Vector[];
 export interface VectorApi {

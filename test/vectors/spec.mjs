@@ -160,6 +160,8 @@ export const VECTORS = [
   { file: 'dhatu-pfz.pnz', kind: 'bytes', input: 'revisions', options: { level: 1, codec: 'dhatu', blockSize: 1048576 }, about: 'the same at level 1: the plan codes with pfz (plan coder 2)' },
   { file: 'dhatu-reflate.pnz', kind: 'bytes', input: 'zip', options: { level: 6, codec: 'dhatu' }, about: 'a ZIP with one zlib-deflated entry: REFLATE (stage 64) stores the text, re-deflates it on decode (level 6: level 1 stores this small record)' },
   { file: 'tree.pnz', kind: 'tree', options: { level: 6, ...SMALL_CDC }, about: 'compressTree: dirs, files (one empty, two identical), a symlink; solid layout' },
+  { file: 'tree-v1.pnz', kind: 'tree', options: { level: 6, ...SMALL_CDC }, about: 'the same tree with a version 1 (MessagePack) manifest, as written before manifest version 2', frozen: true },
+  { file: 'file-v1.pnz', kind: 'file', input: 'text', options: { level: 6 }, about: 'file.pnz with a version 1 (MessagePack) manifest, as written before manifest version 2', frozen: true },
 ];
 
 /**
