@@ -281,8 +281,9 @@ function encodeV2(m: Manifest): Uint8Array {
     const plz = coderById(CODER_PLZ)!;
     const B = plz.maxBlock!;
     const blocks: Uint8Array[] = [];
-    for (let o = 0; o < col.length; o += B) blocks.push(plz.encode(col.subarray(o, Math.min(col.length, o + B)), 9));
-    const coded = blocks.reduce((s, b) => s + b.length, 0) + blocks.length * 4 < col.length;
+    // a column of a few bytes is stored: coding it cannot win more than its framing
+    if (col.length >= 16) for (let o = 0; o < col.length; o += B) blocks.push(plz.encode(col.subarray(o, Math.min(col.length, o + B)), 9));
+    const coded = blocks.length > 0 && blocks.reduce((s, b) => s + b.length, 0) + blocks.length * 4 < col.length;
     w.u8(coded ? CODER_PLZ : CODER_STORE);
     w.varint(col.length);
     if (!coded) {
