@@ -43,13 +43,13 @@ interface Cols {
   order: number[];
 }
 /** Columns for entries written as the spec says (front coding against the previous path, XOR and zigzag deltas). */
-function columns(entries: { path: string; type: 'file' | 'dir' | 'symlink'; mode?: number; mtime?: number; size?: number; crc?: number; target?: string }[]): Cols {
+function columns(entries: { path: string; type: 'file' | 'dir' | 'symlink' | 'hardlink'; mode?: number; mtime?: number; size?: number; crc?: number; target?: string }[]): Cols {
   const c: Cols = { types: [], plen: [], pbytes: [], modes: [], mtimes: [], sizes: [], crcs: [], links: [], order: [] };
   let prev: Uint8Array = new Uint8Array(0);
   const lastMode: Record<string, number> = {};
   let lastMt = 0;
   for (const e of entries) {
-    c.types.push({ file: 0, dir: 1, symlink: 2 }[e.type]);
+    c.types.push({ file: 0, dir: 1, symlink: 2, hardlink: 3 }[e.type]);
     const p = te.encode(e.path);
     let k = 0;
     while (k < p.length && k < prev.length && p[k] === prev[k]) k++;
@@ -67,7 +67,7 @@ function columns(entries: { path: string; type: 'file' | 'dir' | 'symlink'; mode
       const x = e.crc ?? 0;
       c.crcs.push(x & 255, (x >>> 8) & 255, (x >>> 16) & 255, x >>> 24);
     }
-    if (e.type === 'symlink') {
+    if (e.type === 'symlink' || e.type === 'hardlink') {
       const t = te.encode(e.target ?? 'x');
       c.links.push(...uv(t.length), ...t);
     }
@@ -100,7 +100,7 @@ const both = (b: Uint8Array, total: number) => [outcome(() => decodeManifest(b, 
 // ------------------------------------------------------------------ random trees
 const segment = fc.oneof(fc.constantFrom('a', 'b', 'src', 'lib', 'README.md', 'index.js', 'é', 'データ', '🙂'), fc.stringMatching(/^[a-z0-9._-]{1,12}$/)).filter((s) => s !== '.' && s !== '..');
 const tree = fc
-  .array(fc.record({ dirs: fc.array(segment, { maxLength: 3 }), name: segment, kind: fc.constantFrom('file', 'file', 'file', 'symlink'), size: fc.nat(5000), mode: fc.nat(0o7777), mtime: fc.integer({ min: -(2 ** 40), max: 2 ** 44 }), crc: fc.nat(0xffffffff), target: fc.constantFrom('../x', '/etc/passwd', 'b/c', 'ünï') }), { maxLength: 40 })
+  .array(fc.record({ dirs: fc.array(segment, { maxLength: 3 }), name: segment, kind: fc.constantFrom('file', 'file', 'file', 'symlink', 'hardlink'), size: fc.nat(5000), mode: fc.nat(0o7777), mtime: fc.integer({ min: -(2 ** 40), max: 2 ** 44 }), crc: fc.nat(0xffffffff), target: fc.constantFrom('../x', '/etc/passwd', 'b/c', 'ünï') }), { maxLength: 40 })
   .map((items) => {
     const entries: ManifestEntry[] = [];
     const seen = new Set<string>();
@@ -118,7 +118,9 @@ const tree = fc
       if (seen.has(path)) continue;
       typeOf.set(path, it.kind);
       seen.add(path);
-      if (it.kind === 'file') entries.push({ path, type: 'file', mode: it.mode, mtime: it.mtime, size: it.size, crc32: it.crc });
+      const earlier = entries.find((e) => e.type === 'file');
+      if (it.kind === 'hardlink' && earlier) entries.push({ path, type: 'hardlink', mode: it.mode, mtime: it.mtime, size: 0, target: earlier.path });
+      else if (it.kind === 'file' || it.kind === 'hardlink') entries.push({ path, type: 'file', mode: it.mode, mtime: it.mtime, size: it.size, crc32: it.crc });
       else entries.push({ path, type: 'symlink', mode: 0o777, mtime: it.mtime, size: 0, target: it.target });
     }
     return entries;
@@ -211,11 +213,15 @@ describe('manifest version 2', () => {
       ['order not a permutation', manifestBytes({ ...columns([{ path: 'a', type: 'file', size: 1 }, { path: 'b', type: 'file', size: 2 }]), order: [0, 0] }), 3, 'FORMAT'],
       ['order out of range', manifestBytes({ ...columns([{ path: 'a', type: 'file', size: 1 }, { path: 'b', type: 'file', size: 2 }]), order: [0, 2] }), 3, 'FORMAT'],
       ['order too long', manifestBytes({ ...columns([{ path: 'a', type: 'file', size: 1 }, { path: 'b', type: 'file', size: 2 }]), order: [1, 0, 0] }), 3, 'FORMAT'],
+      ['hard link to a later file', manifestBytes(columns([{ path: 'h', type: 'hardlink', target: 'a' }, { path: 'a', type: 'file', size: 3 }])), 3, 'FORMAT'],
+      ['hard link to a directory', manifestBytes(columns([{ path: 'd', type: 'dir' }, { path: 'h', type: 'hardlink', target: 'd' }, { path: 'a', type: 'file', size: 3 }])), 3, 'FORMAT'],
+      ['hard link to nothing', manifestBytes(columns([{ path: 'a', type: 'file', size: 3 }, { path: 'h', type: 'hardlink', target: 'b' }])), 3, 'FORMAT'],
       ['root file with a directory', manifestBytes(columns([{ path: 'd', type: 'dir' }]), { root: 0 }), 0, 'FORMAT'],
       ['bytes after the last column', manifestBytes(c, { tail: [0] }), 3, 'FORMAT'],
       ['truncated header', Uint8Array.of(2, 1), 0, 'FORMAT'],
     ];
     expect(both(manifestBytes(c), 3)).toEqual(['ok', 'ok']);
+    expect(both(manifestBytes(columns([{ path: 'a', type: 'file', size: 3 }, { path: 'h', type: 'hardlink', target: 'a' }])), 3)).toEqual(['ok', 'ok']);
     for (const [name, b, total, code] of cases) expect(both(b, total), name).toEqual([code, code]);
   });
 

@@ -180,13 +180,27 @@ describe('trees', () => {
     expect(existsSync(join(dir, 'escape'))).toBe(false);
   });
 
-  it('refuses links that escape the target, and writing through a link', async () => {
+  it('restores links as stored wherever they point, and never writes through a link', async () => {
     const empty = new Uint8Array(0);
-    for (const target of ['../../outside', '/etc']) {
+    for (const target of ['../../outside', '/etc', 'nowhere/at/all']) {
       const p = await hostile([{ path: 'l', type: 'symlink', mode: 0o777, mtime: 0, size: 0, target }], empty);
-      const err = await extractTree(p, join(dir, `victim-${target.length}`)).catch((e) => e);
-      expect(err.code).toBe('PATH');
+      const out = join(dir, `victim-${target.length}`);
+      await extractTree(p, out);
+      expect(await fsp.readlink(join(out, 'l'))).toBe(target);
     }
+    // an archive that puts a file under one of its own links is not a valid manifest: nothing is written
+    const evil = new TextEncoder().encode('pwned');
+    const through = await hostile(
+      [
+        { path: 'l', type: 'symlink', mode: 0o777, mtime: 0, size: 0, target: dir },
+        { path: 'l/x', type: 'file', mode: 0o644, mtime: 0, size: evil.length, sha256: h32(evil) },
+      ],
+      evil,
+    );
+    const bad = await extractTree(through, join(dir, 'victim-through')).catch((e) => e);
+    expect(bad).toMatchObject({ code: 'FORMAT' });
+    expect(existsSync(join(dir, 'x'))).toBe(false);
+    expect(existsSync(join(dir, 'victim-through'))).toBe(false);
     // a link inside the target dir that already exists and points outside: files are never written through it
     const victim = join(dir, 'victim-link');
     await fsp.mkdir(victim);
@@ -208,6 +222,57 @@ describe('trees', () => {
     expect((await fsp.lstat(join(victim, 'd'))).isDirectory()).toBe(true);
     expect(await fsp.readFile(join(victim, 'd/x'), 'utf8')).toBe('pwned');
     expect(existsSync(join(dir, 'x'))).toBe(false);
+  });
+
+  it('a tree with escaping and dangling links, hard links, a FIFO, an empty directory and odd names restores identically (diff -r --no-dereference)', async () => {
+    const src = join(dir, 'odd-src');
+    await fsp.mkdir(join(src, 'sub', 'deeper'), { recursive: true });
+    await fsp.mkdir(join(src, 'empty'));
+    await fsp.writeFile(join(src, 'a.txt'), 'hello, links\n');
+    await fsp.link(join(src, 'a.txt'), join(src, 'hard.txt'));
+    await fsp.link(join(src, 'a.txt'), join(src, 'sub', 'deeper', 'hard2'));
+    await fsp.symlink('../../outside/of/it', join(src, 'sub', 'escaping'));
+    await fsp.symlink('/etc/passwd', join(src, 'absolute'));
+    await fsp.symlink('does/not/exist', join(src, 'dangling'));
+    await fsp.symlink('a.txt', join(src, 'inside'));
+    await fsp.writeFile(join(src, 'caf\u00e9'), 'NFC');
+    await fsp.writeFile(join(src, 'cafe\u0301'), 'NFD'); // the same name after Unicode normalisation
+    await fsp.writeFile(join(src, 'new\nline and spaces'), 'odd');
+    await fsp.writeFile(join(src, '\u{1f642} emoji'), 'emoji');
+    await run('mkfifo', [join(src, 'fifo')]);
+    const latin1 = Buffer.concat([Buffer.from(src + '/'), Buffer.from([0x66, 0xe9, 0x65])]); // "fée" in Latin-1: not UTF-8
+    await fsp.writeFile(latin1, 'latin-1 name');
+    const pnz = join(dir, 'odd.pnz');
+    const r = await compressTree(src, pnz);
+    expect(r.skipped.sort()).toEqual(['fifo (a FIFO)', 'f\ufffde (name is not UTF-8)']);
+    const { stdout } = await run('node', [CLI, 'verify', pnz]);
+    expect(stdout).toMatch(/OK/);
+    // the skipped entries are what the restore cannot give back; everything else must be identical
+    await fsp.rm(join(src, 'fifo'));
+    await fsp.rm(latin1);
+    const out = join(dir, 'odd-out');
+    await run('node', [CLI, 'decompress', pnz, '-o', out]);
+    await run('diff', ['-r', '--no-dereference', src, out]); // exits 1 (and throws) on any difference
+    const a = await fsp.stat(join(out, 'a.txt'));
+    expect(a.nlink).toBe(3);
+    expect((await fsp.stat(join(out, 'hard.txt'))).ino).toBe(a.ino);
+    expect((await fsp.stat(join(out, 'sub', 'deeper', 'hard2'))).ino).toBe(a.ino);
+    expect(await fsp.readlink(join(out, 'sub', 'escaping'))).toBe('../../outside/of/it');
+    expect((await fsp.readdir(join(out, 'empty'))).length).toBe(0);
+    // a hard link is read by its own name too (random access), and the reference decoder accepts the container
+    const { stdout: viaLink } = await run('node', [CLI, 'extract', pnz, 'sub/deeper/hard2', '-o', '-']);
+    expect(viaLink).toBe('hello, links\n');
+    const { decodePnz } = await import('./reference/pnz-decode.js');
+    const ref = decodePnz(new Uint8Array(await fsp.readFile(pnz)));
+    expect(ref.manifest!.entries.filter((e) => e.type === 'hardlink').map((e) => [e.path, e.target])).toEqual([
+      ['hard.txt', 'a.txt'],
+      ['sub/deeper/hard2', 'a.txt'],
+    ]);
+    // restoring it again over itself is refused file by file (EXISTS) and changes nothing; --force rewrites it
+    const again = await run('node', [CLI, 'decompress', pnz, '-o', out]).catch((e) => e);
+    expect(again.code).not.toBe(0);
+    await run('node', [CLI, 'decompress', pnz, '-o', out, '--force']);
+    await run('diff', ['-r', '--no-dereference', src, out]);
   });
 
   it('a file whose bytes do not match its manifest hash is not left behind', async () => {

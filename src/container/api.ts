@@ -315,9 +315,11 @@ export async function extractSource(src: Source, path: string, options?: Pick<De
   const info = await openContainer(src);
   if (!info.manifest) throw new PaniniError('OPTION', `this container is a bare stream: it has no files (path "${path}")`, { option: 'path' });
   const m = decodeManifest(info.manifest, info.footer.totalSize);
+  // a hard link reads as the file it names
+  const want = m.entries.find((e) => e.path === path && e.type === 'hardlink')?.target ?? path;
   let offset = 0;
   for (const e of outputFiles(m)) {
-    if (e.path === path) {
+    if (e.path === want) {
       if (e.size > o.maxOutputSize) throw new PaniniError('LIMIT', `file "${path}" has ${e.size} bytes, over maxOutputSize ${o.maxOutputSize}`, { path });
       throwIfAborted(o.signal);
       const r = new OutputResolver(src, info);

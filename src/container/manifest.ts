@@ -9,7 +9,8 @@ import { createSha256, type Hasher } from '../hash/sha256.js';
 import { ByteReader, ByteWriter } from '../dhatu/stages/bytes.js';
 import { CODER_PLZ, CODER_STORE, coderById } from '../dhatu/stages/coder.js';
 
-export type EntryType = 'file' | 'dir' | 'symlink';
+/** 'hardlink' (version 2 only): another name of an earlier file entry, whose path is `target` */
+export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink';
 
 export interface ManifestEntry {
   /** POSIX relative path, '/'-separated, no '.', '..' or empty segments */
@@ -25,7 +26,7 @@ export interface ManifestEntry {
   sha256?: Uint8Array;
   /** files in version 2 manifests: CRC32 of the content (every byte is also under its records' SHA-256) */
   crc32?: number;
-  /** symlinks: the link target */
+  /** symlinks: the link target; hard links: the path of the earlier file entry they name */
   target?: string;
 }
 
@@ -54,6 +55,7 @@ const int = (n: number): number | bigint => (n > 0xffffffff || n < -0x80000000 ?
 
 export function encodeManifest(m: Manifest): Uint8Array {
   if (m.version === 2) return encodeV2(m);
+  if (m.entries.some((e) => e.type === 'hardlink')) throw new PaniniError('OPTION', 'a version 1 manifest has no hard links');
   if (m.order) throw new PaniniError('OPTION', 'a version 1 manifest keeps its files in manifest order');
   const entries = m.entries.map((e) => {
     const o: Record<string, unknown> = { p: e.path, t: e.type, m: e.mode, mt: int(e.mtime), s: int(e.size) };
@@ -219,8 +221,8 @@ export const MAX_MANIFEST_RAW = 256 * 2 ** 20;
 /** v2: |mtime| bound, so that mtime deltas and their zigzag form stay exact integers. */
 export const MAX_MTIME_V2 = 2 ** 51 - 1;
 const COLUMNS = ['types', 'path lengths', 'path bytes', 'modes', 'mtimes', 'sizes', 'CRC32s', 'link targets', 'order'] as const;
-const TYPE_CODE: Record<EntryType, number> = { file: 0, dir: 1, symlink: 2 };
-const TYPES: readonly EntryType[] = ['file', 'dir', 'symlink'];
+const TYPE_CODE: Record<EntryType, number> = { file: 0, dir: 1, symlink: 2, hardlink: 3 };
+const TYPES: readonly EntryType[] = ['file', 'dir', 'symlink', 'hardlink'];
 const utf8 = new TextEncoder();
 const utf8Strict = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const zig = (d: number): number => (d >= 0 ? 2 * d : -2 * d - 1);
@@ -238,7 +240,7 @@ function encodeV2(m: Manifest): Uint8Array {
   const links = new ByteWriter(16);
   const order = new ByteWriter(16);
   let prev = new Uint8Array(0);
-  const lastMode = [0, 0, 0];
+  const lastMode = [0, 0, 0, 0];
   let lastMtime = 0;
   let files = 0;
   m.entries.forEach((e, i) => {
@@ -261,7 +263,7 @@ function encodeV2(m: Manifest): Uint8Array {
       sizes.varint(e.size);
       const c = e.crc32 ?? 0;
       crcs.bytes(Uint8Array.of(c & 0xff, (c >>> 8) & 0xff, (c >>> 16) & 0xff, c >>> 24));
-    } else if (e.type === 'symlink') {
+    } else if (e.type === 'symlink' || e.type === 'hardlink') {
       const l = utf8.encode(e.target!);
       links.varint(l.length);
       links.bytes(l);
@@ -335,8 +337,9 @@ function decodeV2(bytes: Uint8Array, totalSize: number): Manifest {
   if (types.left !== n) throw bad(`${n} entries but ${types.left} types`);
   const seen = new Set<string>();
   const dirs = new Set<string>();
+  const fileAt = new Set<string>();
   let prev = new Uint8Array(0);
-  const lastMode = [0, 0, 0];
+  const lastMode = [0, 0, 0, 0];
   let lastMtime = 0;
   let bytesSum = 0;
   const entries: ManifestEntry[] = new Array(n);
@@ -382,9 +385,11 @@ function decodeV2(bytes: Uint8Array, totalSize: number): Manifest {
       } catch {
         throw bad(`entry ${i} "${path}": link target is not UTF-8`, { path });
       }
-      if (target.length === 0 || target.length > 4096 || target.includes('\0')) throw bad(`entry ${i} "${path}": symlink without a valid target`, { path });
+      if (target.length === 0 || target.length > 4096 || target.includes('\0')) throw bad(`entry ${i} "${path}": ${type} without a valid target`, { path });
+      if (type === 'hardlink' && !fileAt.has(target)) throw bad(`entry ${i} "${path}": hard link to "${target}", which is not a file listed before it`, { path });
       e.target = target;
     }
+    if (type === 'file') fileAt.add(path);
     entries[i] = e;
   }
   for (const c of [lens, names, modes, mtimes, sizes, crcs, links]) c.end();

@@ -1,6 +1,6 @@
 // Node helpers for files and directory trees: compressFile, decompressFile, compressTree, extractTree, verifyFile,
 // inspectFile. Everything streams: memory does not depend on the size of the files.
-import { createReadStream, lstatSync, promises as fsp, type Stats } from 'node:fs';
+import { constants as fsConstants, createReadStream, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { assertBool, assertOptions } from '../validate.js';
@@ -130,25 +130,45 @@ export async function compressFile(path: string, out: string, options?: FileComp
 export interface WalkEntry {
   rel: string;
   abs: string;
-  type: 'file' | 'dir' | 'symlink';
+  /** 'hardlink' only when listTree is asked for hard links: another name of the earlier file `target` */
+  type: 'file' | 'dir' | 'symlink' | 'hardlink';
   mode: number;
   mtime: number;
   size: number;
   target?: string;
 }
 
-/** Lists a directory tree: depth-first, names in byte order, parents before children; links are not followed. */
-export async function listTree(root: string, skipped: string[]): Promise<WalkEntry[]> {
+const utf8Exact = (b: Buffer): string | undefined => {
+  const s = b.toString('utf8');
+  return Buffer.from(s, 'utf8').equals(b) ? s : undefined;
+};
+
+/**
+ * Lists a directory tree: depth-first, names in byte order, parents before children; links are not followed. What a
+ * container cannot hold is left out and reported in `skipped` with the reason: FIFOs, sockets and devices, names that
+ * are not UTF-8 or hold a backslash, paths or link targets over 4096 characters. With `hardLinks`, a file whose inode
+ * was listed before is a 'hardlink' entry naming that earlier file.
+ */
+export function listTree(root: string, skipped: string[]): Promise<(WalkEntry & { type: 'file' | 'dir' | 'symlink' })[]>;
+export function listTree(root: string, skipped: string[], options: { hardLinks: boolean }): Promise<WalkEntry[]>;
+export async function listTree(root: string, skipped: string[], options: { hardLinks?: boolean } = {}): Promise<WalkEntry[]> {
   const out: WalkEntry[] = [];
+  const inodes = new Map<string, string>();
   const visit = async (absDir: string, relDir: string): Promise<void> => {
-    let names: string[];
+    let raw: Buffer[];
     try {
-      names = await fsp.readdir(absDir);
+      raw = await fsp.readdir(absDir, { encoding: 'buffer' });
     } catch (e) {
       throw ioError(e, 'read directory', absDir);
     }
-    names.sort((a, b) => (Buffer.from(a) < Buffer.from(b) ? -1 : Buffer.from(a) > Buffer.from(b) ? 1 : 0));
-    for (const name of names) {
+    raw.sort(Buffer.compare);
+    for (const b of raw) {
+      const name = utf8Exact(b);
+      const shown = name ?? b.toString('utf8');
+      if (name === undefined) {
+        skipped.push(`${relDir ? `${relDir}/` : ''}${shown} (name is not UTF-8)`);
+        continue;
+      }
       const abs = join(absDir, name);
       const rel = relDir ? `${relDir}/${name}` : name;
       const st = await fsp.lstat(abs).catch((e) => {
@@ -159,15 +179,32 @@ export async function listTree(root: string, skipped: string[]): Promise<WalkEnt
         skipped.push(`${rel} (backslash in name)`);
         continue;
       }
+      if (rel.length > 4096) {
+        skipped.push(`${rel.slice(0, 60)}… (path over 4096 characters)`);
+        continue;
+      }
       if (st.isDirectory()) {
         out.push({ ...base, type: 'dir', size: 0 });
         await visit(abs, rel);
       } else if (st.isFile()) {
-        out.push({ ...base, type: 'file', size: st.size });
+        const ino = `${st.dev}:${st.ino}`;
+        const first = options.hardLinks && st.nlink > 1 ? inodes.get(ino) : undefined;
+        if (first !== undefined) out.push({ ...base, type: 'hardlink', size: 0, target: first });
+        else {
+          if (options.hardLinks && st.nlink > 1) inodes.set(ino, rel);
+          out.push({ ...base, type: 'file', size: st.size });
+        }
       } else if (st.isSymbolicLink()) {
-        out.push({ ...base, type: 'symlink', size: 0, target: await fsp.readlink(abs) });
+        const t = await fsp.readlink(abs, { encoding: 'buffer' }).catch((e) => {
+          throw ioError(e, 'read link', abs);
+        });
+        const target = utf8Exact(t);
+        if (target === undefined) skipped.push(`${rel} (link target is not UTF-8)`);
+        else if (target.length > 4096) skipped.push(`${rel} (link target over 4096 characters)`);
+        else out.push({ ...base, type: 'symlink', size: 0, target });
       } else {
-        skipped.push(`${rel} (not a file, directory or symlink)`);
+        const what = st.isFIFO() ? 'a FIFO' : st.isSocket() ? 'a socket' : st.isBlockDevice() || st.isCharacterDevice() ? 'a device' : 'not a file, directory or link';
+        skipped.push(`${rel} (${what})`);
       }
     }
   };
@@ -184,7 +221,7 @@ export async function compressTree(dir: string, out: string, options?: FileCompr
   });
   if (!st.isDirectory()) throw new PaniniError('IO', `${dir} is not a directory`, { path: dir });
   const skipped: string[] = [];
-  const list = await listTree(dir, skipped);
+  const list = await listTree(dir, skipped, { hardLinks: true });
   const outAbs = out === '-' ? '' : resolve(out);
   const total = list.reduce((s, e) => s + e.size, 0);
   const file = await openOutput(out, force);
@@ -199,12 +236,18 @@ export async function compressTree(dir: string, out: string, options?: FileCompr
         const entries: ManifestEntry[] = [];
         const asm = assembler();
         const big = o.strategy === 'fixed' ? o.chunkSize : o.avgSize;
+        const written = new Set<string>();
         for (const e of list) {
           if (resolve(e.abs) === outAbs || (file.tmp !== undefined && resolve(e.abs) === resolve(file.tmp))) continue; // never read our own output
-          if (e.type !== 'file') {
+          if (e.type === 'hardlink' && written.has(e.target!)) {
+            entries.push({ path: e.rel, type: 'hardlink', mode: e.mode, mtime: e.mtime, size: 0, target: e.target! });
+            continue;
+          }
+          if (e.type !== 'file' && e.type !== 'hardlink') {
             entries.push({ path: e.rel, type: e.type, mode: e.mode, mtime: e.mtime, size: 0, ...(e.target !== undefined ? { target: e.target } : {}) });
             continue;
           }
+          // a file, or a hard link whose first name was left out (our own output): its bytes are stored
           const aligned = e.size >= big;
           if (aligned) for (const c of asm.cut()) await add(c);
           let crc = 0;
@@ -216,6 +259,7 @@ export async function compressTree(dir: string, out: string, options?: FileCompr
           }
           if (aligned) for (const c of asm.cut()) await add(c);
           entries.push({ path: e.rel, type: 'file', mode: e.mode, mtime: e.mtime, size, crc32: crc });
+          written.add(e.rel);
         }
         for (const c of asm.flush()) await add(c);
         return encodeManifest({ version: MANIFEST_VERSION, root: 'tree', entries } satisfies Manifest);
@@ -320,7 +364,7 @@ function assertNoLinkOnPath(root: string, p: string, checked: Set<string>): void
 
 /**
  * Extracts a container made by compressTree into `dir` (created if needed; OUT stands for the directory that was
- * compressed). Refuses absolute paths, '..', links that escape `dir` and writing through links; does not overwrite
+ * compressed). Refuses absolute paths, '..' and writing through links; restores symlinks as stored; does not overwrite
  * existing files unless `force`. Each file is written to a temporary name, checked (size, SHA-256) and renamed.
  */
 export async function extractTree(path: string, dir: string, options?: FileDecompressOptions): Promise<DecompressResult> {
@@ -441,33 +485,52 @@ async function extractInto(
   } finally {
     await decoder?.close();
   }
-  // 3. symlinks last, each checked not to escape the root
-  checked.clear();
+  // 3. hard links, to files written in step 2 (a copy where the file system has no hard links)
+  for (const e of entries) {
+    if (e.type !== 'hardlink') continue;
+    const p = target(e);
+    const to = target({ ...e, path: e.target! });
+    assertNoLinkOnPath(root, p, checked);
+    await replaceable(p, force);
+    await fsp.link(to, p).catch(async (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPERM' && err.code !== 'EXDEV' && err.code !== 'ENOTSUP' && err.code !== 'EMLINK' && err.code !== 'ENOSYS') throw ioError(err, 'create hard link', p);
+      await fsp.copyFile(to, p, fsConstants.COPYFILE_EXCL).catch((e2) => {
+        throw ioError(e2, 'copy', p);
+      });
+    });
+  }
+  // 4. symlinks last, as stored (a target outside the tree or nowhere is kept as it is, as tar and restic do). Safe:
+  //    nothing is written after them, no entry's path goes through one (every parent is a directory entry) and every
+  //    existing component on a link's own path was checked to be a real directory.
   for (const e of entries) {
     if (e.type !== 'symlink') continue;
     const p = target(e);
-    const t = e.target!;
-    if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError('PATH', `symlink "${e.path}" -> "${t}" escapes ${final}`, { path: e.path });
     assertNoLinkOnPath(root, p, checked);
-    const st = await fsp.lstat(p).catch(() => undefined);
-    if (st) {
-      if (!force) throw new PaniniError('EXISTS', `${p} exists (use --force to overwrite)`, { path: p });
-      await fsp.rm(p, { force: true, recursive: false }).catch((err) => {
-        throw ioError(err, 'replace', p);
-      });
-    }
-    await fsp.symlink(t, p).catch((err) => {
+    await replaceable(p, force);
+    await fsp.symlink(e.target!, p).catch((err) => {
       throw ioError(err, 'create symlink', p);
     });
+    await fsp.lutimes(p, fsTime(e.mtime), fsTime(e.mtime)).catch(() => undefined);
   }
-  // 4. directory modes and times, deepest first
+  // 5. directory modes and times, deepest first (lstat first: never chmod through a link)
   for (const e of [...entries].reverse()) {
     if (e.type !== 'dir') continue;
     const p = target(e);
+    if (!(await fsp.lstat(p).then((st) => st.isDirectory(), () => false))) continue;
     await fsp.chmod(p, e.mode).catch(() => undefined);
     await fsp.utimes(p, fsTime(e.mtime), fsTime(e.mtime)).catch(() => undefined);
   }
   return { kind: 'tree', outputBytes: info.footer.totalSize, sha256: hex(info.end.sha256), files: files.length, path: final };
+}
+
+/** Makes room for a link at `p`: nothing there, or (with `force`) a file or link there removed; a directory stays (EXISTS). */
+async function replaceable(p: string, force: boolean): Promise<void> {
+  const st = await fsp.lstat(p).catch(() => undefined);
+  if (!st) return;
+  if (!force || st.isDirectory()) throw new PaniniError('EXISTS', `${p} exists${st.isDirectory() ? ' and is a directory' : ' (use --force to overwrite)'}`, { path: p });
+  await fsp.rm(p, { force: true }).catch((err) => {
+    throw ioError(err, 'replace', p);
+  });
 }
 
 /** What a container file holds, without decoding it: 'tree', 'file' or 'stream'. */

@@ -239,8 +239,8 @@ export interface RestoreResult {
 
 /**
  * Restores a snapshot into `target`: directories, then files (each chunk's id checked, then the whole file's SHA-256
- * and size, written to a temporary name and renamed), then symlinks (never one that points outside `target`), then
- * directory modes and times. Unsafe paths and writing through links are refused (PATH).
+ * and size, written to a temporary name and renamed), then symlinks as stored (also those that point outside `target`
+ * or nowhere), then directory modes and times. Unsafe paths and writing through links are refused (PATH).
  */
 export async function restore(repo: Repository, snapshot: Snapshot, target: string, options: RestoreOptions = {}): Promise<RestoreResult> {
   const root = resolve(target);
@@ -304,7 +304,8 @@ export async function restore(repo: Repository, snapshot: Snapshot, target: stri
     if (n.type !== 'symlink') continue;
     const p = at(n);
     const t = n.target!;
-    if (isAbsolute(t) || !inside(root, resolve(dirname(p), t))) throw new PaniniError(ErrorCode.PATH, `symlink "${n.path}" -> "${t}" escapes ${root}`, { path: n.path });
+    // as stored, wherever it points (as tar and restic do): nothing is written after the links, and no node's path
+    // goes through one (every parent is a directory node; existing components were checked by at())
     if (options.force) await fsp.rm(p, { force: true });
     await fsp.symlink(t, p).catch((e) => {
       throw ioError(e, 'create symlink', p);
@@ -315,6 +316,7 @@ export async function restore(repo: Repository, snapshot: Snapshot, target: stri
   for (const n of [...nodes].reverse()) {
     if (n.type !== 'dir') continue;
     const p = at(n);
+    if (!(await fsp.lstat(p).then((st) => st.isDirectory(), () => false))) continue; // never chmod through a link
     await fsp.chmod(p, n.mode);
     await fsp.utimes(p, n.mtime / 1000, n.mtime / 1000);
   }

@@ -36,7 +36,7 @@ export interface RefRecord {
 
 export interface RefEntry {
   path: string;
-  type: 'file' | 'dir' | 'symlink';
+  type: 'file' | 'dir' | 'symlink' | 'hardlink';
   mode: number;
   mtime: number;
   size: number;
@@ -322,12 +322,12 @@ function decodeManifestV2(bytes: Uint8Array, totalSize: number): RefManifest {
   const paths = new Set<string>();
   const dirs = new Set<string>();
   let prevPath: Uint8Array = new Uint8Array(0);
-  const prevMode = new Map<number, number>();
+  const prevMode = new Map<number, number>(); // per type
   let prevMtime = 0;
   let sum = 0;
   for (let i = 0; i < N; i++) {
     const t = types.byte();
-    const type = (['file', 'dir', 'symlink'] as const)[t];
+    const type = (['file', 'dir', 'symlink', 'hardlink'] as const)[t];
     if (type === undefined) throw new RefError('FORMAT', `entry ${i}: type ${t}`);
     const k = plen.uv();
     const sfx = plen.uv();
@@ -359,6 +359,7 @@ function decodeManifestV2(bytes: Uint8Array, totalSize: number): RefManifest {
     } else {
       const tgt = utf8(links.take(links.uv()), `${path} link target`);
       if (tgt.length < 1 || tgt.length > 4096 || tgt.includes('\0')) throw new RefError('FORMAT', `${path}: bad link target`);
+      if (type === 'hardlink' && !entries.some((x) => x.type === 'file' && x.path === tgt)) throw new RefError('FORMAT', `${path}: hard link to ${tgt}, not an earlier file`);
       e.target = tgt;
     }
     entries.push(e);
