@@ -1,8 +1,9 @@
 #!/usr/bin/env node
-// The speed/size frontier of the default codec: dhātu levels 1–4 next to zstd -1/-3/-9, brotli -q 5 and gzip -9 on
-// the corpus's single files and trees, in one run. Speeds are MB/s (10^6 bytes of original) of CPU time: this
+// The speed/size frontier of the default codec: dhātu levels 1–3 next to zstd -1/-3/-9/-19, brotli -q 5, gzip -9 and
+// xz -9e on the corpus's single files and trees (the mail tree and the version series), in one run; the last lines
+// check one level (--check, default 2) against zstd -3 and gzip -9 on every input. Speeds are MB/s (10^6 bytes of original) of CPU time: this
 // process's user+system time for panini-fs (one thread), the child's for the CLIs — so a loaded machine slows both
-// alike. Needs `npm run build`. Usage: node bench/frontier.mjs [--levels 1,2,3,4] [--files a,b] [--markdown]
+// alike. Needs `npm run build`. Usage: node bench/frontier.mjs [--levels 1,2,3] [--check 2] [--files a,b] [--no-slow] (no zstd -19, xz -9e)
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,8 @@ import { defaultCorpusDir } from './lib/util.mjs';
 
 const argv = process.argv.slice(2);
 const arg = (k, d) => (argv.includes(k) ? argv[argv.indexOf(k) + 1] : d);
-const levels = arg('--levels', '1,2,3,4').split(',').map(Number);
+const levels = arg('--levels', '1,2,3').split(',').map(Number);
+const slow = !argv.includes('--no-slow');
 const corpus = defaultCorpusDir();
 const only = arg('--files', '');
 await init();
@@ -36,6 +38,7 @@ function tarOf(dir) {
 const inputs = [];
 for (const f of readdirSync(join(corpus, 'single')).sort()) inputs.push({ name: f, kind: 'file', path: join(corpus, 'single', f) });
 for (const d of readdirSync(join(corpus, 'tree')).sort()) inputs.push({ name: `${d}/`, kind: 'tree', path: join(corpus, 'tree', d) });
+inputs.push({ name: 'versions/', kind: 'tree', path: join(corpus, 'versions') });
 const rows = [];
 const tmp = mkdtempSync(join(tmpdir(), 'panini-frontier-'));
 for (const inp of inputs.filter((x) => !only || only.split(',').includes(x.name))) {
@@ -60,8 +63,10 @@ for (const inp of inputs.filter((x) => !only || only.split(',').includes(x.name)
     ['zstd -1', 'zstd', ['-1', '-c']],
     ['zstd -3', 'zstd', ['-3', '-c']],
     ['zstd -9', 'zstd', ['-9', '-c']],
+    ...(slow ? [['zstd -19', 'zstd', ['-19', '-T1', '-c']]] : []),
     ['brotli -q 5', 'brotli', ['-q', '5', '-c']],
     ['gzip -9', 'gzip', ['-9', '-c']],
+    ...(slow ? [['xz -9e', 'xz', ['-9e', '-T1', '-c']]] : []),
   ]) {
     row.cells[name] = tool(cmd, args, bytes);
   }
@@ -78,3 +83,8 @@ for (const r of rows) {
   console.log(`| ${r.name} | ${(r.bytes / MB).toFixed(1)} | ${cols.map((c) => `${r.cells[c].size} (${(r.bytes / MB / Math.max(r.cells[c].s, 1e-3)).toFixed(1)})`).join(' | ')} |`);
 }
 console.log('\ncells: output bytes (MB/s of CPU time). Trees are coded as trees by panini-fs and as a tar by the others.');
+const d = `L${arg('--check', '2')}`;
+if (rows[0].cells[d]) {
+  console.log(`\n${d}: ÷ zstd -3 and ÷ gzip -9 per input`);
+  for (const r of rows) console.log(`  ${r.name.padEnd(28)} ${(r.cells[d].size / r.cells['zstd -3'].size).toFixed(3)}  ${(r.cells[d].size / r.cells['gzip -9'].size).toFixed(3)}`);
+}
