@@ -224,6 +224,29 @@ describe('- for stdin and stdout', () => {
     expect(cli(['decompress', '-']).status).toBe(EXIT_STATUS.OPTION); // no name to derive
   });
 
+  it('progress: nothing on stderr when it is not a terminal, a line per second with --progress (MB/s, ETA); -q prints nothing', () => {
+    const pnz = join(dir, 'progress.pnz');
+    const plain = cli(['compress', file, '-o', pnz, '--force']);
+    expect([plain.status, plain.stderr]).toEqual([0, '']);
+    expect(plain.stdout).toMatch(/→ .*progress\.pnz: .* MB\/s\n$/);
+    const loud = cli(['compress', file, '-o', pnz, '--force', '--progress']);
+    expect(loud.status).toBe(0);
+    expect(loud.stderr).toMatch(/^compress \[[#.]{30}\] +\d+% [\d.]+ (B|KiB|MiB) → [\d.]+ (B|KiB|MiB)  [\d.]+ MB\/s  ETA \d+:\d\d\n/);
+    expect(loud.stderr).not.toContain('\r');
+    const quiet = cli(['compress', file, '-o', pnz, '--force', '-q', '--progress']);
+    expect([quiet.status, quiet.stdout, quiet.stderr]).toEqual([0, '', '']);
+    const out = join(dir, 'progress.out');
+    const dq = cli(['decompress', pnz, '-o', out, '--force', '--quiet']);
+    expect([dq.status, dq.stdout, dq.stderr]).toEqual([0, '', '']);
+    expect(nodeSha256(readFileSync(out))).toBe(nodeSha256(data));
+    const dl = cli(['decompress', pnz, '-o', out, '--force', '--progress']);
+    expect(dl.stderr).toMatch(/^decompress /);
+    // --json keeps stdout machine-readable and stderr empty, whatever else is asked
+    const js = cli(['compress', file, '-o', pnz, '--force', '--json', '--progress']);
+    expect(js.stderr).toBe('');
+    expect(JSON.parse(js.stdout).inputBytes).toBe(data.length);
+  });
+
   it('a tree never goes to stdout as if it were a file; a closed pipe ends quietly; hash --json', () => {
     const tree = join(dir, 'tree');
     rmSync(tree, { recursive: true, force: true });

@@ -15,27 +15,45 @@ export const CLI_DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism(
 
 
 /** A one-line progress bar on stderr when it is a TTY (and not --json), redrawn at most 10 times a second. */
-function progressBar(label: string, enabled: boolean): { onProgress?: (p: Progress) => void; done(): void } {
-  if (!enabled || !process.stderr.isTTY) return { done() {} };
+/**
+ * The progress line on stderr: bytes read, bytes written, MB/s and (when the total is known) a bar and the ETA.
+ * Drawn on a terminal; with --progress also when stderr is not one (one line a second, so a log stays readable);
+ * never with --quiet or --json.
+ */
+function progressBar(label: string, p: Parsed, allowed = true): { onProgress?: (p: Progress) => void; done(): void } {
+  const tty = process.stderr.isTTY === true;
+  if (!allowed || p.values.quiet === true || p.values.json === true || !(tty || p.values.progress === true)) return { done() {} };
   let last = 0;
   const t0 = Date.now();
   let drawn = false;
+  const every = tty ? 100 : 1000;
   return {
-    onProgress(p) {
+    onProgress(pr) {
       const now = Date.now();
-      if (now - last < 100) return;
+      if (now - last < every) return;
       last = now;
-      const frac = p.total ? Math.min(1, p.bytesIn / p.total) : undefined;
+      const frac = pr.total ? Math.min(1, pr.bytesIn / pr.total) : undefined;
       const width = 30;
       const bar = frac === undefined ? '' : `[${'#'.repeat(Math.round(frac * width)).padEnd(width, '.')}] ${(frac * 100).toFixed(0).padStart(3)}% `;
-      const speed = p.bytesIn / Math.max(0.001, (now - t0) / 1000);
-      process.stderr.write(`\r${label} ${bar}${human(p.bytesIn)} → ${human(p.bytesOut)}  ${human(speed)}/s   `);
+      const speed = pr.bytesIn / Math.max(0.001, (now - t0) / 1000);
+      const eta = pr.total && speed > 0 ? `  ETA ${clock((pr.total - pr.bytesIn) / speed)}` : '';
+      const line = `${label} ${bar}${human(pr.bytesIn)} → ${human(pr.bytesOut)}  ${(speed / 1e6).toFixed(1)} MB/s${eta}`;
+      process.stderr.write(tty ? `\r${line}   ` : `${line}\n`);
       drawn = true;
     },
     done() {
-      if (drawn) process.stderr.write('\r\x1b[2K');
+      if (drawn && tty) process.stderr.write('\r\x1b[2K');
     },
   };
+}
+
+/** Seconds as m:ss (or h:mm:ss). */
+function clock(sec: number): string {
+  const s = Math.max(0, Math.round(sec));
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 
 function one(p: Parsed, what: string): string {
@@ -60,7 +78,8 @@ export async function runCompress(p: Parsed): Promise<number> {
   const codec = p.values.codec as string | undefined;
   if (codec !== undefined && !['deflate', 'plz', 'pfz', 'dhatu'].includes(codec)) throw new PaniniError('OPTION', `--codec must be deflate, plz, pfz or dhatu, got "${codec}"`, { option: 'codec' });
   const workers = int(p, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS;
-  const bar = progressBar('compress', !json);
+  const bar = progressBar('compress', p);
+  const quiet = p.values.quiet === true;
   const opts = {
     ...(level !== undefined ? { level } : {}),
     ...(codec ? { codec: codec as 'deflate' | 'plz' | 'pfz' | 'dhatu' } : {}),
@@ -76,7 +95,7 @@ export async function runCompress(p: Parsed): Promise<number> {
   bar.done();
   const secs = (performance.now() - t0) / 1000;
   const ratio = r.inputBytes ? r.outputBytes / r.inputBytes : 0;
-  if (out === '-') return 0; // the container went to stdout: nothing else may
+  if (out === '-' || (quiet && !json)) return 0; // the container went to stdout: nothing else may
   print(json, { input, output: out, ...r, ratio, seconds: secs },
     `${input} → ${out}: ${human(r.inputBytes)} → ${human(r.outputBytes)} (${(ratio * 100).toFixed(2)}%), ${r.records} chunks` +
       `${r.dedupBytes ? `, ${human(r.dedupBytes)} deduplicated` : ''}${isDir ? `, ${r.files} files` : ''}, ${(r.inputBytes / 1e6 / Math.max(secs, 1e-6)).toFixed(1)} MB/s\n` +
@@ -100,11 +119,11 @@ export async function runDecompress(p: Parsed): Promise<number> {
     else throw new PaniniError('OPTION', `cannot derive the output name from "${input}" (no .pnz suffix, no stored file name): use -o OUT`, { option: 'output' });
   }
   if (kind === 'tree' && out === '-') throw new PaniniError('OPTION', `${input} holds a tree of ${manifest!.entries.filter((e) => e.type === 'file').length} files: give -o DIR (a tree cannot go to stdout; extract IN PATH -o - writes one file)`, { option: 'output' });
-  const bar = progressBar('decompress', !json && out !== '-');
+  const bar = progressBar('decompress', p, out !== '-');
   const opts = { force: p.values.force === true, workers, signal: interruptSignal(), ...(bar.onProgress ? { onProgress: bar.onProgress } : {}) };
   const r = kind === 'tree' ? await extractTree(input, out, opts) : await decompressFile(input, out, opts);
   bar.done();
-  if (out !== '-') print(json, r, `${input} → ${r.path}: ${human(r.outputBytes)}${kind === 'tree' ? ` in ${r.files} files` : ''}, verified (SHA-256 ${r.sha256})\n`);
+  if (out !== '-' && (json || p.values.quiet !== true)) print(json, r, `${input} → ${r.path}: ${human(r.outputBytes)}${kind === 'tree' ? ` in ${r.files} files` : ''}, verified (SHA-256 ${r.sha256})\n`);
   return 0;
 }
 
@@ -126,7 +145,7 @@ export async function runExtract(p: Parsed): Promise<number> {
 export async function runVerify(p: Parsed): Promise<number> {
   const input = one(p, 'verify');
   const json = p.values.json === true;
-  const bar = progressBar('verify', !json);
+  const bar = progressBar('verify', p);
   const r = await withStdinFile(input, (path) => verifyFile(path, bar.onProgress ? { onProgress: bar.onProgress } : undefined));
   bar.done();
   if (!r.ok) {

@@ -4,21 +4,23 @@ import { parseArgs } from 'node:util';
 import { EXIT_STATUS, PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
 import { setupNode } from '../node/setup.js';
-import { runHash, runChunk } from './commands.js';
-import { runModels } from './models.js';
-import { runCompress, runDecompress, runExtract, runInspect, runValidate, runVerify } from './container.js';
 import type { Parsed } from './args.js';
-import { REPO_USAGE, runRepo, runRepoValidate } from './repo.js';
-import { compressedKind, runAssemble, runChunkTo, runEnqueue, runJobs, runPipelineValidate, runReconstruct, runWorker } from './pipeline.js';
-import { SERVE_USAGE, runServe } from './serve.js';
+import { REPO_USAGE, SERVE_USAGE } from './usage.js';
+
+// Each command group is loaded when it runs (`--version`, `--help` and one command start without the rest of the
+// CLI: the server, the repositories, the pipeline and the model code are not parsed for a `compress`).
+const commands = () => import('./commands.js');
+const container = () => import('./container.js');
+const pipeline = () => import('./pipeline.js');
+const repo = () => import('./repo.js');
 
 const USAGE = `usage: panini-fs <command> [options]
 
 commands:
   compress IN [-o OUT] [--level 0-9] [--codec deflate|plz|pfz|dhatu] [--strategy fixed|cdc|semantic|adaptive] [--workers N]
-           [--force] [--json]
+           [--force] [--json] [-q] [--progress]
                                             IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz
-  decompress IN [-o OUT] [--workers N] [--force] [--json]
+  decompress IN [-o OUT] [--workers N] [--force] [--json] [-q] [--progress]
                                             restores a file, or a tree whose contents land inside OUT
                                             (default OUT is IN without .pnz; - writes a file's bytes to stdout)
   extract IN PATH [-o OUT] [--force] [--json]
@@ -62,6 +64,9 @@ ${SERVE_USAGE}
 
 options:
   --workers N     compress / decompress: worker threads (default: the CPUs, at most 4; the bytes never depend on it)
+  -q, --quiet     compress / decompress: no progress and no summary line (errors still go to stderr)
+  --progress      compress / decompress: the progress line (bytes, MB/s, ETA) on stderr even when it is not a terminal
+                  (by default it is drawn on a terminal only)
   -h, --help      this help
   -v, --version   the version`;
 
@@ -86,7 +91,7 @@ export async function main(argv: string[]): Promise<number> {
   current = command;
   switch (command) {
     case 'hash':
-      return runHash(parse(rest, { json: { type: 'boolean' } }));
+      return (await commands()).runHash(parse(rest, { json: { type: 'boolean' } }));
     case 'chunk': {
       const p = parse(rest, {
           strategy: { type: 'string' },
@@ -104,23 +109,23 @@ export async function main(argv: string[]): Promise<number> {
         });
       if (p.values.output === undefined) {
         for (const f of ['block-size', 'level', 'queue', 'attempts', 'label']) if (p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to chunk --output STORE`, { option: f });
-        return runChunk(p);
+        return (await commands()).runChunk(p);
       }
       for (const f of ['min-size', 'avg-size', 'max-size', 'size']) if (p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to chunk without --output (use --block-size)`, { option: f });
-      return runChunkTo(p);
+      return (await pipeline()).runChunkTo(p);
     }
     case 'enqueue':
-      return runEnqueue(parse(rest, { recipe: { type: 'string' }, queue: { type: 'string' }, attempts: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }));
+      return (await pipeline()).runEnqueue(parse(rest, { recipe: { type: 'string' }, queue: { type: 'string' }, attempts: { type: 'string' }, label: { type: 'string' }, json: { type: 'boolean' } }));
     case 'worker':
-      return runWorker(parse(rest, { queue: { type: 'string' }, attempts: { type: 'string' }, concurrency: { type: 'string' }, device: { type: 'string' }, lease: { type: 'string' }, 'exit-when-idle': { type: 'boolean' }, verbose: { type: 'boolean' } }));
+      return (await pipeline()).runWorker(parse(rest, { queue: { type: 'string' }, attempts: { type: 'string' }, concurrency: { type: 'string' }, device: { type: 'string' }, lease: { type: 'string' }, 'exit-when-idle': { type: 'boolean' }, verbose: { type: 'boolean' } }));
     case 'jobs':
-      return runJobs(parse(rest, { queue: { type: 'string' }, json: { type: 'boolean' } }));
+      return (await pipeline()).runJobs(parse(rest, { queue: { type: 'string' }, json: { type: 'boolean' } }));
     case 'reconstruct':
-      return runReconstruct(parse(rest, { recipe: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
+      return (await pipeline()).runReconstruct(parse(rest, { recipe: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
     case 'assemble':
-      return runAssemble(parse(rest, { recipe: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, 'no-verify': { type: 'boolean' }, json: { type: 'boolean' } }));
+      return (await pipeline()).runAssemble(parse(rest, { recipe: { type: 'string' }, output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, 'no-verify': { type: 'boolean' }, json: { type: 'boolean' } }));
     case 'compress':
-      return runCompress(
+      return (await container()).runCompress(
         parse(rest, {
           output: { type: 'string', short: 'o' },
           level: { type: 'string' },
@@ -129,16 +134,20 @@ export async function main(argv: string[]): Promise<number> {
           workers: { type: 'string' },
           force: { type: 'boolean', short: 'f' },
           json: { type: 'boolean' },
+          quiet: { type: 'boolean', short: 'q' },
+          progress: { type: 'boolean' },
         }),
       );
     case 'decompress':
-      return runDecompress(parse(rest, { output: { type: 'string', short: 'o' }, workers: { type: 'string' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
+      return (await container()).runDecompress(
+        parse(rest, { output: { type: 'string', short: 'o' }, workers: { type: 'string' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' }, quiet: { type: 'boolean', short: 'q' }, progress: { type: 'boolean' } }),
+      );
     case 'extract':
-      return runExtract(parse(rest, { output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
+      return (await container()).runExtract(parse(rest, { output: { type: 'string', short: 'o' }, force: { type: 'boolean', short: 'f' }, json: { type: 'boolean' } }));
     case 'verify':
-      return runVerify(parse(rest, { json: { type: 'boolean' } }));
+      return (await container()).runVerify(parse(rest, { json: { type: 'boolean' } }));
     case 'inspect':
-      return runInspect(parse(rest, { json: { type: 'boolean' } }));
+      return (await container()).runInspect(parse(rest, { json: { type: 'boolean' } }));
     case 'validate-reconstruction': {
       const p = parse(rest, {
         original: { type: 'string' },
@@ -150,19 +159,19 @@ export async function main(argv: string[]): Promise<number> {
         'key-file': { type: 'string' },
         json: { type: 'boolean' },
       });
-      const kind = typeof p.values.original === 'string' && typeof p.values.compressed === 'string' ? await compressedKind(p.values.compressed) : 'container';
+      const kind = typeof p.values.original === 'string' && typeof p.values.compressed === 'string' ? await (await pipeline()).compressedKind(p.values.compressed) : 'container';
       for (const f of ['snapshot', 'path', 'password-file', 'key-file']) if (kind !== 'repository' && p.values[f] !== undefined) throw new PaniniError('OPTION', `--${f} applies to a repository given as --compressed`, { option: f });
       if (kind === 'repository') {
         if (p.values.recipe !== undefined) throw new PaniniError('OPTION', '--recipe applies to a pipeline store given as --compressed (a repository takes --snapshot)', { option: 'recipe' });
-        return runRepoValidate(p.values);
+        return (await repo()).runRepoValidate(p.values);
       }
-      if (kind === 'pipeline') return runPipelineValidate(p);
+      if (kind === 'pipeline') return (await pipeline()).runPipelineValidate(p);
       if (p.values.recipe !== undefined) throw new PaniniError('OPTION', '--recipe applies to a pipeline store given as --compressed', { option: 'recipe' });
-      return runValidate(p);
+      return (await container()).runValidate(p);
     }
     case 'models': {
       const [sub, ...more] = rest;
-      return runModels(
+      return (await import('./models.js')).runModels(
         sub,
         parse(more, {
           json: { type: 'boolean' },
@@ -178,9 +187,9 @@ export async function main(argv: string[]): Promise<number> {
       );
     }
     case 'repo':
-      return runRepo(rest);
+      return (await repo()).runRepo(rest);
     case 'serve':
-      return runServe(rest);
+      return (await import('./serve.js')).runServe(rest);
     default:
       throw new PaniniError('OPTION', `unknown command "${command}" (see panini-fs --help)`, { option: 'command' });
   }

@@ -12,27 +12,6 @@ import type { Snapshot } from '../repo/format.js';
 import { backup, restore } from '../node/repo.js';
 import { CLI_DEFAULT_WORKERS } from './container.js';
 
-export const REPO_USAGE = `  repo init REPO [--tier fast|default|max] [--no-encryption]
-  repo backup REPO PATH... [--tag T]... [--host H] [--exclude GLOB]... [--every 1h] [--workers N] [--json]
-                                            --every: again each interval until SIGINT/SIGTERM; --workers: threads
-                                            coding the packs (default: the CPUs, at most 4)
-  repo snapshots REPO [--json]
-  repo ls REPO SNAP [PATH] [--json]
-  repo restore REPO SNAP --target DIR [--include PATH]... [--force]
-  repo diff REPO SNAP1 SNAP2 [--json]
-  repo forget REPO [--keep-last N] [--keep-daily N] [--keep-weekly N] [--keep-monthly N] [--tag T] [--dry-run] [--json]
-  repo prune REPO [--json]
-  repo check REPO [--read-data] [--repair] [--json]
-                                            exit 0 when intact, 1 when a problem is found; --repair (with
-                                            --replica) first copies every object to the replicas lacking it
-  repo unlock REPO [--all] [--json]           removes stale locks (a crashed process's); --all: every lock
-  repo copy SRC DST [SNAP...]                 (destination password: PANINI_PASSWORD2 or --password-file2)
-  repo key add|list|remove REPO [ID]          (new key's password: PANINI_NEW_PASSWORD or --new-password-file)
-                                            REPO: a directory (s3://, azure:// when their stores are installed);
-                                            --replica LOC (repeatable): REPO and LOC hold copies of every object,
-                                            a write is done when --quorum K of them have it (default all);
-                                            SNAP: an id prefix or 'latest'; password: PANINI_PASSWORD,
-                                            --password-file FILE, --key-file FILE, or a prompt on a terminal`;
 
 type Values = Record<string, string | boolean | string[] | undefined>;
 

@@ -9,16 +9,6 @@ import { isStoreInput } from '../pipeline/chunker.js';
 import { createServer, type WorkerDevice } from '../server/server.js';
 import { numberFlag, type Parsed } from './args.js';
 
-export const SERVE_USAGE = `  serve [--port 7878] [--host 127.0.0.1] [--data DIR] [--queue Q] [--root DIR]... [--workers N]
-        [--device auto|cpu|gpu] [--max-upload SIZE] [--lease SECONDS]
-                                            the job server: REST API, live events, metrics and the dashboard at
-                                            its URL; DIR default $PANINI_DATA or ~/.local/share/panini-fs, Q default
-                                            $PANINI_QUEUE, else sqlite:DIR/queue.sqlite; job inputs and
-                                            outputs must lie under a --root (default: the current directory) or in
-                                            DIR/uploads; a --root s3://… or azure://… lets compress jobs read
-                                            from that store; a host other than loopback needs PANINI_TOKEN;
-                                            --lease: the embedded workers' claim lease (default 60)
-                                            (docs/SERVER.md)`;
 
 const DEVICES: readonly WorkerDevice[] = ['auto', 'cpu', 'gpu'];
 

@@ -40,9 +40,18 @@ export function makeCoder(workers: number): ChunkCoder {
   return workers > 1 && coderFactory ? coderFactory(workers) : new InlineCoder();
 }
 /** For DecompressOptions.workers > 1: a pool that also decodes records (the worker pools do), else undefined. */
-export function makeDecoder(workers: number): (ChunkCoder & RecordDecoder) | undefined {
-  if (workers <= 1 || !coderFactory) return undefined;
-  const c = coderFactory(workers);
+/** Output bytes a decoding worker must have to pay for its start (a thread and its WebAssembly modules: 50–100 ms,
+ *  what one thread decodes of 8–16 MB in that time). */
+export const DECODE_BYTES_PER_WORKER = 16 << 20;
+
+/**
+ * The decoding pool for `workers` threads, or none when one thread is enough: fewer than two records, or less output
+ * than DECODE_BYTES_PER_WORKER for a second worker (`size`, the container's output size, when known).
+ */
+export function makeDecoder(workers: number, size?: { totalSize: number; recordCount: number }): (ChunkCoder & RecordDecoder) | undefined {
+  const n = size ? Math.min(workers, size.recordCount, Math.ceil(size.totalSize / DECODE_BYTES_PER_WORKER)) : workers;
+  if (n <= 1 || !coderFactory) return undefined;
+  const c = coderFactory(n);
   if (typeof (c as Partial<RecordDecoder>).decode === 'function') return c as ChunkCoder & RecordDecoder;
   void c.close();
   return undefined;

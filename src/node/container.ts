@@ -312,7 +312,7 @@ export async function decompressFile(path: string, out: string, options?: FileDe
       throw new PaniniError('CHECKSUM', `${path}: the SHA-256 of file "${entry.path}" in the manifest differs from the whole output's in the END frame`, { path });
     }
     const file = out === '-' ? undefined : await AtomicFile.create(out, force);
-    const decoder = makeDecoder(o.workers);
+    const decoder = makeDecoder(o.workers, info.footer); // no threads for a small output
     try {
       await walk(src, info, { ...o, decoder }, async (chunk) => {
         digest?.update(chunk);
@@ -459,7 +459,7 @@ async function extractInto(
     }
     await c.f.commit(c.e.mode, fsTime(c.e.mtime));
   };
-  const decoder = makeDecoder(o.workers);
+  const decoder = makeDecoder(o.workers, info.footer); // no threads for a small output
   try {
     await next();
     await walk(src, info, { ...o, decoder }, async (chunk, i) => {
