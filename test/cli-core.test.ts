@@ -224,6 +224,21 @@ describe('- for stdin and stdout', () => {
     expect(cli(['decompress', '-']).status).toBe(EXIT_STATUS.OPTION); // no name to derive
   });
 
+  it('a container written to stdout has the stream window (a stream decoder can hold what it refers to); one written to a file has none', () => {
+    const pnz = join(dir, 'window.pnz');
+    expect(cli(['compress', file, '-o', pnz, '--force']).status).toBe(0);
+    const toFile = readFileSync(pnz);
+    const r = spawnSync(process.execPath, [CLI, 'compress', file, '-o', '-'], { maxBuffer: 64 << 20 });
+    expect(r.status).toBe(0);
+    const toPipe = r.stdout as Buffer;
+    // header bytes 16–23: the dedup window (0 = unlimited), FORMAT.md "Header"
+    expect(Number(toFile.readBigUInt64LE(16))).toBe(0);
+    expect(Number(toPipe.readBigUInt64LE(16))).toBe(64 << 20);
+    const back = spawnSync(process.execPath, [CLI, 'decompress', '-', '-o', '-'], { input: toPipe, maxBuffer: 64 << 20 });
+    expect(back.status).toBe(0);
+    expect(nodeSha256(back.stdout as Buffer)).toBe(nodeSha256(data));
+  });
+
   it('progress: nothing on stderr when it is not a terminal, a line per second with --progress (MB/s, ETA); -q prints nothing', () => {
     const pnz = join(dir, 'progress.pnz');
     const plain = cli(['compress', file, '-o', pnz, '--force']);

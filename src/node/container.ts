@@ -31,11 +31,13 @@ export interface FileDecompressOptions extends DecompressOptions {
   force?: boolean;
 }
 
-function splitFileOptions(options: unknown, what: string): { o: ResolvedCompressOptions; force: boolean } {
+function splitFileOptions(options: unknown, what: string, out: string): { o: ResolvedCompressOptions; force: boolean } {
   const raw = assertOptions<FileCompressOptions>(what, options, [...COMPRESS_OPTION_KEYS, 'force']);
   const { force, ...rest } = raw;
-  // files and trees are read back with random access: by default every duplicate is found (unlimited window)
-  const o = resolveCompressOptions({ dedupWindow: 0, ...rest }, what);
+  // files and trees are read back with random access: by default every duplicate is found (unlimited window). A
+  // container written to stdout is read back as a stream (`decompress - -o -`): it keeps compress()'s window, so a
+  // stream decoder holds what its references need.
+  const o = resolveCompressOptions(out === '-' ? rest : { dedupWindow: 0, ...rest }, what);
   return { o, force: force === undefined ? false : assertBool('force', force) };
 }
 
@@ -87,7 +89,7 @@ export interface CompressResult {
 
 /** Compresses one file (or '-' for stdin) into `out`. The manifest records its name, mode and mtime. */
 export async function compressFile(path: string, out: string, options?: FileCompressOptions): Promise<CompressResult> {
-  const { o, force } = splitFileOptions(options, 'compressFile');
+  const { o, force } = splitFileOptions(options, 'compressFile', out);
   await init();
   let st: Stats | undefined;
   if (path !== '-') {
@@ -214,7 +216,7 @@ export async function listTree(root: string, skipped: string[], options: { hardL
 
 /** Compresses a directory tree into `out`: every file chunked on its own, identical chunks stored once across files. */
 export async function compressTree(dir: string, out: string, options?: FileCompressOptions): Promise<CompressResult> {
-  const { o, force } = splitFileOptions(options, 'compressTree');
+  const { o, force } = splitFileOptions(options, 'compressTree', out);
   await init();
   const st = await fsp.stat(dir).catch((e) => {
     throw ioError(e, 'read', dir);
