@@ -1,7 +1,7 @@
 // panini-fs: the public API, the same in Node and in browsers. Node-only helpers are added by ./node.ts.
 import { setupWeb } from './setup.js';
 export { init, initSync, coreInfo } from './wasm/core.js';
-export { PaniniError, ErrorCode, isPaniniError, type ErrorWhere } from './errors.js';
+export { PaniniError, ErrorCode, EXIT_STATUS, isPaniniError, type ErrorWhere } from './errors.js';
 export { sha256, createSha256, sha256Backend, setSha256Backend, type Hasher, type Sha256Backend } from './hash/sha256.js';
 export { crc32 } from './hash/crc32.js';
 export {
