@@ -26,6 +26,7 @@ import {
   readFrame,
   readHeader,
   readIndexEntry,
+  hex,
   hex8,
 } from './format.js';
 import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
@@ -53,7 +54,7 @@ export interface ContainerInfo {
   size: number;
 }
 
-export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+export { hex };
 
 async function readExact(src: Source, offset: number, length: number, what: string): Promise<Uint8Array> {
   if (offset + length > src.size) {

@@ -85,6 +85,8 @@ function checkCrc(b: Uint8Array, len: number, what: string, offset: number): voi
 }
 
 export const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
+/** Bytes as lower-case hexadecimal (digests in messages and reports). */
+export const hex = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
 
 // ---------------------------------------------------------------- header
 export function writeHeader(h: Header): Uint8Array {

@@ -8,6 +8,7 @@ import { crc32 } from '../hash/crc32.js';
 import { createSha256, type Hasher } from '../hash/sha256.js';
 import { ByteReader, ByteWriter } from '../dhatu/stages/bytes.js';
 import { CODER_PLZ, CODER_STORE, coderById } from '../dhatu/stages/coder.js';
+import { hex, hex8 } from './format.js';
 
 /** 'hardlink' (version 2 only): another name of an earlier file entry, whose path is `target` */
 export type EntryType = 'file' | 'dir' | 'symlink' | 'hardlink';
@@ -157,7 +158,7 @@ export class FileDigest {
     if (this.h) {
       const d = this.h.digest();
       if (this.size === e.size && e.sha256!.every((x, i) => x === d[i])) return null;
-      return `${this.size} bytes with SHA-256 ${hexOf(d)}, the manifest says ${e.size} bytes, ${hexOf(e.sha256!)}`;
+      return `${this.size} bytes with SHA-256 ${hex(d)}, the manifest says ${e.size} bytes, ${hex(e.sha256!)}`;
     }
     if (this.size === e.size && this.crc === e.crc32) return null;
     return `${this.size} bytes with CRC32 ${hex8(this.crc)}, the manifest says ${e.size} bytes, ${hex8(e.crc32 ?? 0)}`;
@@ -167,8 +168,6 @@ export class FileDigest {
     if (m) throw new PaniniError('CHECKSUM', `file "${this.entry.path}" decodes to ${m}`, { path: this.entry.path });
   }
 }
-const hexOf = (b: Uint8Array) => Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
-const hex8 = (n: number) => n.toString(16).padStart(8, '0');
 
 /**
  * Checks each file of a manifest against the output stream as it goes by (files are consecutive slices of it, in
@@ -279,9 +278,9 @@ function encodeV2(m: Manifest): Uint8Array {
   w.u8(m.root === 'file' ? 0 : 1);
   w.u8(0);
   w.varint(n);
+  const plz = coderById(CODER_PLZ)!;
+  const B = plz.maxBlock!;
   for (const col of raw) {
-    const plz = coderById(CODER_PLZ)!;
-    const B = plz.maxBlock!;
     const blocks: Uint8Array[] = [];
     // a column of a few bytes is stored: coding it cannot win more than its framing
     if (col.length >= 16) for (let o = 0; o < col.length; o += B) blocks.push(plz.encode(col.subarray(o, Math.min(col.length, o + B)), 9));
@@ -374,6 +373,7 @@ function decodeV2(bytes: Uint8Array, totalSize: number): Manifest {
       e.size = sizes.varint();
       const c = crcs.bytes(4);
       e.crc32 = (c[0]! | (c[1]! << 8) | (c[2]! << 16) | (c[3]! << 24)) >>> 0;
+      fileAt.add(path);
       bytesSum += e.size;
       if (bytesSum > totalSize) throw bad(`files up to entry ${i} "${path}" hold more than the container's ${totalSize} bytes`, { path });
     } else if (type === 'dir') dirs.add(path);
@@ -389,20 +389,18 @@ function decodeV2(bytes: Uint8Array, totalSize: number): Manifest {
       if (type === 'hardlink' && !fileAt.has(target)) throw bad(`entry ${i} "${path}": hard link to "${target}", which is not a file listed before it`, { path });
       e.target = target;
     }
-    if (type === 'file') fileAt.add(path);
     entries[i] = e;
   }
   for (const c of [lens, names, modes, mtimes, sizes, crcs, links]) c.end();
   if (bytesSum !== totalSize) throw bad(`file sizes add up to ${bytesSum}, the container holds ${totalSize} bytes`);
   const root = rootCode === 0 ? 'file' : 'tree';
-  const fileIdx: number[] = [];
-  entries.forEach((e, i) => e.type === 'file' && fileIdx.push(i));
   if (root === 'file' && (n !== 1 || entries[0]!.type !== 'file')) throw bad('a "file" manifest holds exactly one file entry');
   const m: Manifest = { version: 2, root, entries };
   if (order.left) {
-    const taken = new Uint8Array(fileIdx.length);
-    m.order = fileIdx.map((_, p) => {
-      const x = order.varint(fileIdx.length - 1);
+    const files = fileAt.size;
+    const taken = new Uint8Array(files);
+    m.order = Array.from({ length: files }, (_, p) => {
+      const x = order.varint(files - 1);
       if (taken[x]) throw bad(`order lists file ${x} twice (at position ${p})`);
       taken[x] = 1;
       return x;

@@ -166,9 +166,8 @@ export async function listTree(root: string, skipped: string[], options: { hardL
     raw.sort(Buffer.compare);
     for (const b of raw) {
       const name = utf8Exact(b);
-      const shown = name ?? b.toString('utf8');
       if (name === undefined) {
-        skipped.push(`${relDir ? `${relDir}/` : ''}${shown} (name is not UTF-8)`);
+        skipped.push(`${relDir ? `${relDir}/` : ''}${b.toString('utf8')} (name is not UTF-8)`);
         continue;
       }
       const abs = join(absDir, name);
@@ -367,7 +366,8 @@ function assertNoLinkOnPath(root: string, p: string, checked: Set<string>): void
 /**
  * Extracts a container made by compressTree into `dir` (created if needed; OUT stands for the directory that was
  * compressed). Refuses absolute paths, '..' and writing through links; restores symlinks as stored; does not overwrite
- * existing files unless `force`. Each file is written to a temporary name, checked (size, SHA-256) and renamed.
+ * existing files unless `force`. Each file is written to a temporary name, checked (size, and its CRC32 or, in a
+ * version 1 manifest, SHA-256) and renamed.
  */
 export async function extractTree(path: string, dir: string, options?: FileDecompressOptions): Promise<DecompressResult> {
   const { o, force } = splitDecompressOptions(options, 'extractTree');
@@ -440,14 +440,14 @@ async function extractInto(
   //    files by their sizes in output order
   const files = outputFiles(manifest);
   let fi = 0;
-  let cur: { e: ManifestEntry; f: AtomicFile; d: FileDigest; size: number } | undefined;
+  let cur: { e: ManifestEntry; f: AtomicFile; d: FileDigest } | undefined;
   const next = async (): Promise<void> => {
     // open the next file; files of size 0 are written at once
     while (!cur && fi < files.length) {
       const e = files[fi++]!;
       const p = target(e);
       assertNoLinkOnPath(root, p, checked);
-      cur = { e, f: await AtomicFile.create(p, force, e.size), d: new FileDigest(e), size: 0 };
+      cur = { e, f: await AtomicFile.create(p, force, e.size), d: new FileDigest(e) };
       if (e.size === 0) await close();
     }
   };
@@ -468,13 +468,12 @@ async function extractInto(
       let k = 0;
       while (k < chunk.length) {
         if (!cur) throw new PaniniError('FORMAT', `record ${i} holds bytes beyond the last file`, { chunk: i });
-        const take = Math.min(chunk.length - k, cur.e.size - cur.size);
+        const take = Math.min(chunk.length - k, cur.e.size - cur.d.size);
         const part = chunk.subarray(k, k + take);
         await cur.f.write(part);
         cur.d.update(part);
-        cur.size += take;
         k += take;
-        if (cur.size === cur.e.size) {
+        if (cur.d.size === cur.e.size) {
           await close();
           await next();
         }

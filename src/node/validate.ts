@@ -8,6 +8,7 @@ import { PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
 import { crc32 } from '../hash/crc32.js';
 import { hex, openContainer, walk } from '../container/decoder.js';
+import { hex8 } from '../container/format.js';
 import { decodeManifest, outputFiles } from '../container/manifest.js';
 import { ioError, openFileSource } from './io.js';
 
@@ -39,16 +40,20 @@ class OriginalReader {
   private buf: Uint8Array = new Uint8Array(0);
   private pos = 0;
   private it: AsyncIterator<Uint8Array> | undefined;
-  private cur: { path: string; hash: Hash; crc: number; size: number } | undefined;
-  readonly files = new Map<string, { size: number; sha256: string; crc32: number }>();
-  constructor(private paths: string[]) {}
+  private cur: { path: string; hash: Hash | undefined; crc: number; size: number } | undefined;
+  /** each file read: its size and digest in hex (the one its manifest records: SHA-256 in version 1, else CRC32) */
+  readonly files = new Map<string, { size: number; digest: string }>();
+  constructor(
+    private paths: string[],
+    private readonly digest: 'sha256' | 'crc32',
+  ) {}
   private async next(): Promise<boolean> {
     for (;;) {
       if (!this.it) {
         const p = this.paths.shift();
         if (p === undefined) return false;
         this.it = (createReadStream(p, { highWaterMark: 1 << 20 }) as AsyncIterable<Uint8Array>)[Symbol.asyncIterator]();
-        this.cur = { path: p, hash: createHash('sha256'), crc: 0, size: 0 };
+        this.cur = { path: p, hash: this.digest === 'sha256' ? createHash('sha256') : undefined, crc: 0, size: 0 };
       }
       let r: IteratorResult<Uint8Array>;
       try {
@@ -59,12 +64,13 @@ class OriginalReader {
       if (!r.done) {
         this.buf = r.value;
         this.pos = 0;
-        this.cur!.hash.update(r.value);
-        this.cur!.crc = crc32(r.value, this.cur!.crc);
+        if (this.cur!.hash) this.cur!.hash.update(r.value);
+        else this.cur!.crc = crc32(r.value, this.cur!.crc);
         this.cur!.size += r.value.length;
         return true;
       }
-      this.files.set(this.cur!.path, { size: this.cur!.size, sha256: this.cur!.hash.digest('hex'), crc32: this.cur!.crc });
+      const c = this.cur!;
+      this.files.set(c.path, { size: c.size, digest: c.hash ? c.hash.digest('hex') : hex8(c.crc) });
       this.it = undefined;
     }
   }
@@ -109,7 +115,7 @@ export async function validateReconstruction(original: string, compressed: strin
       if (!st.isFile()) throw new PaniniError('OPTION', `${original} is not a file`, { path: original });
       paths = [original];
     }
-    const reader = new OriginalReader([...paths]);
+    const reader = new OriginalReader([...paths], manifest?.version === 1 ? 'sha256' : 'crc32');
     const origHash = createHash('sha256');
     const recHash = createHash('sha256');
     let chunks = 0;
@@ -148,7 +154,7 @@ export async function validateReconstruction(original: string, compressed: strin
     if (manifest) {
       for (const e of fileEntries) {
         const seen = reader.files.get(kind === 'tree' ? join(original, ...e.path.split('/')) : original);
-        if (seen && seen.size === e.size && (e.sha256 ? seen.sha256 === hex(e.sha256) : seen.crc32 === e.crc32)) filesMatching++;
+        if (seen && seen.size === e.size && seen.digest === (e.sha256 ? hex(e.sha256) : hex8(e.crc32!))) filesMatching++;
         else firstDifferentFile ??= e.path;
       }
     }
