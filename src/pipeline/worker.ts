@@ -30,7 +30,10 @@ export interface WorkerOptions {
   idleMs?: number;
   /** only these task kinds */
   kinds?: readonly TaskKind[];
-  /** stop once the queue has nothing to claim (default false: wait for more) */
+  /**
+   * stop once the queue has nothing to claim and no task waits out a retry backoff (default false: wait for more);
+   * a task held by another worker is that worker's, or comes back through its lease (then to a worker still running)
+   */
   exitWhenIdle?: boolean;
   /** one line per notable event (device fallback, failures), for --verbose */
   log?: (line: string) => void;
@@ -66,6 +69,12 @@ async function openClassifier(device: WorkerDevice, log: (l: string) => void): P
     log(`model: no content classifier (${e instanceof Error ? e.message : String(e)}); coding on the CPU without it`);
     return undefined;
   }
+}
+
+/** Whether a job that is not finished holds a task in retrying: it becomes claimable once its backoff is over. */
+async function retriesPending(queue: JobQueue): Promise<boolean> {
+  const jobs = await queue.jobs({ limit: 10_000 });
+  return jobs.some((j) => j.counts.retrying > 0);
 }
 
 export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
@@ -160,7 +169,7 @@ export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
         running.add(p);
       }
       if (claims.length === 0) {
-        if (running.size === 0 && o.exitWhenIdle) break;
+        if (running.size === 0 && o.exitWhenIdle && !(await retriesPending(queue).catch(() => false))) break;
         // until idleMs pass, the worker is stopped or a running task ends; the abort listener goes with the wait
         await new Promise<void>((res) => {
           const finish = () => {

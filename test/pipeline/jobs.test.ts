@@ -200,6 +200,29 @@ describe('jobs over a real SQLite queue', () => {
     expect((await refused(readJobFile(p, id, 'nope.txt'))).code).toBe('NOT_FOUND');
   }, 300_000);
 
+  it('a worker that exits when idle stays while a task waits out its retry backoff, and finishes the job', async () => {
+    const data = fresh('panini-jobs-retry-');
+    const q = await openQueue(`sqlite:${join(data, 'queue.sqlite')}`, { retry: { baseDelayMs: 600 } });
+    try {
+      const pr: Pipeline = { queue: q, data, roots: [root], store: join(data, 'store') };
+      const { id, ready } = await submitJob(pr, { type: 'compress', input: [join(root, 'tree')], options: { level: 1, blockSize: 1 << 20 } });
+      await ready;
+      // a worker claims every task and dies: their leases run out, the next claim moves them to retrying (600 ms)
+      const held = await q.claim('dead-worker', { max: 100, leaseMs: 100 });
+      expect(held.length).toBe((await q.job(id))!.total);
+      await new Promise((r) => setTimeout(r, 150));
+      const w = await startWorker({ queue: q, device: 'cpu', exitWhenIdle: true, idleMs: 50 });
+      await w.done;
+      const s = (await q.job(id))!;
+      expect(s.state).toBe('verified');
+      expect(w.stats.verified).toBe(s.total);
+      const events = await q.eventsSince(0, { jobId: id, limit: 10_000 });
+      expect(events.filter((e) => e.code === 'LEASE_EXPIRED').length).toBe(held.length);
+    } finally {
+      await q.close();
+    }
+  });
+
   it('marks a job failed when its preparation fails, with the reason', async () => {
     const gone = join(root, 'gone');
     mkdirSync(gone);
