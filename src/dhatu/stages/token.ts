@@ -70,14 +70,15 @@ class WordTable {
       i = (i + 1) & this.mask;
     }
   }
-  add(a: number, n: number, h: number): void {
+  /** counts s[a, a+n) (a new entry with count 1 when absent); returns its entry index */
+  add(a: number, n: number, h: number): number {
     let i = h & this.mask;
     for (;;) {
       const v = this.slot[i]!;
       if (v === 0) break;
       if (this.hash[v - 1] === h && this.same(v - 1, a, n)) {
         this.count[v - 1]!++;
-        return;
+        return v - 1;
       }
       i = (i + 1) & this.mask;
     }
@@ -99,6 +100,7 @@ class WordTable {
     this.hash[e] = h;
     this.slot[i] = e + 1;
     if (this.size * 2 > this.mask) this.rehash();
+    return e;
   }
   private rehash(): void {
     const cap = (this.mask + 1) * 2;
@@ -133,18 +135,36 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
   const free: number[] = [];
   for (let c = 0; c < 256; c++) if (hist[c] === 0 && c !== SEP) free.push(c);
   if (free.length === 0) return null;
-  // count words (with their lead byte when there is one)
+  // count words (with their lead byte when there is one); each counted occurrence is kept (its start, lead included,
+  // and its entry) so that the encoding pass below needs no second scan or lookup
   const table = new WordTable(s);
+  let occStart = new Int32Array(1 << 12);
+  let occEntry = new Int32Array(1 << 12);
+  let occ = 0;
   let i = 0;
   while (i < n) {
     if (!isWord[s[i]!]) {
       i++;
       continue;
     }
-    let j = i + 1;
-    while (j < n && isWord[s[j]!]) j++;
+    // the word's FNV-1a hash (WordTable.hashOf of the entry, lead included) as it is scanned
     const a = i > 0 && isLead[s[i - 1]!] ? i - 1 : i;
-    if (j - a >= minLength) table.add(a, j - a, WordTable.hashOf(s, a, j));
+    let h = 0x811c9dc5 | 0;
+    if (a < i) h = Math.imul(h ^ s[a]!, 0x01000193);
+    let j = i;
+    for (let c = s[j]!; j < n && isWord[(c = s[j]!)]; j++) h = Math.imul(h ^ c, 0x01000193);
+    if (j - a >= minLength) {
+      if (occ === occStart.length) {
+        const ns = new Int32Array(occ * 2);
+        ns.set(occStart);
+        occStart = ns;
+        const ne = new Int32Array(occ * 2);
+        ne.set(occEntry);
+        occEntry = ne;
+      }
+      occStart[occ] = a;
+      occEntry[occ++] = table.add(a, j - a, h);
+    }
     i = j;
   }
   const minCount = opts.minCount ?? 4;
@@ -170,30 +190,28 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
   const code = new Int32Array(table.size).fill(-1); // single: code byte; two-byte: 0x10000 | prefix << 8 | x
   single.forEach((x, j) => (code[x.e] = singleCodes[j]!));
   twoCand.forEach((x, j) => (code[x.e] = 0x10000 | (prefixCodes[j >> 8]! << 8) | (j & 255)));
-  // encode: at each word, the longest of (lead + word, word) that has a code
+  // encode: at each word, the longest of (lead + word, word) that has a code. A counted occurrence's entry is the
+  // longest form; the bare word's code (when the lead form has none) is looked up once per entry, not per occurrence.
+  // Words shorter than minLength (with their lead) were not counted and have no code.
+  const bare = new Int32Array(table.size).fill(-2); // −2: not looked up yet
   const out = new Uint8Array(n);
   let o = 0;
   let last = 0;
-  i = 0;
-  while (i < n) {
-    if (!isWord[s[i]!]) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n && isWord[s[j]!]) j++;
-    let a = i;
-    let cd = -1;
-    if (i > 0 && isLead[s[i - 1]!] && i - 1 >= last && j - i + 1 >= minLength) {
-      const e = table.find(i - 1, j - i + 1, WordTable.hashOf(s, i - 1, j));
-      if (e >= 0 && code[e]! >= 0) {
-        cd = code[e]!;
-        a = i - 1;
+  for (let k = 0; k < occ; k++) {
+    const e = occEntry[k]!;
+    let a = occStart[k]!;
+    const j = a + table.len[e]!;
+    let cd = code[e]!;
+    if (cd < 0 && !isWord[s[a]!]) {
+      // a lead form without a code: the word itself
+      let b = bare[e]!;
+      if (b === -2) {
+        const w = a + 1;
+        const f = j - w >= minLength ? table.find(w, j - w, WordTable.hashOf(s, w, j)) : -1;
+        b = bare[e] = f >= 0 ? code[f]! : -1;
       }
-    }
-    if (cd < 0 && j - i >= minLength) {
-      const e = table.find(i, j - i, WordTable.hashOf(s, i, j));
-      if (e >= 0) cd = code[e]!;
+      cd = b;
+      a++;
     }
     if (cd >= 0) {
       for (let q = last; q < a; q++) out[o++] = s[q]!;
@@ -203,7 +221,6 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
       } else out[o++] = cd;
       last = j;
     }
-    i = j;
   }
   out.set(s.subarray(last, n), o);
   o += n - last;
