@@ -44,7 +44,7 @@ const STRATEGIES = ['fixed', 'cdc', 'adaptive'] as const;
 
 function optsFor(strategy: (typeof STRATEGIES)[number], level: number): CompressOptions {
   // small chunks so that the inputs above give several records (and duplicates)
-  return strategy === 'fixed' ? { level, strategy, chunkSize: 64 * KIB } : { level, strategy, minSize: 8 * KIB, avgSize: 32 * KIB, maxSize: 128 * KIB };
+  return strategy === 'fixed' ? { codec: 'deflate', level, strategy, chunkSize: 64 * KIB } : { codec: 'deflate', level, strategy, minSize: 8 * KIB, avgSize: 32 * KIB, maxSize: 128 * KIB };
 }
 
 /** Decodes with the reference and compares everything it parsed with decompress() and inspect(). */
@@ -132,10 +132,10 @@ describe('reference decoder: containers from compress()', () => {
   it('real corpus files (first 1.5 MiB of each)', async () => {
     const names = ['text-brown-all.txt', 'js-typescript.js', 'json-bcd.json', 'elf-esbuild', 'png-emoji-apple-32.png', 'wasm-ort.wasm', 'zip-closure.jar'];
     const combos: CompressOptions[] = [
-      { level: 6 },
-      { level: 1, strategy: 'fixed' },
-      { level: 9, strategy: 'adaptive' },
-      { level: 0, strategy: 'cdc' },
+      { codec: 'deflate', level: 6 },
+      { codec: 'deflate', level: 1, strategy: 'fixed' },
+      { codec: 'deflate', level: 9, strategy: 'adaptive' },
+      { codec: 'deflate', level: 0, strategy: 'cdc' },
     ];
     let k = 0;
     for (const name of names) {
@@ -170,7 +170,7 @@ describe('reference decoder: manifests', () => {
       chmodSync(join(root, 'a.txt'), 0o600);
       utimesSync(join(root, 'z'), new Date(1_700_000_001_000), new Date(1_700_000_001_000));
       const out = join(dir, 'tree.pnz');
-      await compressTree(root, out, { level: 6, strategy: 'cdc', avgSize: 16 * KIB, minSize: 4 * KIB, maxSize: 64 * KIB });
+      await compressTree(root, out, { codec: 'deflate', level: 6, strategy: 'cdc', avgSize: 16 * KIB, minSize: 4 * KIB, maxSize: 64 * KIB });
       const c = new Uint8Array(readFileSync(out));
       const ref = decodePnz(c);
       expect(ref.manifest?.root).toBe('tree');

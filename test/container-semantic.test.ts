@@ -53,7 +53,7 @@ describe('semantic strategy', () => {
   for (const name of files) {
     it(`${name}: cuts at the grammar's boundaries, round trip, stream = bytes`, async () => {
       const data = corpusBytes(join('single', name), 3 << 20);
-      const options = { strategy: 'semantic', level: 1 } as const;
+      const options = { codec: 'deflate', strategy: 'semantic', level: 1 } as const;
       const chunks = cutAll(data, options);
       expect(chunks.reduce((n, c) => n + c.length, 0)).toBe(data.length);
       // within the first window the cuts are exactly the grammar's own (independent call on the same bytes)

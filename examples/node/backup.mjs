@@ -14,7 +14,7 @@ if (!source) {
 try {
   await init();
   const pnz = join(work, 'backup.pnz');
-  const r = await compressTree(source, pnz, { level: 6, strategy: 'cdc', force: true });
+  const r = await compressTree(source, pnz, { force: true });
   console.log(`${r.files} files, ${r.inputBytes} bytes -> ${r.outputBytes} bytes (${((100 * r.outputBytes) / Math.max(1, r.inputBytes)).toFixed(2)}%), ${r.dedupBytes} bytes deduplicated`);
   const info = await inspectFile(pnz);
   console.log(`${info.records} chunks (${info.refRecords} references), codecs: ${info.codecs.map((c) => `${c.name} x${c.records}`).join(', ')}`);

@@ -17,9 +17,10 @@ const repo = () => import('./repo.js');
 const USAGE = `usage: panini-fs <command> [options]
 
 commands:
-  compress IN [-o OUT] [--level 0-9] [--codec deflate|plz|pfz|dhatu] [--strategy fixed|cdc|semantic|adaptive] [--workers N]
+  compress IN [-o OUT] [--level 0-9] [--codec dhatu|deflate|plz|pfz] [--strategy fixed|cdc|semantic|adaptive] [--workers N]
            [--force] [--json] [-q] [--progress]
-                                            IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz
+                                            IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz;
+                                            default codec dhatu at level 2 (9 the strongest; other codecs: 6)
   decompress IN [-o OUT] [--workers N] [--force] [--json] [-q] [--progress]
                                             restores a file, or a tree whose contents land inside OUT
                                             (default OUT is IN without .pnz; - writes a file's bytes to stdout)

@@ -20,12 +20,13 @@ export type CodecName = 'deflate' | 'plz' | 'pfz' | 'dhatu';
 export const CODEC_NAMES: readonly CodecName[] = ['deflate', 'plz', 'pfz', 'dhatu'];
 
 export interface CompressOptions {
-  /** 0 = store only, 1–9 = the codec's level (default 6) */
+  /** 0 = store only, 1–9 = the codec's level, 9 the strongest (default 2 for 'dhatu', 6 for the others) */
   level?: number;
   /**
-   * how records are coded: 'deflate' (default; fast, universal), 'plz' (LZ + range coding per chunk, smaller, slower:
-   * docs/CODEC.md), 'pfz' (LZ + Huffman per chunk, decodes fast: docs/CODEC.md "fast codec") or 'dhatu' (records are blocks of about `blockSize` bytes, re-expressed by a dhātu plan — long-range
-   * copies from earlier output, deflate-stream recompression, typed streams, transforms — then entropy-coded: docs/DHATU.md)
+   * how records are coded: 'dhatu' (the default: records are blocks of about `blockSize` bytes, re-expressed by a
+   * dhātu plan — long-range copies from earlier output, deflate-stream recompression, typed streams, transforms —
+   * then entropy-coded: docs/DHATU.md), 'deflate' (fast, universal, any zlib reads its records), 'plz' (LZ + range
+   * coding per chunk: docs/CODEC.md) or 'pfz' (LZ + Huffman per chunk, decodes fast: docs/CODEC.md "fast codec")
    */
   codec?: CodecName;
   /** codec 'dhatu': the target record size, 1–64 MiB (default by level: 4 MiB at 1–3, 8 MiB at 4–6, 16 MiB at 7–9) */
@@ -67,6 +68,14 @@ export interface ResolvedCompressOptions {
   signal: AbortSignal | undefined;
 }
 
+/** The codec when none is named, and its level: the smallest output at ≥ 10 MB/s of compression per core on text,
+ *  JSON and JavaScript (docs/DHATU.md "Fast levels"). The other codecs default to level 6. */
+export const DEFAULT_CODEC: CodecName = 'dhatu';
+export const DEFAULT_DHATU_LEVEL = 2;
+export function defaultLevel(codec: CodecName): number {
+  return codec === 'dhatu' ? DEFAULT_DHATU_LEVEL : 6;
+}
+
 export const COMPRESS_OPTION_KEYS = ['level', 'codec', 'blockSize', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'onProgress', 'signal'] as const;
 export const DEFAULT_DEDUP_WINDOW = 64 << 20;
 /** plz codes blocks of at most 16 MiB (src/codec/plz.ts PLZ_MAX_BLOCK) */
@@ -75,8 +84,9 @@ export const MAX_WORKERS = 64;
 
 export function resolveCompressOptions(options: unknown, what = 'compress'): ResolvedCompressOptions {
   const o = assertOptions<CompressOptions>(what, options, COMPRESS_OPTION_KEYS);
-  const level = o.level === undefined ? 6 : assertInt('level', o.level, 0, 9);
-  const codec = o.codec === undefined ? 'deflate' : assertOneOf('codec', o.codec, CODEC_NAMES);
+  // level 0 without a codec stores: CDC chunks kept as they are, deduplicated (the dhātu codec has no store level)
+  const codec = o.codec !== undefined ? assertOneOf('codec', o.codec, CODEC_NAMES) : o.level === 0 ? 'deflate' : DEFAULT_CODEC;
+  const level = o.level === undefined ? defaultLevel(codec) : assertInt('level', o.level, 0, 9);
   const strategy = o.strategy === undefined ? 'cdc' : assertOneOf('strategy', o.strategy, STRATEGIES);
   if (strategy === 'fixed') {
     for (const k of ['minSize', 'avgSize', 'maxSize'] as const) if (o[k] !== undefined) throw optionError(k, 'applies to strategies "cdc", "semantic" and "adaptive", not "fixed"');
