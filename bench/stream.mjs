@@ -6,7 +6,7 @@
 // (goal ≥ 1.8×), interleaved runs, median of --runs; decompress() with 2 workers over 1 is reported too.
 // Each part runs in its own child process, so peak RSS is the stream's alone.
 //
-//   node bench/stream.mjs [--size 4G] [--speedup-size 256M] [--runs 3] [--workers 2] [--level 6]
+//   node bench/stream.mjs [--size 4G] [--speedup-size 256M] [--runs 3] [--workers 2] [--codec C] [--level N] (default: the library's)
 //                         [--only stream|speedup] [--json FILE]
 //
 // The data (deterministic, seeded PRNG, generated 1 MiB block by block): 60% text-like blocks (spliced from a pool of
@@ -31,7 +31,7 @@ function parseSize(s) {
 }
 
 function parseArgs(argv) {
-  const o = { size: parseSize('4G'), speedupSize: parseSize('256M'), runs: 3, workers: 2, level: 6, only: null, part: null, json: null, seed: 1, verbose: false };
+  const o = { size: parseSize('4G'), speedupSize: parseSize('256M'), runs: 3, workers: 2, level: undefined, codec: undefined, only: null, part: null, json: null, seed: 1, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const [name, inline] = argv[i].includes('=') ? argv[i].split(/=(.*)/s) : [argv[i], undefined];
     const value = () => inline ?? argv[++i];
@@ -41,6 +41,7 @@ function parseArgs(argv) {
       case '--runs': o.runs = Math.max(1, Number(value())); break;
       case '--workers': o.workers = Number(value()); break;
       case '--level': o.level = Number(value()); break;
+      case '--codec': o.codec = value(); break;
       case '--seed': o.seed = Number(value()); break;
       case '--only': o.only = value(); break;
       case '--part': o.part = value(); break;
@@ -48,7 +49,7 @@ function parseArgs(argv) {
       case '--verbose': o.verbose = true; break;
       case '-h':
       case '--help':
-        console.log('node bench/stream.mjs [--size 4G] [--speedup-size 256M] [--runs 3] [--workers 2] [--level 6] [--only stream|speedup] [--json FILE]');
+        console.log('node bench/stream.mjs [--size 4G] [--speedup-size 256M] [--runs 3] [--workers 2] [--codec C] [--level N] [--only stream|speedup] [--json FILE]');
         process.exit(0);
         break;
       default:
@@ -59,6 +60,11 @@ function parseArgs(argv) {
 }
 
 // ------------------------------------------------------------------------------------------ data
+/** The codec and level given on the command line; the library's defaults for those not given. */
+function codecOpts(o) {
+  return { ...(o.codec ? { codec: o.codec } : {}), ...(o.level !== undefined ? { level: o.level } : {}) };
+}
+
 function mulberry32(seed) {
   let a = seed >>> 0;
   return () => {
@@ -235,7 +241,7 @@ async function partStream(o) {
     },
   });
   await source
-    .pipeThrough(p.compressStream({ workers: o.workers, level: o.level }))
+    .pipeThrough(p.compressStream({ workers: o.workers, ...codecOpts(o) }))
     .pipeThrough(count)
     .pipeThrough(p.decompressStream())
     .pipeTo(sink);
@@ -261,7 +267,7 @@ async function partStream(o) {
     peakRssSampled: peakRss,
     maxRss: process.resourceUsage().maxRSS * 1024,
     workers: o.workers,
-    level: o.level,
+    ...codecOpts(o),
   };
 }
 
@@ -281,7 +287,7 @@ async function partSpeedup(o) {
     for (const w of r % 2 ? [2, 1] : [1, 2]) {
       const c0 = cpuNow();
       const t = performance.now();
-      const c = await p.compress(data, { workers: w, level: o.level });
+      const c = await p.compress(data, { workers: w, ...codecOpts(o) });
       times[w].push((performance.now() - t) / 1000);
       cpus[w].push(cpuSince(c0));
       const h = createHash('sha256').update(c).digest('hex');
@@ -348,7 +354,7 @@ async function main() {
   console.log(`panini-fs streaming benchmark — ${cpus.length} × ${cpus[0]?.model ?? 'cpu'}, Node ${process.version}, load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
   const result = { machine: { cpus: cpus.length, model: cpus[0]?.model, node: process.version, loadStart: os.loadavg() }, options: o };
   if (o.only !== 'speedup') {
-    console.log(`stream: ${fmt(o.size)} generated → compressStream({ workers: ${o.workers}, level: ${o.level} }) → decompressStream() → SHA-256 …`);
+    console.log(`stream: ${fmt(o.size)} generated → compressStream(${JSON.stringify({ workers: o.workers, ...codecOpts(o) })}) → decompressStream() → SHA-256 …`);
     const s = child('stream', argv);
     result.stream = s;
     console.log(`  bit-perfect: ${s.identical ? 'yes' : 'NO'} (sha256 ${s.sha256Out.slice(0, 16)}…, ${fmt(s.outSize)})`);

@@ -85,6 +85,30 @@ describe('dhātu codec: round trips', () => {
     expect(comm!.bytes).toBeGreaterThan(2.5 * (1 << 20));
   });
 
+  it("inspect's shares count every input byte once: they add up to the input, COMM holds the copies", async () => {
+    // random 3 MiB, 1 MiB gap, the first 3 MiB again with sparse edits, then a text: copies, stored random, TOKEN
+    const words = new TextEncoder().encode(Array.from({ length: 40_000 }, (_, k) => `word${k % 97} line ${k % 13} of the text\n`).join(''));
+    const data = new Uint8Array([...farRepeats(), ...words]);
+    const i = await inspect(await compress(data, { codec: 'dhatu', level: 1, blockSize: 1 << 20 }));
+    const by = new Map(i.shares.map((x) => [x.primitive, x.bytes]));
+    expect(i.shares.reduce((n, x) => n + x.bytes, 0)).toBe(data.length);
+    expect(i.shares.reduce((n, x) => n + x.share, 0)).toBeCloseTo(1, 9);
+    // the second copy of the 3 MiB (less a few bytes around each edit) was copied, and the text's later records copy
+    // from its first; the random first copy and the gap cannot be
+    expect(by.get('COMM')!).toBeGreaterThan(3 * (1 << 20) - 200_000);
+    expect(by.get('COMM')!).toBeLessThanOrEqual(3 * (1 << 20) + words.length);
+    expect((by.get('stored') ?? 0) + (by.get('CODER') ?? 0)).toBeGreaterThanOrEqual(4 * (1 << 20) - 4096);
+    expect(by.get('TOKEN')).toBeGreaterThan(0);
+    expect(i.coder.inputBytes).toBeGreaterThan(0);
+    expect(i.coder.storedBytes).toBe(i.codecs.find((x) => x.name === 'dhatu')!.storedBytes);
+    // deflate records: coded as they are, and the duplicates under deduplicated (= dedupBytes)
+    const block = prngBytes(5, 1 << 16);
+    const d = await inspect(await compress(new Uint8Array([...block, ...block, ...words]), { codec: 'deflate', strategy: 'fixed', chunkSize: 1 << 16 }));
+    expect(d.shares.reduce((n, x) => n + x.bytes, 0)).toBe(d.originalSize);
+    expect(d.shares.find((x) => x.primitive === 'deduplicated')?.bytes).toBe(d.dedupBytes);
+    expect(d.dedupBytes).toBeGreaterThanOrEqual(1 << 16);
+  });
+
   it('the stream decoder fails with LIMIT, not wrong bytes, when a copy reaches past what it retains', async () => {
     const data = farRepeats();
     const c = await compress(data, { codec: 'dhatu', level: 1, blockSize: 1 << 20 });

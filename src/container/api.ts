@@ -397,6 +397,15 @@ export interface Inspection {
    */
   dhatu: { primitive: string; bytes: number; share: number }[];
   /**
+   * Every input byte once, under the first primitive that re-expressed it: COMM (copied from earlier output), REFLATE
+   * (a deflate stream stored raw, re-created on decode), else the record's first transform (TOKEN, SPLIT, ITER, TRANS),
+   * else CODER (coded as it is: dhātu records without a transform, and deflate/plz/pfz records); `stored` (kept as
+   * they are) and `deduplicated` (REF records). The bytes add up to originalSize and the shares to 1; largest first.
+   */
+  shares: { primitive: string; bytes: number; share: number }[];
+  /** dhātu records: the bytes their coder stage coded (what the transforms left) and the coded payload bytes */
+  coder: { inputBytes: number; storedBytes: number };
+  /**
    * dhātu records with a REFLATE stage: the deflate streams re-created on decode — how many, by wrapper, how (zlib
    * parameters, or preflate corrections for streams of other encoders) and the raw bytes stored in their place.
    * (Streams the encoder found but kept as they were are reported by compress, with the reason: CompressResult.streams.)
@@ -423,6 +432,9 @@ export async function inspectSource(src: Source): Promise<Inspection> {
   let dedupBytes = 0;
   let payload = 0;
   const byDhatu = new Map<string, number>();
+  const shares = new Map<string, number>();
+  const share = (k: string, n: number): void => void (n > 0 && shares.set(k, (shares.get(k) ?? 0) + n));
+  const coder = { inputBytes: 0, storedBytes: 0 };
   const stages = new Map<string, { records: number; bytes: number; paramsBytes: number }>();
   const reflate: Inspection['reflate'] = { records: 0, streams: 0, zlib: 0, foreign: 0, rawBytes: 0, correctionBytes: 0, byKind: {}, byParams: {} };
   for (let i = 0; i < info.footer.recordCount; i++) {
@@ -441,7 +453,16 @@ export async function inspectSource(src: Source): Promise<Inspection> {
         const where = `record ${i} at byte ${e.frameOffset}`;
         const stored = await src.read(e.frameOffset + RECORD_HEADER_SIZE, f.storedLength);
         if (crc32(stored) !== f.payloadCrc) throw new PaniniError('CHECKSUM', `${where}: payload is corrupt (CRC32)`, { offset: e.frameOffset, chunk: i });
+        let rest = f.originalLength;
+        let first: string | undefined;
+        coder.storedBytes += f.storedLength;
         for (const st of planStats(stored, where).stages) {
+          if (st.dhatu === 'COMM' || st.dhatu === 'REFLATE') {
+            const b = Math.min(rest, st.handled);
+            share(st.dhatu, b);
+            rest -= b;
+          } else if (st.dhatu === 'CODER') coder.inputBytes += st.handled;
+          else first ??= st.dhatu;
           if (st.id === REFLATE_STAGE_ID) describeRecipe(st.params, where, reflate);
           byDhatu.set(st.dhatu, (byDhatu.get(st.dhatu) ?? 0) + st.handled);
           const k = `${st.name}\u0000${st.dhatu}`;
@@ -451,7 +472,8 @@ export async function inspectSource(src: Source): Promise<Inspection> {
           a.paramsBytes += st.paramsBytes;
           stages.set(k, a);
         }
-      }
+        share(first ?? 'CODER', rest);
+      } else share(f.codec === 0 ? 'stored' : 'CODER', f.originalLength);
       const c = codecs.get(f.codec) ?? { records: 0, originalBytes: 0, storedBytes: 0 };
       c.records++;
       c.originalBytes += f.originalLength;
@@ -460,6 +482,7 @@ export async function inspectSource(src: Source): Promise<Inspection> {
     } else {
       refRecords++;
       dedupBytes += f.originalLength;
+      share('deduplicated', f.originalLength);
     }
   }
   return {
@@ -478,6 +501,10 @@ export async function inspectSource(src: Source): Promise<Inspection> {
     dhatu: [...byDhatu]
       .map(([primitive, bytes]) => ({ primitive, bytes, share: info.footer.totalSize ? bytes / info.footer.totalSize : 0 }))
       .sort((a, b) => b.bytes - a.bytes || (a.primitive < b.primitive ? -1 : 1)),
+    shares: [...shares]
+      .map(([primitive, bytes]) => ({ primitive, bytes, share: info.footer.totalSize ? bytes / info.footer.totalSize : 0 }))
+      .sort((a, b) => b.bytes - a.bytes || (a.primitive < b.primitive ? -1 : 1)),
+    coder,
     reflate,
     stages: [...stages].map(([k, v]) => ({ name: k.split('\u0000')[0]!, dhatu: k.split('\u0000')[1]!, ...v })).sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1)),
     manifest,
