@@ -127,6 +127,19 @@ describe('dhātu codec: round trips', () => {
     expect(c.length).toBeGreaterThan(big.length);
   });
 
+  it('a stream decoder with exactly the declared window decodes copies that reach nearly a window back, whatever the record cuts', async () => {
+    // a 512 KiB random block repeated 2.9–2.99 MiB later, in a 3 MiB window: the copy's source lies inside the window
+    // but, with records of about 1 MiB cut where the chunker cuts, not on a record boundary
+    const w = 3 << 20;
+    const a = prngBytes(31, 512 << 10);
+    for (const gap of [2_430_000, 2_500_000, 2_560_000]) {
+      const data = new Uint8Array([...prngBytes(32, 100_000), ...a, ...prngBytes(33, gap), ...a, ...prngBytes(34, 300_000)]);
+      const c = await compress(data, { codec: 'dhatu', level: 1, blockSize: 1 << 20, dedupWindow: w });
+      expect((await inspect(c)).shares.find((x) => x.primitive === 'COMM')?.bytes ?? 0, `gap ${gap}`).toBeGreaterThan(400_000);
+      expect(sha(await streamDecode(c, 5, { maxWindow: w })), `gap ${gap}`).toBe(sha(data));
+    }
+  });
+
   it('takes dedup windows smaller than a COMM history (1 byte … 1 KiB): no copies then, and the bytes round-trip', async () => {
     const half = prngBytes(21, 300_000).map((b) => 97 + (b % 16));
     const data = new Uint8Array(600_000);

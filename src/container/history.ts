@@ -1,5 +1,6 @@
 // Earlier output, addressed by absolute output offset: what a COMM stage (src/dhatu/comm.ts) copies from. Decoders
-// keep the most recent output here (bounded: at most `capacity` bytes, oldest records dropped first); the encoder's
+// keep the most recent output here (every byte of the last `capacity`, oldest records dropped first, so at most
+// `capacity` plus one record); the encoder's
 // matcher keeps its own history. FORMAT.md "Dedup window" bounds how far back a copy may reach.
 import { PaniniError } from '../errors.js';
 
@@ -28,7 +29,9 @@ export class OutputHistory {
     this.segs.push({ offset: this.end, bytes });
     this.end += bytes.length;
     this.held += bytes.length;
-    while (this.held > this.capacity && this.first < this.segs.length) {
+    // every byte of the last `capacity` is kept (a copy may reach that far back from the next record's start): a
+    // record goes once all of it is older than that, so up to one record more than `capacity` may be held
+    while (this.first < this.segs.length && this.segs[this.first]!.offset + this.segs[this.first]!.bytes.length <= this.end - this.capacity) {
       this.held -= this.segs[this.first]!.bytes.length;
       this.segs[this.first] = undefined as unknown as Segment;
       this.first++;
