@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { EXIT_STATUS, PaniniError } from '../errors.js';
 import type { Progress, Strategy } from '../container/options.js';
 import { codecName } from '../container/codecs.js';
+import type { Inspection } from '../container/api.js';
 import { compressFile, compressTree, containerManifest, decompressFile, extractFile, extractTree, inspectFile, verifyFile } from '../node/container.js';
 import { decompressStdin, interruptSignal, withStdinFile } from './stdio.js';
 import { validateReconstruction } from '../node/validate.js';
@@ -175,14 +176,11 @@ export async function runInspect(p: Parsed): Promise<number> {
     'codecs:',
     ...i.codecs.map((c) => `  ${String(c.id).padStart(3)} ${codecName(c.id).padEnd(8)} ${String(c.records).padStart(7)} chunks  ${human(c.originalBytes).padStart(10)} → ${human(c.storedBytes).padStart(10)}`),
   ];
-  if (i.shares.length) {
-    lines.push('input:      each byte under the first primitive that re-expressed it (the shares add up to 100%)');
-    for (const d of i.shares) lines.push(`  ${d.primitive.padEnd(12)} ${(d.share * 100).toFixed(1).padStart(6)}%  ${human(d.bytes).padStart(10)}`);
-  }
+  const shareLines = (list: Inspection['shares']) => list.map((d) => `  ${d.primitive.padEnd(12)} ${(d.share * 100).toFixed(1).padStart(6)}%  ${human(d.bytes).padStart(10)}`);
+  if (i.shares.length) lines.push('input:      each byte under the first primitive that re-expressed it (the shares add up to 100%)', ...shareLines(i.shares));
   if (i.dhatu.length) {
     lines.push(`coder:      ${human(i.coder.inputBytes)} coded (what the transforms left) → ${human(i.coder.storedBytes)} of dhātu payloads`);
-    lines.push('handled:    bytes each primitive processed, as a share of the input (a byte may count for several)');
-    for (const d of i.dhatu) lines.push(`  ${d.primitive.padEnd(12)} ${(d.share * 100).toFixed(1).padStart(6)}%  ${human(d.bytes).padStart(10)}`);
+    lines.push('handled:    bytes each primitive processed, as a share of the input (a byte may count for several)', ...shareLines(i.dhatu));
     const rf = i.reflate;
     if (rf.streams) {
       lines.push(`deflate     ${rf.streams} streams re-created on decode (${Object.entries(rf.byKind).map(([k, n]) => `${n} ${k}`).join(', ')}), ${human(rf.rawBytes)} raw stored instead`);

@@ -498,17 +498,20 @@ export async function inspectSource(src: Source): Promise<Inspection> {
     dedupBytes,
     codecs: [...codecs].sort((a, b) => a[0] - b[0]).map(([id, c]) => ({ id, name: codecName(id), ...c })),
     overheadBytes: info.size - payload,
-    dhatu: [...byDhatu]
-      .map(([primitive, bytes]) => ({ primitive, bytes, share: info.footer.totalSize ? bytes / info.footer.totalSize : 0 }))
-      .sort((a, b) => b.bytes - a.bytes || (a.primitive < b.primitive ? -1 : 1)),
-    shares: [...shares]
-      .map(([primitive, bytes]) => ({ primitive, bytes, share: info.footer.totalSize ? bytes / info.footer.totalSize : 0 }))
-      .sort((a, b) => b.bytes - a.bytes || (a.primitive < b.primitive ? -1 : 1)),
+    dhatu: asShares(byDhatu, info.footer.totalSize),
+    shares: asShares(shares, info.footer.totalSize),
     coder,
     reflate,
     stages: [...stages].map(([k, v]) => ({ name: k.split('\u0000')[0]!, dhatu: k.split('\u0000')[1]!, ...v })).sort((a, b) => b.bytes - a.bytes || (a.name < b.name ? -1 : 1)),
     manifest,
   };
+}
+
+/** Bytes per primitive as shares of `total`, largest first (ties by name). */
+function asShares(m: Map<string, number>, total: number): { primitive: string; bytes: number; share: number }[] {
+  return [...m]
+    .map(([primitive, bytes]) => ({ primitive, bytes, share: total ? bytes / total : 0 }))
+    .sort((a, b) => b.bytes - a.bytes || (a.primitive < b.primitive ? -1 : 1));
 }
 
 const WRAPS = ['deflate', 'zlib', 'png'];

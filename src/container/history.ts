@@ -12,7 +12,6 @@ interface Segment {
 export class OutputHistory {
   private segs: Segment[] = [];
   private first = 0; // index of the oldest live segment in segs
-  private held = 0;
   /** output offset just past the newest byte */
   end = 0;
 
@@ -28,11 +27,9 @@ export class OutputHistory {
     if (bytes.length === 0) return;
     this.segs.push({ offset: this.end, bytes });
     this.end += bytes.length;
-    this.held += bytes.length;
     // every byte of the last `capacity` is kept (a copy may reach that far back from the next record's start): a
     // record goes once all of it is older than that, so up to one record more than `capacity` may be held
     while (this.first < this.segs.length && this.segs[this.first]!.offset + this.segs[this.first]!.bytes.length <= this.end - this.capacity) {
-      this.held -= this.segs[this.first]!.bytes.length;
       this.segs[this.first] = undefined as unknown as Segment;
       this.first++;
     }

@@ -48,9 +48,12 @@ class WordTable {
     this.count = new Int32Array(1 << 15);
     this.hash = new Int32Array(1 << 15);
   }
+  /** FNV-1a: the offset basis and prime (the counting pass in tokenForward hashes with them as it scans) */
+  static readonly FNV_BASIS = 0x811c9dc5 | 0;
+  static readonly FNV_PRIME = 0x01000193;
   static hashOf(s: Uint8Array, a: number, b: number): number {
-    let h = 0x811c9dc5 | 0;
-    for (let i = a; i < b; i++) h = Math.imul(h ^ s[i]!, 0x01000193);
+    let h = WordTable.FNV_BASIS;
+    for (let i = a; i < b; i++) h = Math.imul(h ^ s[i]!, WordTable.FNV_PRIME);
     return h;
   }
   private same(e: number, a: number, n: number): boolean {
@@ -149,10 +152,10 @@ export function tokenForward(streams: readonly Uint8Array[], sel: number, opts: 
     }
     // the word's FNV-1a hash (WordTable.hashOf of the entry, lead included) as it is scanned
     const a = i > 0 && isLead[s[i - 1]!] ? i - 1 : i;
-    let h = 0x811c9dc5 | 0;
-    if (a < i) h = Math.imul(h ^ s[a]!, 0x01000193);
+    let h = WordTable.FNV_BASIS;
+    if (a < i) h = Math.imul(h ^ s[a]!, WordTable.FNV_PRIME);
     let j = i;
-    for (let c = s[j]!; j < n && isWord[(c = s[j]!)]; j++) h = Math.imul(h ^ c, 0x01000193);
+    for (; j < n && isWord[s[j]!]; j++) h = Math.imul(h ^ s[j]!, WordTable.FNV_PRIME);
     if (j - a >= minLength) {
       if (occ === occStart.length) {
         const ns = new Int32Array(occ * 2);
