@@ -33,6 +33,7 @@ export { detect, boundaries, semanticChunks, FORMATS, type Detection, type Forma
 export { compressFiles, type FileInput } from './container/files.js';
 export { listRecords, type RecordListing } from './container/records.js';
 export type { CompressOptions, DecompressOptions, Progress, Strategy, CodecName } from './container/options.js';
+export { compressMemory } from './container/options.js';
 export type { Manifest, ManifestEntry } from './container/manifest.js';
 export { webWorkersAvailable } from './workers/pool-web.js';
 export {

@@ -13,6 +13,12 @@ import { human, numberFlag, type Parsed } from './args.js';
 
 /** The CLI's worker count when --workers is not given: the CPUs, at most 4 (output bytes never depend on it). */
 export const CLI_DEFAULT_WORKERS = Math.max(1, Math.min(4, availableParallelism()));
+/** The peak memory compress keeps within when --memory is not given (the worker threads are lowered to fit). */
+export const CLI_DEFAULT_MEMORY = 512 << 20;
+/** dhātu levels 4–9 code 8–16 MiB records with costlier parsers: their default bound is 1 GiB. */
+export const CLI_DEFAULT_MEMORY_STRONG = 1 << 30;
+export const cliDefaultMemory = (codec: string | undefined, level: number | undefined): number =>
+  (codec === undefined || codec === 'dhatu') && level !== undefined && level >= 4 ? CLI_DEFAULT_MEMORY_STRONG : CLI_DEFAULT_MEMORY;
 
 
 /** A one-line progress bar on stderr when it is a TTY (and not --json), redrawn at most 10 times a second. */
@@ -79,6 +85,7 @@ export async function runCompress(p: Parsed): Promise<number> {
   const codec = p.values.codec as string | undefined;
   if (codec !== undefined && !['deflate', 'plz', 'pfz', 'dhatu'].includes(codec)) throw new PaniniError('OPTION', `--codec must be deflate, plz, pfz or dhatu, got "${codec}"`, { option: 'codec' });
   const workers = int(p, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS;
+  const memory = numberFlag(p, 'memory', { sizes: true, min: 1 << 20 }) ?? cliDefaultMemory(codec, level);
   const bar = progressBar('compress', p);
   const quiet = p.values.quiet === true;
   const opts = {
@@ -86,6 +93,7 @@ export async function runCompress(p: Parsed): Promise<number> {
     ...(codec ? { codec: codec as 'deflate' | 'plz' | 'pfz' | 'dhatu' } : {}),
     ...(strategy ? { strategy } : {}),
     workers,
+    memory,
     force: p.values.force === true,
     signal: interruptSignal(),
     ...(bar.onProgress ? { onProgress: bar.onProgress } : {}),

@@ -18,7 +18,7 @@ const USAGE = `usage: panini-fs <command> [options]
 
 commands:
   compress IN [-o OUT] [--level 0-9] [--codec dhatu|deflate|plz|pfz] [--strategy fixed|cdc|semantic|adaptive] [--workers N]
-           [--force] [--json] [-q] [--progress]
+           [--memory 512M] [--force] [--json] [-q] [--progress]
                                             IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz;
                                             default codec dhatu at level 2 (9 the strongest; other codecs: 6)
   decompress IN [-o OUT] [--workers N] [--force] [--json] [-q] [--progress]
@@ -65,6 +65,8 @@ ${SERVE_USAGE}
 
 options:
   --workers N     compress / decompress: worker threads (default: the CPUs, at most 4; the bytes never depend on it)
+  --memory SIZE   compress: the peak memory to stay within (default 512M; 1G at dhatu levels 4-9): fewer worker threads
+                  where more would not fit, an error when one thread does not (docs/ARCHITECTURE.md "Memory")
   -q, --quiet     compress / decompress: no progress and no summary line (errors still go to stderr)
   --progress      compress / decompress: the progress line (bytes, MB/s, ETA) on stderr even when it is not a terminal
                   (by default it is drawn on a terminal only)
@@ -133,6 +135,7 @@ export async function main(argv: string[]): Promise<number> {
           codec: { type: 'string' },
           strategy: { type: 'string' },
           workers: { type: 'string' },
+          memory: { type: 'string' },
           force: { type: 'boolean', short: 'f' },
           json: { type: 'boolean' },
           quiet: { type: 'boolean', short: 'q' },

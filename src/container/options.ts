@@ -3,6 +3,7 @@ import { PaniniError } from '../errors.js';
 import { CDC_LIMITS } from '../chunk/options.js';
 import { assertBool, assertFunction, assertInt, assertOneOf, assertOptions, optionError } from '../validate.js';
 import { MAX_RECORD } from './format.js';
+import { MATCH_HISTORY_CAP } from '../limits.js';
 
 export type Strategy = 'fixed' | 'cdc' | 'semantic' | 'adaptive';
 export const STRATEGIES: readonly Strategy[] = ['fixed', 'cdc', 'semantic', 'adaptive'];
@@ -48,6 +49,12 @@ export interface CompressOptions {
   dedupWindow?: number;
   /** worker threads for coding chunks (default: 1 = in this thread). Output bytes do not depend on it. */
   workers?: number;
+  /**
+   * a bound on the peak resident memory of the compression, in bytes (default: none): `workers` is lowered until the
+   * estimate (compressMemory) fits, and an OPTION error says so when even one thread does not. Output bytes do not
+   * depend on it. The CLI passes 512 MiB unless --memory says otherwise.
+   */
+  memory?: number;
   onProgress?: (p: Progress) => void;
   signal?: AbortSignal;
 }
@@ -63,7 +70,10 @@ export interface ResolvedCompressOptions {
   maxSize: number;
   bits: number;
   dedupWindow: number;
+  /** codec 'dhatu': how many bytes back the long-range matcher (COMM) looks: the dedup window, at most MATCH_HISTORY_CAP, less under a memory bound */
+  matchHistory: number;
   workers: number;
+  memory: number | undefined;
   onProgress: ((p: Progress) => void) | undefined;
   signal: AbortSignal | undefined;
 }
@@ -76,7 +86,7 @@ export function defaultLevel(codec: CodecName): number {
   return codec === 'dhatu' ? DEFAULT_DHATU_LEVEL : 6;
 }
 
-export const COMPRESS_OPTION_KEYS = ['level', 'codec', 'blockSize', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'onProgress', 'signal'] as const;
+export const COMPRESS_OPTION_KEYS = ['level', 'codec', 'blockSize', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'memory', 'onProgress', 'signal'] as const;
 export const DEFAULT_DEDUP_WINDOW = 64 << 20;
 /** plz codes blocks of at most 16 MiB (src/codec/plz.ts PLZ_MAX_BLOCK) */
 export const PLZ_MAX_CHUNK = 1 << 24;
@@ -104,10 +114,69 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   if (o.blockSize !== undefined && codec !== 'dhatu') throw optionError('blockSize', `applies to codec "dhatu", not "${codec}"`);
   const blockSize = o.blockSize === undefined ? (level <= 3 ? 4 << 20 : level <= 6 ? 8 << 20 : 16 << 20) : assertInt('blockSize', o.blockSize, 1 << 20, MAX_RECORD);
   const dedupWindow = o.dedupWindow === undefined ? DEFAULT_DEDUP_WINDOW : assertInt('dedupWindow', o.dedupWindow, 0, Number.MAX_SAFE_INTEGER);
-  const workers = o.workers === undefined ? 1 : assertInt('workers', o.workers, 1, MAX_WORKERS);
+  let workers = o.workers === undefined ? 1 : assertInt('workers', o.workers, 1, MAX_WORKERS);
+  const memory = o.memory === undefined ? undefined : assertInt('memory', o.memory, 1 << 20, Number.MAX_SAFE_INTEGER);
+  // the dhātu codec's long-range history: the dedup window, up to MATCH_HISTORY_CAP; under a memory bound, the
+  // workers are fitted with at most the default window's history, and what is left of the bound goes to the history
+  const wanted = dedupWindow === 0 ? MATCH_HISTORY_CAP : Math.min(dedupWindow, MATCH_HISTORY_CAP);
+  let matchHistory = wanted;
+  if (memory !== undefined) {
+    const base = Math.min(wanted, DEFAULT_DEDUP_WINDOW);
+    const m = { codec, level, matchHistory: base };
+    while (workers > 1 && compressMemory({ ...m, workers }) > memory) workers--;
+    const need = compressMemory({ ...m, workers: 1 });
+    if (need > memory) {
+      throw optionError('memory', `(${mib(memory)}) is below what codec "${codec}" at level ${level} needs with one thread and a ${mib(base)} history (about ${mib(need)}): raise it${codec === 'deflate' ? '' : ', or use codec "deflate" (about ' + mib(compressMemory({ codec: 'deflate', level, matchHistory: 0, workers: 1 })) + ')'}`);
+    }
+    const spare = memory - compressMemory({ ...m, workers });
+    matchHistory = Math.min(wanted, base + Math.floor(spare / HISTORY_FACTOR / 2 ** 20) * 2 ** 20);
+  }
   const onProgress = o.onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', o.onProgress);
   const signal = o.signal === undefined ? undefined : assertSignal(o.signal);
-  return { level, codec, strategy, chunkSize, blockSize, minSize, avgSize, maxSize, bits: Math.round(Math.log2(avgSize)), dedupWindow, workers, onProgress, signal };
+  return { level, codec, strategy, chunkSize, blockSize, minSize, avgSize, maxSize, bits: Math.round(Math.log2(avgSize)), dedupWindow, matchHistory, workers, memory, onProgress, signal };
+}
+
+const mib = (n: number): string => `${Math.ceil(n / 2 ** 20)} MiB`;
+
+/**
+ * Peak resident memory of the whole process, in MiB, when it codes in the calling thread (`inline`), and what each
+ * further worker thread adds (with w ≥ 2 workers: inline + (w − 1) × perWorker: each worker's isolate, its coders'
+ * memory and the records in flight to it), with a 64 MiB long-range history. Measured with the CLI by
+ * bench/memory.mjs (Linux x64, Node 20, `--workers 1` and `--workers 2`), the larger of two inputs: the corpus's
+ * single files concatenated (87 MB of text, JSON, JS, ELF, wasm, PNG, JAR) and the generated stream; rounded up. The
+ * process's own start (~60 MiB) is included.
+ */
+const MEMORY_MIB: Record<Exclude<CodecName, 'dhatu'>, { inline: number; perWorker: number }> = {
+  deflate: { inline: 110, perWorker: 60 },
+  pfz: { inline: 110, perWorker: 110 },
+  plz: { inline: 110, perWorker: 100 },
+};
+/** The dhātu codec by level (index 1–9): bigger records and costlier parsers and coders from level 4 up. */
+const DHATU_MEMORY_MIB: ReadonlyArray<{ inline: number; perWorker: number }> = [
+  MEMORY_MIB.deflate, // level 0 stores
+  { inline: 345, perWorker: 165 },
+  { inline: 345, perWorker: 165 },
+  { inline: 345, perWorker: 165 },
+  { inline: 345, perWorker: 235 },
+  { inline: 380, perWorker: 275 },
+  { inline: 380, perWorker: 275 },
+  { inline: 490, perWorker: 335 },
+  { inline: 530, perWorker: 520 },
+  { inline: 575, perWorker: 520 },
+];
+/** MiB the dhātu codec's long-range matcher holds per MiB of history (the history and its hash tables). */
+const HISTORY_FACTOR = 1.6;
+
+/**
+ * The estimated peak resident memory in bytes of compressing with these options (the model the `memory` option
+ * fits the workers and the history to; docs/ARCHITECTURE.md "Memory"). It does not depend on the input's size:
+ * everything is streamed, and the histories are bounded.
+ */
+export function compressMemory(o: { codec: CodecName; level: number; matchHistory: number; workers: number }): number {
+  const c = o.level === 0 ? MEMORY_MIB.deflate : o.codec === 'dhatu' ? DHATU_MEMORY_MIB[o.level]! : MEMORY_MIB[o.codec];
+  let mb = c.inline + (o.workers > 1 ? (o.workers - 1) * c.perWorker : 0);
+  if (o.codec === 'dhatu' && o.level > 0) mb += Math.max(0, o.matchHistory - DEFAULT_DEDUP_WINDOW) / 2 ** 20 * HISTORY_FACTOR;
+  return Math.ceil(mb) * 2 ** 20;
 }
 
 export interface DecompressOptions {

@@ -31,6 +31,8 @@ export interface BackupOptions {
   time?: Date;
   /** threads coding the packs (default 1; the CLI: the CPUs, at most 4); the repository's bytes never depend on it */
   workers?: number;
+  /** a bound on the peak memory of the pack coding in bytes (compress's `memory`: fewer workers where more would not fit) */
+  memory?: number;
 }
 
 /** The first segment of a backed-up path's nodes in a snapshot's tree: its base name ('root' for /). */
@@ -103,7 +105,7 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
     }
     const old = new Map<string, TreeNode>();
     if (parent) for (const n of await repo.loadTree(parent, signal)) old.set(n.path, n);
-    const w = repo.writer({ signal, workers: options.workers ?? 1 });
+    const w = repo.writer({ signal, workers: options.workers ?? 1, ...(options.memory !== undefined ? { memory: options.memory } : {}) });
     const nodes: TreeNode[] = [];
     const sum = { files: 0, dirs: 0, symlinks: 0, bytes: 0, filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0 };
     const progress = () => options.onProgress?.({ files: sum.files, bytesRead: sum.bytesRead, bytesNew: w.bytesNew });

@@ -15,7 +15,7 @@ import { createSha256, sha256 } from '../hash/sha256.js';
 import { detect, HEAD_LIMIT } from '../grammar/index.js';
 import { makeBlockAssembler } from '../container/api.js';
 import { hex } from '../container/decoder.js';
-import { resolveCompressOptions, throwIfAborted } from '../container/options.js';
+import { DEFAULT_DHATU_LEVEL, resolveCompressOptions, throwIfAborted } from '../container/options.js';
 import { locationScheme, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { checkPath } from '../container/manifest.js';
@@ -43,7 +43,7 @@ export interface ChunkInputOptions {
   strategy?: PipelineStrategy;
   /** target chunk size, 1–64 MiB (default 4 MiB) */
   blockSize?: number;
-  /** the dhātu level workers will code with, 0–9 (default 6); recorded in the recipe */
+  /** the dhātu level workers will code with, 0–9 (default: the library's dhātu default, 2); recorded in the recipe */
   level?: number;
   /** recipe id (default: a fresh one) */
   id?: string;
@@ -65,7 +65,7 @@ export function resolveChunkInput(options: unknown, what = 'chunk'): ResolvedChu
   return {
     strategy: o.strategy === undefined ? 'adaptive' : assertOneOf('strategy', o.strategy, STRATEGIES),
     blockSize: o.blockSize === undefined ? DEFAULT_BLOCK : assertInt('blockSize', o.blockSize, 1 << 20, 64 << 20),
-    level: o.level === undefined ? 6 : assertInt('level', o.level, 0, 9),
+    level: o.level === undefined ? DEFAULT_DHATU_LEVEL : assertInt('level', o.level, 0, 9),
     id: o.id,
     signal: o.signal,
     onProgress: o.onProgress,

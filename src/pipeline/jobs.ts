@@ -6,6 +6,7 @@
 import { existsSync, realpathSync, statSync } from 'node:fs';
 import { resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
+import { DEFAULT_DHATU_LEVEL } from '../container/options.js';
 import { locationScheme, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import { assertBool, assertInt, assertOneOf, optionError } from '../validate.js';
@@ -132,7 +133,7 @@ export function checkJobRequest(p: Pipeline, req: unknown): Checked {
     case 'compress': {
       options.strategy = o.strategy === undefined ? 'adaptive' : assertOneOf('strategy', o.strategy, STRATEGIES);
       options.blockSize = o.blockSize === undefined ? DEFAULT_BLOCK : assertInt('blockSize', o.blockSize, 1 << 20, 64 << 20);
-      options.level = o.level === undefined ? 6 : assertInt('level', o.level, 0, 9);
+      options.level = o.level === undefined ? DEFAULT_DHATU_LEVEL : assertInt('level', o.level, 0, 9);
       if (o.output !== undefined) {
         if (typeof o.output !== 'string' || o.output === '') throw optionError('output', 'must be a store location (a directory under the roots, s3://…, azure://…) or a container path ending in .pnz');
         if (!isStoreUrl(o.output) && o.output.endsWith('.pnz')) {
@@ -145,7 +146,7 @@ export function checkJobRequest(p: Pipeline, req: unknown): Checked {
       break;
     }
     case 'analyze':
-      options.level = o.level === undefined ? 6 : assertInt('level', o.level, 0, 9);
+      options.level = o.level === undefined ? DEFAULT_DHATU_LEVEL : assertInt('level', o.level, 0, 9);
       break;
     case 'benchmark': {
       const s = o.sections === undefined ? 'single' : o.sections;

@@ -14,6 +14,7 @@ import { sha256 } from '../hash/sha256.js';
 import { detect, HEAD_LIMIT } from '../grammar/index.js';
 import { compress, decompress, inspect } from '../container/api.js';
 import { hex } from '../container/decoder.js';
+import { DEFAULT_DHATU_LEVEL } from '../container/options.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';
 import type { ContentClassifier } from '../model/classifier.js';
@@ -58,7 +59,7 @@ async function compressChunk(claim: Claim, ctx: TaskContext): Promise<TaskResult
   const digest = str(p.sha256, 'sha256');
   const size = int(p.size, 'size');
   const crc = int(p.crc32, 'crc32');
-  const level = int(claim.options.level ?? 6, 'level');
+  const level = int(claim.options.level ?? DEFAULT_DHATU_LEVEL, 'level');
   const store = await ctx.store(claim.store);
   const key = chunkKey(digest);
   const data = await store.get(key, { signal: ctx.signal }).catch(permanent);
@@ -87,7 +88,7 @@ const SAMPLE = 4 << 20;
 
 async function analyze(claim: Claim, ctx: TaskContext): Promise<TaskResult> {
   const path = str(claim.payload.path, 'path');
-  const level = int(claim.options.level ?? 6, 'level');
+  const level = int(claim.options.level ?? DEFAULT_DHATU_LEVEL, 'level');
   // a missing input or a directory will not be different on a retry: both fail the task for good
   const src = await openFileSource(path).catch(permanent);
   let sample: Uint8Array;

@@ -426,9 +426,12 @@ export class Repository {
 
   // ------------------------------------------------------------------------------------------------------ writer
 
-  /** `workers`: threads that code a pack's records at once (default 1); the pack's bytes never depend on it. */
-  writer(options: { signal?: AbortSignal; onPack?: (p: IndexPack) => void; workers?: number } = {}): PackWriter {
-    return new PackWriter(this, options.signal, options.onPack, options.workers ?? 1);
+  /**
+   * `workers`: threads that code a pack's records at once (default 1); `memory`: compress's bound on the peak memory
+   * (fewer workers where more would not fit). The pack's bytes depend on neither.
+   */
+  writer(options: { signal?: AbortSignal; onPack?: (p: IndexPack) => void; workers?: number; memory?: number } = {}): PackWriter {
+    return new PackWriter(this, options.signal, options.onPack, options.workers ?? 1, options.memory);
   }
 }
 
@@ -469,6 +472,7 @@ export class PackWriter {
     private readonly signal: AbortSignal | undefined,
     private readonly onPack?: (p: IndexPack) => void,
     private readonly workers = 1,
+    private readonly memory: number | undefined = undefined,
   ) {}
 
   /** Adds a chunk unless the repository or this writer has it; returns its id. */
@@ -493,7 +497,7 @@ export class PackWriter {
       entries.push({ id: c.id, offset: off, length: c.data.length });
       off += c.data.length;
     }
-    const container = await compress(concat(this.pending.map((c) => c.data), off), { codec: 'dhatu', level: this.repo.config.level, workers: this.workers, signal: this.signal });
+    const container = await compress(concat(this.pending.map((c) => c.data), off), { codec: 'dhatu', level: this.repo.config.level, workers: this.workers, ...(this.memory !== undefined ? { memory: this.memory } : {}), signal: this.signal });
     const { id, size } = await this.repo.putObject(packKey, encodePack(entries, container), 'pack', this.signal);
     const p: IndexPack = { id, size, chunks: entries };
     this.unindexed.push(p);

@@ -9,14 +9,14 @@ import { hasDeflateStreams, reflateForward, type ReflateReport } from '../reflat
 import { analyzeForeign, reconstructForeign } from '../reflate/foreign.js';
 import { detect } from '../../grammar/index.js';
 import type { PreStage } from './record.js';
+import { MATCH_HISTORY_CAP } from '../../limits.js';
 /** The compress options the analysis reads (a resolved compress options object has them). */
 export interface AnalyzeOptions {
   level: number;
-  dedupWindow: number;
+  /** how many bytes back COMM looks (at most the container's dedup window) */
+  matchHistory: number;
 }
 
-/** How far back the matcher looks when the container's window is unlimited (it keeps this many bytes). */
-export const MATCH_HISTORY_CAP = 512 << 20;
 /** Bytes of a record the format sniffing looks at. */
 const SNIFF_BYTES = 64 << 10;
 /** Levels from which streams of other encoders get preflate corrections (slow: ~1 MB/s each way). */
@@ -68,13 +68,13 @@ export interface Analysis {
 }
 
 export class RecordAnalyzer {
-  /** undefined when the container's dedup window is below COMM's smallest: no copies reach that short a history */
+  /** undefined when the history is below COMM's smallest: no copies reach that short a history */
   private readonly matcher: LongMatcher | undefined;
   constructor(
     private readonly o: AnalyzeOptions,
     readonly streams: StreamStats = emptyStreamStats(),
   ) {
-    const w = o.dedupWindow === 0 ? MATCH_HISTORY_CAP : Math.min(o.dedupWindow, MATCH_HISTORY_CAP);
+    const w = Math.min(o.matchHistory, MATCH_HISTORY_CAP);
     this.matcher = w >= COMM_MIN_WINDOW ? createLongMatcher({ window: w }) : undefined;
   }
 
