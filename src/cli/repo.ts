@@ -239,7 +239,7 @@ async function runRepoCommand(argv: string[]): Promise<number> {
       const r = await restore(repo, s, v.target, { include: v.include, force: v.force === true });
       const secs = (performance.now() - t0) / 1000;
       if (v.json) json({ snapshot: s.id, ...r, seconds: secs });
-      else out(`restored snapshot ${s.id.slice(0, 8)}: ${r.files} files, ${r.dirs} directories, ${r.symlinks} links, ${r.bytes} bytes, every chunk and file verified (${secs.toFixed(1)} s)`);
+      else out(`restored snapshot ${s.id.slice(0, 8)}: ${r.files} files, ${r.dirs} directories, ${r.symlinks} symlinks${r.hardLinks ? `, ${r.hardLinks} hard links` : ''}, ${r.bytes} bytes, every chunk and file verified (${secs.toFixed(1)} s)`);
       return 0;
     }
     case 'diff': {

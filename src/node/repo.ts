@@ -107,6 +107,8 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
     if (parent) for (const n of await repo.loadTree(parent, signal)) old.set(n.path, n);
     const w = repo.writer({ signal, workers: options.workers ?? 1, ...(options.memory !== undefined ? { memory: options.memory } : {}) });
     const nodes: TreeNode[] = [];
+    // files with several names read in this backup, by device and inode: another name is the same content
+    const linked = new Map<string, TreeNode>();
     const sum = { files: 0, dirs: 0, symlinks: 0, bytes: 0, filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0 };
     const progress = () => options.onProgress?.({ files: sum.files, bytesRead: sum.bytesRead, bytesNew: w.bytesNew });
     const visit = async (abs: string, rel: string, inRoot: string): Promise<void> => {
@@ -145,8 +147,21 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
         const prev = old.get(rel);
         sum.files++;
         sum.bytes += size;
+        const links = st.nlink > 1n ? { links: Number(st.nlink) } : {};
+        const inodeKey = `${st.dev}:${st.ino}`;
+        const same = links.links ? linked.get(inodeKey) : undefined;
+        if (same && same.size === size && same.mtime === mtime) {
+          // another name of a file this backup has read: its content, not read again
+          nodes.push({ ...base, type: 'file', size, sha256: same.sha256!, chunks: same.chunks!, ...links });
+          progress();
+          return;
+        }
+        const push = (n: TreeNode) => {
+          nodes.push(n);
+          if (links.links) linked.set(inodeKey, n);
+        };
         if (prev && prev.type === 'file' && prev.size === size && prev.mtime === mtime && prev.inode === base.inode && prev.chunks!.every((c) => repo.has(c))) {
-          nodes.push({ ...base, type: 'file', size, sha256: prev.sha256!, chunks: prev.chunks! });
+          push({ ...base, type: 'file', size, sha256: prev.sha256!, chunks: prev.chunks!, ...links });
           progress();
           return;
         }
@@ -178,7 +193,7 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
         }
         await take(chunker.flush());
         sum.filesRead++;
-        nodes.push({ ...base, type: 'file', size: n, sha256: whole.digest('hex'), chunks });
+        push({ ...base, type: 'file', size: n, sha256: whole.digest('hex'), chunks, ...links });
       }
       // sockets, fifos, devices: not backed up
     };
@@ -237,6 +252,8 @@ export interface RestoreResult {
   dirs: number;
   symlinks: number;
   bytes: number;
+  /** files restored as a hard link to another restored name of the same inode (counted in files, not in bytes) */
+  hardLinks: number;
 }
 
 /**
@@ -258,7 +275,10 @@ export async function restore(repo: Repository, snapshot: Snapshot, target: stri
     assertNoLinkOnPath(root, p);
     return p;
   };
-  const r: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0 };
+  const r: RestoreResult = { files: 0, dirs: 0, symlinks: 0, bytes: 0, hardLinks: 0 };
+  // the first restored name of each multiply-linked inode: its other names become hard links to it
+  const firstName = new Map<string, { path: string; node: TreeNode }>();
+  const inodeOf = (n: TreeNode) => (n.links !== undefined && n.inode !== undefined && n.dev !== undefined ? `${n.dev}:${n.inode}` : undefined);
   for (const n of nodes) {
     if (n.type !== 'dir') continue;
     const p = at(n);
@@ -273,6 +293,22 @@ export async function restore(repo: Repository, snapshot: Snapshot, target: stri
     if (!options.force) {
       const exists = await fsp.lstat(p).then(() => true, () => false);
       if (exists) throw new PaniniError(ErrorCode.EXISTS, `${p} exists (use force to overwrite)`, { path: p });
+    }
+    const key = inodeOf(n);
+    const first = key === undefined ? undefined : firstName.get(key);
+    if (first && first.node.sha256 === n.sha256 && first.node.size === n.size) {
+      // another name of a file just restored (its content checked there): linked, where the file system allows
+      const tmpLink = join(dirname(p), `.${basename(p)}.${process.pid}.panini-tmp`);
+      const made = await fsp.link(first.path, tmpLink).then(() => true, () => false);
+      if (made) {
+        await fsp.rename(tmpLink, p).catch(async (e) => {
+          await fsp.rm(tmpLink, { force: true });
+          throw ioError(e, 'create', p);
+        });
+        r.files++;
+        r.hardLinks++;
+        continue;
+      }
     }
     const tmp = join(dirname(p), `.${basename(p)}.${process.pid}.panini-tmp`);
     const fh = await fsp.open(tmp, 'w', 0o600).catch((e) => {
@@ -299,6 +335,7 @@ export async function restore(repo: Repository, snapshot: Snapshot, target: stri
       await fsp.rm(tmp, { force: true });
       throw e;
     }
+    if (key !== undefined && !firstName.has(key)) firstName.set(key, { path: p, node: n });
     r.files++;
     r.bytes += size;
   }

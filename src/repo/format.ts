@@ -195,6 +195,11 @@ export interface TreeNode {
   chunks?: string[];
   /** symlink: its target, as read */
   target?: string;
+  /**
+   * file: the number of names the file had at backup time (its link count), when more than one; a restore makes
+   * the names of one inode (`dev`, `inode`) hard links of each other again
+   */
+  links?: number;
 }
 
 export const encodeTree = (nodes: TreeNode[]): Uint8Array => jsonBytes({ version: REPO_VERSION, nodes });
@@ -231,7 +236,9 @@ export function decodeTree(bytes: Uint8Array, what: string): TreeNode[] {
       if ((node.size === 0) !== (chunks.length === 0)) throw bad(what, `node "${path}": size ${node.size} with ${chunks.length} chunks`, { path });
       if (chunks.length > 0 && node.size > chunks.length * MAX_CHUNK) throw new PaniniError(ErrorCode.LIMIT, `${what}: node "${path}" declares ${node.size} bytes in ${chunks.length} chunks of at most ${MAX_CHUNK}`, { path });
       node.chunks = chunks;
+      if (n.links !== undefined) node.links = int(n.links, `${what} node "${path}" links`, 2, 2 ** 32 - 1);
     } else {
+      if (n.links !== undefined) throw bad(what, `node "${path}": a ${type} has no link count`, { path });
       if (node.size !== 0 || n.chunks !== undefined) throw bad(what, `node "${path}": a ${type} has no content`, { path });
       if (type === 'symlink') {
         const t = str(n.target, `${what} node "${path}" target`);

@@ -150,6 +150,52 @@ describe('repository integrity', () => {
     expect((await err(openRepository(enc, { password: 'pw' }))).code).toBe('FORMAT');
   });
 
+  it('hard links: their names are restored as links of one inode again; read once; a filtered restore gets a plain file', async () => {
+    const store = new MemoryStore();
+    const repo = await initRepository(store, { encryption: 'none', tier: 'fast', packSize: 1 << 16 });
+    const src = join(tmp, `hl${Math.random()}`);
+    mkdirSync(join(src, 'a'), { recursive: true });
+    mkdirSync(join(src, 'b'), { recursive: true });
+    const body = randomBytes(200_000);
+    writeFileSync(join(src, 'a', 'one.bin'), body);
+    await fsp.link(join(src, 'a', 'one.bin'), join(src, 'b', 'two.bin'));
+    await fsp.link(join(src, 'a', 'one.bin'), join(src, 'three.bin'));
+    writeFileSync(join(src, 'plain.bin'), body); // same bytes, its own inode: stays its own file
+    const s = await backup(repo, [src]);
+    expect(s.summary.filesRead).toBe(2); // one read per inode
+    const nodes = await repo.loadTree(s);
+    const files = nodes.filter((n) => n.type === 'file');
+    expect(files.filter((n) => n.links === 3)).toHaveLength(3);
+    expect(files.find((n) => n.path.endsWith('plain.bin'))!.links).toBeUndefined();
+    const out = join(tmp, `hl-out${Math.random()}`);
+    const r = await restore(repo, s, out);
+    expect(r.hardLinks).toBe(2);
+    expect(r.files).toBe(4);
+    const root = join(out, src.split('/').pop()!);
+    const st = await Promise.all(['a/one.bin', 'b/two.bin', 'three.bin', 'plain.bin'].map((p) => fsp.stat(join(root, p))));
+    expect(new Set(st.slice(0, 3).map((x) => x.ino)).size).toBe(1);
+    expect(st[0]!.nlink).toBe(3);
+    expect(st[3]!.ino).not.toBe(st[0]!.ino);
+    expect(st[3]!.nlink).toBe(1);
+    expect(treeDigest(root)).toEqual(treeDigest(src));
+    // only one of the names: a file of its own
+    const part = join(tmp, `hl-part${Math.random()}`);
+    const rp = await restore(repo, s, part, { include: [`${src.split('/').pop()}/b`] });
+    expect(rp.hardLinks).toBe(0);
+    const only = await fsp.stat(join(part, src.split('/').pop()!, 'b', 'two.bin'));
+    expect(only.nlink).toBe(1);
+    // a tree whose link count is not a number ≥ 2, or sits on a directory: FORMAT
+    const { storeTree, writeSnapshot } = await import('../../src/repo/repository.js');
+    const sum = { files: 0, dirs: 0, symlinks: 0, bytes: 0, filesRead: 0, bytesRead: 0, chunksNew: 0, bytesNew: 0 };
+    for (const bad of [{ path: 'x', type: 'dir', mode: 0o755, mtime: 0, size: 0, links: 2 }, { path: 'x', type: 'file', mode: 0o644, mtime: 0, size: 0, sha256: 'e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855', chunks: [], links: 1 }]) {
+      const w = repo.writer();
+      const tree = await storeTree(repo, w, [bad] as never);
+      await w.finish();
+      const forged = await writeSnapshot(repo, { time: new Date().toISOString(), host: 'h', tags: [], paths: ['/x'], parent: null, tree, summary: sum });
+      expect((await err(restore(repo, forged, join(tmp, `hl-bad${Math.random()}`)))).code).toBe('FORMAT');
+    }
+  });
+
   it('two concurrent writers: both snapshots commit and restore; check is green', async () => {
     const store = new MemoryStore();
     const r1 = await initRepository(store, { password: 'pw', kdf: FAST, tier: 'fast', packSize: 1 << 16 });
