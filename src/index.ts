@@ -38,6 +38,11 @@ export type { Manifest, ManifestEntry } from './container/manifest.js';
 export { webWorkersAvailable } from './workers/pool-web.js';
 export {
   MemoryStore,
+  OpfsStore,
+  IndexedDbStore,
+  openBrowserStore,
+  opfsAvailable,
+  indexedDbAvailable,
   RetryingStore,
   ReplicatedStore,
   FaultyStore,

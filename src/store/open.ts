@@ -4,6 +4,7 @@
  *   /path, ./path, file:///path       → LocalStore            (Node entry)
  *   s3://bucket/prefix                → S3Store                (Node entry; optional peer @aws-sdk/client-s3)
  *   azure://container/prefix          → AzureStore             (Node entry; optional peer @azure/storage-blob)
+ *   opfs://NAME, idb://NAME           → OpfsStore, IndexedDbStore (browsers; browser://NAME: OPFS, else IndexedDB)
  *   other://…                         → the opener registered with `registerStoreScheme`
  * The Node-only backends are resolved by src/store/open-node.ts, which the Node entry installs (as it installs
  * node:crypto's SHA-256), and which loads each backend's module, and its SDK, only when a location asks for it. This
@@ -11,6 +12,7 @@
  */
 import { ErrorCode, PaniniError } from '../errors.js';
 import { MemoryStore } from './memory.js';
+import { IndexedDbStore, OpfsStore, openBrowserStore } from './browser.js';
 import type { Store } from './types.js';
 
 export interface OpenStoreOptions {
@@ -55,6 +57,10 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   const scheme = locationScheme(location);
   const opener = scheme === undefined ? undefined : schemes.get(scheme);
   if (opener) return opener(new URL(location), options);
+  if (scheme === 'opfs' || scheme === 'idb' || scheme === 'browser') {
+    const name = location.slice(scheme.length + 3);
+    return scheme === 'opfs' ? new OpfsStore(name) : scheme === 'idb' ? new IndexedDbStore(name) : openBrowserStore(name);
+  }
   if (scheme === undefined || NODE_ONLY.has(scheme)) {
     if (builtin) {
       const store = await builtin(location, scheme, options);
@@ -71,7 +77,7 @@ export async function openStore(location: string, options: OpenStoreOptions = {}
   }
   throw new PaniniError(
     ErrorCode.OPTION,
-    `store location ${JSON.stringify(location)}: unknown scheme ${scheme}:// (known: a path, file://, memory:, s3://, azure://${
+    `store location ${JSON.stringify(location)}: unknown scheme ${scheme}:// (known: a path, file://, memory:, s3://, azure://, opfs://, idb://, browser://${
       schemes.size ? `, ${[...schemes.keys()].map((s) => `${s}://`).join(', ')}` : ''
     })`,
     { option: 'location' },
