@@ -16,8 +16,11 @@ export interface CodeJob extends DhatuJob {
 
 export type CodedChunk = CodedRecord;
 
+/** The share (0–1) of one chunk's coding done so far, reported while it is coded (dhātu records). */
+export type CodeStep = (share: number) => void;
+
 export interface ChunkCoder {
-  code(data: Uint8Array, job: CodeJob): Promise<CodedChunk>;
+  code(data: Uint8Array, job: CodeJob, onStep?: CodeStep): Promise<CodedChunk>;
   close(): Promise<void>;
   readonly parallelism: number;
 }
@@ -36,8 +39,8 @@ export function looksIncompressible(data: Uint8Array): boolean {
 }
 
 /** The coding function shared by the inline coder and the workers. Needs the wasm core (crc32). */
-export function codeChunkSync(data: Uint8Array, job: CodeJob): CodedChunk {
-  if (job.codec === CODEC_DHATU) return encodeDhatu(data, job);
+export function codeChunkSync(data: Uint8Array, job: CodeJob, onStep?: CodeStep): CodedChunk {
+  if (job.codec === CODEC_DHATU) return encodeDhatu(data, job, onStep);
   if (job.adaptive && job.level > 0 && looksIncompressible(data)) {
     return { codec: CODEC_STORE, params: 0, stored: data, storedCrc: crc32(data), skipped: true };
   }
@@ -47,8 +50,8 @@ export function codeChunkSync(data: Uint8Array, job: CodeJob): CodedChunk {
 
 export class InlineCoder implements ChunkCoder {
   readonly parallelism = 1;
-  code(data: Uint8Array, job: CodeJob): Promise<CodedChunk> {
-    return Promise.resolve(codeChunkSync(data, job));
+  code(data: Uint8Array, job: CodeJob, onStep?: CodeStep): Promise<CodedChunk> {
+    return Promise.resolve(codeChunkSync(data, job, onStep));
   }
   close(): Promise<void> {
     return Promise.resolve();

@@ -4,7 +4,7 @@
 import { PaniniError } from '../errors.js';
 import { createSha256, sha256, type Hasher } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
-import type { ChunkCoder, CodedChunk } from './coder.js';
+import type { ChunkCoder, CodedChunk, CodeStep } from './coder.js';
 import { CODEC_DEFLATE, CODEC_PFZ, CODEC_PLZ } from './codecs.js';
 import { emptyStreamStats, RecordAnalyzer, type StreamStats } from '../dhatu/adapter/analyze.js';
 import { CODEC_DHATU } from '../dhatu/adapter/record.js';
@@ -32,6 +32,8 @@ interface Slot {
   sha256: Uint8Array;
   target: number; // REF target, -1 for DATA
   coded: Promise<CodedChunk> | undefined;
+  /** the share of its coding done (reported by the coder while it codes), for progress */
+  share: number;
 }
 
 export interface EncodeStats {
@@ -128,22 +130,50 @@ export class ContainerEncoder {
     const hit = this.window.get(key);
     let slot: Slot;
     if (hit !== undefined) {
-      slot = { index, originalLength: data.length, sha256: digest, target: hit, coded: undefined };
+      slot = { index, originalLength: data.length, sha256: digest, target: hit, coded: undefined, share: 0 };
       this.stats.refRecords++;
       this.stats.dedupBytes += data.length;
     } else {
       this.window.add(key, index, data.length);
-      slot = { index, originalLength: data.length, sha256: digest, target: -1, coded: this.codeData(data) };
+      slot = { index, originalLength: data.length, sha256: digest, target: -1, coded: undefined, share: 0 };
+      const s = slot;
+      const onStep = this.opts.onProgress
+        ? (share: number) => {
+            if (!(share > s.share) || share >= 1) return;
+            s.share = share;
+            this.progress();
+          }
+        : undefined;
+      // in the queue before it is coded: an inline coder reports its steps while code() runs
+      this.queue.push(slot);
+      try {
+        slot.coded = this.codeData(data, onStep);
+      } catch (e) {
+        this.queue.pop();
+        throw e;
+      }
       this.stats.dataRecords++;
     }
-    if (hit !== undefined) this.analyzer?.skip(data);
+    if (hit !== undefined) {
+      this.analyzer?.skip(data);
+      this.queue.push(slot);
+    }
     this.stats.records++;
     this.original += data.length;
-    this.queue.push(slot);
     while (this.queue.length > this.maxInFlight) await this.emit(this.queue.shift()!);
   }
 
-  private codeData(data: Uint8Array): Promise<CodedChunk> {
+  /**
+   * Progress: the bytes of the records written, plus the coded share of each record being coded (so the count moves
+   * while a large dhātu record is planned and coded); never decreases.
+   */
+  private progress(): void {
+    let inFlight = 0;
+    for (const q of this.queue) if (q.target === -1) inFlight += Math.floor(q.share * q.originalLength);
+    this.opts.onProgress?.({ bytesIn: this.emittedOriginal + inFlight, bytesOut: this.written, ...(this.totalHint !== undefined ? { total: this.totalHint } : {}) });
+  }
+
+  private codeData(data: Uint8Array, onStep: CodeStep | undefined): Promise<CodedChunk> {
     const adaptive = this.opts.strategy === 'adaptive';
     if (this.opts.codec !== 'dhatu') {
       const codec = this.opts.codec === 'plz' ? CODEC_PLZ : this.opts.codec === 'pfz' ? CODEC_PFZ : CODEC_DEFLATE;
@@ -162,23 +192,24 @@ export class ContainerEncoder {
       ...(a.hint ? { hint: a.hint } : {}),
       ...(a.mayNotPay ? { original: data } : {}),
       ...(a.compare ? { compare: true } : {}),
-    });
+    }, onStep);
   }
 
   private async emit(s: Slot): Promise<void> {
     this.index.push(this.written, this.emittedOriginal);
     this.emittedOriginal += s.originalLength;
-    if (s.coded === undefined) {
+    if (s.target >= 0) {
       await this.write(writeRecordHeader({ kind: KIND_REF, codec: 0, params: 0, storedLength: 0, originalLength: s.originalLength, target: s.target, sha256: s.sha256, payloadCrc: 0 }));
     } else {
       // an abort while the record is coded stops here at once, before anything more is written
+      if (!s.coded) throw new PaniniError('STATE', `record ${s.index} was not coded`);
       const c = await untilAborted(s.coded, this.opts.signal);
       if (c.skipped) this.stats.skippedBytes += s.originalLength;
       if (c.dhatu) for (const [k, v] of Object.entries(c.dhatu)) this.stats.dhatu[k] = (this.stats.dhatu[k] ?? 0) + v;
       await this.write(writeRecordHeader({ kind: KIND_DATA, codec: c.codec, params: c.params, storedLength: c.stored.length, originalLength: s.originalLength, target: 0, sha256: s.sha256, payloadCrc: c.storedCrc }));
       await this.write(c.stored);
     }
-    this.opts.onProgress?.({ bytesIn: this.emittedOriginal, bytesOut: this.written, ...(this.totalHint !== undefined ? { total: this.totalHint } : {}) });
+    this.progress();
   }
 
   /** Writes everything that is left; returns the SHA-256 of the whole input. */

@@ -9,7 +9,10 @@ export type Strategy = 'fixed' | 'cdc' | 'semantic' | 'adaptive';
 export const STRATEGIES: readonly Strategy[] = ['fixed', 'cdc', 'semantic', 'adaptive'];
 
 export interface Progress {
-  /** input bytes consumed so far */
+  /**
+   * input bytes done so far; while compressing, the records written plus the coded share of the records being coded
+   * (the dhātu planner reports each trial, so the count moves inside a large record); never decreases
+   */
   bytesIn: number;
   /** container bytes produced so far */
   bytesOut: number;

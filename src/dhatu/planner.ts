@@ -27,6 +27,11 @@ export interface PlanOptions {
   pre?: StageResult[];
   /** coder id for the final streams (default plz) */
   coder?: number;
+  /**
+   * called after each trial coding with the share of the planner's work done so far (0 < share < 1; trials on a
+   * sample weigh their sample's length), so a progress display moves while one record is coded
+   */
+  onStep?: (share: number) => void;
 }
 
 export interface PlanStageInfo {
@@ -227,8 +232,14 @@ export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint
     // levels 4–5 rank the candidates with the coder's fastest level (docs/DHATU.md "Planner"); the others judge at
     // the level itself
     const tl = coder === CODER_PLZ && level >= 4 && level <= PROXY_TRIAL_MAX_LEVEL ? 1 : level;
+    // the work: every trial on the probe, then (unless the probe is the input, judged at the level) the final coding
+    const finalAgain = probe !== input || tl < level;
+    const work = cands.length * probe.length + (finalAgain ? input.length : 0);
+    let done = 0;
     for (const c of cands) {
       const t = trial(c, probe, tl, coder);
+      done += probe.length;
+      if (opts.onStep && work > 0 && done < work) opts.onStep(done / work);
       tried.push({ name: c.name, size: t ? t.size : Infinity });
       // a transform costs decode time: it must beat the plain coding by MIN_GAIN to be chosen
       if (t && c !== CANDIDATES.plain) t.size = Math.ceil(t.size * (1 + MIN_GAIN));

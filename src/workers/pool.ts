@@ -12,7 +12,7 @@
 // Every promise returned has a handler attached, so a job that fails while the caller has not awaited it yet (the
 // encoder keeps several in flight) never counts as an unhandled rejection.
 import { PaniniError } from '../errors.js';
-import type { ChunkCoder, CodedChunk, CodeJob } from '../container/coder.js';
+import type { ChunkCoder, CodedChunk, CodeJob, CodeStep } from '../container/coder.js';
 import type { RecordDecoder } from '../container/decoder.js';
 import type { RecordHeader } from '../container/format.js';
 import { ownCopy, revive, type WorkerReply, type WorkerRequest } from './protocol.js';
@@ -128,6 +128,7 @@ interface Job {
   id: number;
   req: WorkerRequest;
   transfer: ArrayBuffer[];
+  onStep?: CodeStep;
   resolve(reply: WorkerReply): void;
   reject(e: unknown): void;
 }
@@ -162,12 +163,12 @@ export class WorkerPool implements ChunkCoder, RecordDecoder {
     return this.slots.length;
   }
 
-  code(data: Uint8Array, job: CodeJob): Promise<CodedChunk> {
+  code(data: Uint8Array, job: CodeJob, onStep?: CodeStep): Promise<CodedChunk> {
     const copy = ownCopy(data);
-    return this.submit({ id: 0, op: 'code', data: copy, job }, [copy.buffer as ArrayBuffer], (r) => {
+    return this.submit({ id: 0, op: 'code', data: copy, job, ...(onStep ? { progress: true } : {}) }, [copy.buffer as ArrayBuffer], (r) => {
       if (!('coded' in r)) throw new PaniniError('STATE', `${this.label} answered a code job with the wrong reply`);
       return r.coded;
-    });
+    }, onStep);
   }
 
   decode(rec: RecordHeader, stored: Uint8Array, frameOffset: number, index: number): Promise<Uint8Array> {
@@ -178,13 +179,13 @@ export class WorkerPool implements ChunkCoder, RecordDecoder {
     });
   }
 
-  private submit<T>(req: WorkerRequest, transfer: ArrayBuffer[], pick: (r: WorkerReply) => T): Promise<T> {
+  private submit<T>(req: WorkerRequest, transfer: ArrayBuffer[], pick: (r: WorkerReply) => T, onStep?: CodeStep): Promise<T> {
     const p = new Promise<WorkerReply>((resolve, reject) => {
       if (this.failure) return reject(this.failure);
       if (this.closed) return reject(new PaniniError('STATE', `the ${this.label} pool is closed`));
       const id = this.nextId++;
       req.id = id;
-      this.queue.push({ id, req, transfer, resolve, reject });
+      this.queue.push({ id, req, transfer, resolve, reject, ...(onStep ? { onStep } : {}) });
       this.pump();
     }).then(pick);
     p.catch(() => undefined);
@@ -234,6 +235,10 @@ export class WorkerPool implements ChunkCoder, RecordDecoder {
   private onReply(slot: Slot, r: WorkerReply): void {
     const job = slot.active.get(r?.id);
     if (!job) return this.fail(slot, `sent an unexpected message (${JSON.stringify(r)?.slice(0, 80)})`);
+    if ('progress' in r) {
+      if (typeof r.progress === 'number') job.onStep?.(r.progress);
+      return;
+    }
     slot.active.delete(r.id);
     if (slot.active.size === 0) slot.lent?.worker.unref?.();
     if (r.ok) job.resolve(r);

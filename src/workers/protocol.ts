@@ -14,6 +14,8 @@ export interface CodeRequest {
   data: Uint8Array;
   /** passed whole (structured clone), so a field added to CodeJob reaches the worker without a protocol change */
   job: CodeJob;
+  /** the pool wants progress messages ({ id, progress }) while the chunk is coded */
+  progress?: boolean;
 }
 
 export interface DecodeRequest {
@@ -36,6 +38,7 @@ export interface SerializedError {
 }
 
 export type WorkerReply =
+  | { id: number; progress: number }
   | { id: number; ok: true; coded: CodedChunk }
   | { id: number; ok: true; data: Uint8Array }
   | { id: number; ok: false; error: SerializedError };
@@ -63,11 +66,15 @@ function serialize(e: unknown): SerializedError {
   return { code: 'STATE', message: err.message, name: err.name };
 }
 
-/** Runs one job in a worker (the wasm core must be loaded). Never throws: failures become error replies. */
-export function handleRequest(req: WorkerRequest): { reply: WorkerReply; transfer: ArrayBuffer[] } {
+/**
+ * Runs one job in a worker (the wasm core must be loaded). Never throws: failures become error replies. `post`
+ * sends the progress messages of a code request that asks for them.
+ */
+export function handleRequest(req: WorkerRequest, post?: (m: WorkerReply) => void): { reply: WorkerReply; transfer: ArrayBuffer[] } {
   try {
     if (req.op === 'code') {
-      const coded = codeChunkSync(req.data, req.job);
+      const id = req.id;
+      const coded = codeChunkSync(req.data, req.job, req.progress && post ? (share) => post({ id, progress: share }) : undefined);
       return { reply: { id: req.id, ok: true, coded }, transfer: transferList(coded.stored) };
     }
     if (req.op === 'decode') {

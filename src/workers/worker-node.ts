@@ -11,6 +11,6 @@ if (!port) throw new Error('panini-fs worker.cjs must run in a worker thread');
 initSync();
 installNodeSha256();
 port.on('message', (req: WorkerRequest) => {
-  const { reply, transfer } = handleRequest(req);
+  const { reply, transfer } = handleRequest(req, (m) => port.postMessage(m));
   port.postMessage(reply, transfer);
 });

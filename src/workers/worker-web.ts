@@ -13,7 +13,7 @@ const ready = init();
 scope.onmessage = (e) => {
   void ready.then(
     () => {
-      const { reply, transfer } = handleRequest(e.data);
+      const { reply, transfer } = handleRequest(e.data, (m) => scope.postMessage(m, []));
       scope.postMessage(reply, transfer);
     },
     () => undefined,

@@ -160,16 +160,20 @@ export function rangeReader(ranges: Array<[number, number]>, bytes: Uint8Array[]
  * planner picks the rest of the chain by trial. Falls back to store when the plan does not shrink the record (only
  * possible without pre stages: a record that was transformed must be stored as a plan).
  */
-export function encodeDhatu(data: Uint8Array, job: DhatuJob): CodedRecord {
+export function encodeDhatu(data: Uint8Array, job: DhatuJob, onStep?: (share: number) => void): CodedRecord {
   const recordLength = job.recordLength ?? data.length;
   const level = job.level < 1 ? 1 : job.level;
   const pre = (job.pre ?? []).map((s, i, all) => ({ ...s, streams: i === all.length - 1 ? [data] : [] }));
-  const { payload, stats } = encodePlan(data, { level, ...(job.hint ? { hint: job.hint } : {}), pre, ...(level <= PFZ_MAX_LEVEL ? { coder: CODER_PFZ } : {}) });
+  // with compare, the record is coded twice: each coding is half of the work
+  const twice = pre.length > 0 && job.original !== undefined && job.compare === true;
+  const step = onStep && (twice ? (f: number) => onStep(f / 2) : onStep);
+  const { payload, stats } = encodePlan(data, { level, ...(job.hint ? { hint: job.hint } : {}), pre, ...(level <= PFZ_MAX_LEVEL ? { coder: CODER_PFZ } : {}), ...(step ? { onStep: step } : {}) });
   // a record whose pre stages may not pay (REFLATE, or COMM at high levels) is also coded plainly: the smaller wins
   if (pre.length && job.original && (job.compare || payload.length >= recordLength)) {
     if (job.original.length !== recordLength) throw new PaniniError('STATE', `the original of a ${recordLength}-byte record has ${job.original.length} bytes`);
     const { pre: _p, original, compare: _c, ...plainJob } = job;
-    const plain = encodeDhatu(original, plainJob);
+    onStep?.(0.5);
+    const plain = encodeDhatu(original, plainJob, onStep && ((f: number) => onStep(0.5 + f / 2)));
     if (plain.stored.length <= payload.length || payload.length >= recordLength) return plain;
   }
   if (payload.length < recordLength) {
