@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compress, compressTree, decompress, decompressStream, extractFile, init, inspect, isPaniniError, verify } from '../src/node.js';
 import { extract, extractSource } from '../src/container/api.js';
-import { bytesSource } from '../src/container/decoder.js';
+import { bytesSource } from '../src/container/read.js';
 import { prngBytes } from './helpers/prng.mjs';
 import { corpusBytes, corpusPath } from './helpers/corpus.js';
 

@@ -1,5 +1,5 @@
 import { PaniniError } from '../errors.js';
-import { hex } from '../container/decoder.js';
+import { hex } from '../container/format.js';
 import type { ChunkOptions } from '../chunk/options.js';
 import { chunkFile, hashFile } from '../node/files.js';
 import { numberFlag, type Parsed } from './args.js';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { PaniniError } from '../errors.js';
-import { StreamDecoder } from '../container/decoder.js';
+import { StreamDecoder } from '../container/stream-decoder.js';
 import { resolveDecompressOptions } from '../container/options.js';
 import { decodeManifest } from '../container/manifest.js';
 import { init } from '../wasm/core.js';

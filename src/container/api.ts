@@ -16,7 +16,11 @@ import { sha256Async } from '../hash/sha256.js';
 import { concatBytes as concat } from '../bytes.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
-import { bytesSource, checkWholeDigest, hex, openContainer, OutputResolver, readRecord, StreamDecoder, walk, type ContainerInfo, type RecordDecoder, type Source } from './decoder.js';
+import { bytesSource, openContainer, readRecord, type ContainerInfo, type Source } from './read.js';
+import { checkWholeDigest, walk, type RecordDecoder } from './walk.js';
+import { hex } from './format.js';
+import { OutputResolver } from './random-access.js';
+import { StreamDecoder } from './stream-decoder.js';
 import { HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, MAX_RECORD, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
 import { decodeManifest, FileChecker, FileDigest, outputFiles, type Manifest } from './manifest.js';
 import {

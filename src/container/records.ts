@@ -8,7 +8,8 @@ import { codecName } from './codecs.js';
 import { CODEC_DHATU } from '../dhatu/adapter/record.js';
 import { planStats } from '../dhatu/plan.js';
 import { crc32 } from '../hash/crc32.js';
-import { bytesSource, hex, openContainer } from './decoder.js';
+import { bytesSource, openContainer } from './read.js';
+import { hex } from './format.js';
 import { HEADER_SIZE, KIND_DATA, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
 
 export interface RecordListing {

@@ -6,7 +6,9 @@ import { PaniniError } from '../errors.js';
 import { assertBool, assertOptions } from '../validate.js';
 import { init } from '../wasm/core.js';
 import { encodeInputs, extractSource, inspectSource, makeDecoder, verifySource, type ExtractResult, type Inspection, type VerifyReport } from '../container/api.js';
-import { hex, openContainer, walk } from '../container/decoder.js';
+import { hex } from '../container/format.js';
+import { openContainer } from '../container/read.js';
+import { walk } from '../container/walk.js';
 import { checkPath, decodeManifest, encodeManifest, FileDigest, MANIFEST_VERSION, outputFiles, type Manifest, type ManifestEntry } from '../container/manifest.js';
 import { crc32 } from '../hash/crc32.js';
 import {

@@ -2,7 +2,7 @@
 import { closeSync, constants, fchmodSync, futimesSync, lstatSync, openSync, promises as fsp, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PaniniError } from '../errors.js';
-import type { Source } from '../container/decoder.js';
+import type { Source } from '../container/read.js';
 
 export function ioError(e: unknown, what: string, path: string): PaniniError {
   if (e instanceof PaniniError) return e;

@@ -30,7 +30,7 @@ import {
   writeRecordHeader,
 } from '../container/format.js';
 import { encodeManifest, type ManifestEntry } from '../container/manifest.js';
-import { hex } from '../container/decoder.js';
+import { hex } from '../container/format.js';
 import { throwIfAborted } from '../container/options.js';
 import type { Store } from '../store/types.js';
 import { init } from '../wasm/core.js';

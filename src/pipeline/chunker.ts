@@ -14,7 +14,7 @@ import { crc32 } from '../hash/crc32.js';
 import { createSha256, sha256 } from '../hash/sha256.js';
 import { detect, HEAD_LIMIT } from '../grammar/index.js';
 import { makeBlockAssembler } from '../container/api.js';
-import { hex } from '../container/decoder.js';
+import { hex } from '../container/format.js';
 import { DEFAULT_DHATU_LEVEL, resolveCompressOptions, throwIfAborted } from '../container/options.js';
 import { locationScheme, openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';

@@ -13,7 +13,7 @@ import { crc32 } from '../hash/crc32.js';
 import { sha256 } from '../hash/sha256.js';
 import { detect, HEAD_LIMIT } from '../grammar/index.js';
 import { compress, decompress, inspect } from '../container/api.js';
-import { hex } from '../container/decoder.js';
+import { hex } from '../container/format.js';
 import { DEFAULT_DHATU_LEVEL } from '../container/options.js';
 import { openStore } from '../store/open.js';
 import type { Store } from '../store/types.js';

@@ -11,7 +11,7 @@ import { crc32 } from '../hash/crc32.js';
 import { createSha256, type Hasher } from '../hash/sha256.js';
 import { decompress, inspect } from '../container/api.js';
 import { checkPath } from '../container/manifest.js';
-import { hex } from '../container/decoder.js';
+import { hex } from '../container/format.js';
 import { throwIfAborted } from '../container/options.js';
 import type { Store } from '../store/types.js';
 import { init } from '../wasm/core.js';

@@ -10,7 +10,8 @@
 // (pool-node.ts) after this one.
 import { setCoderFactory } from '../container/api.js';
 import { type ChunkCoder, codeChunkSync, type CodedChunk, type CodeJob, InlineCoder } from '../container/coder.js';
-import { decodeVerified, type RecordDecoder } from '../container/decoder.js';
+import { decodeVerified } from '../container/verify.js';
+import { type RecordDecoder } from '../container/walk.js';
 import type { RecordHeader } from '../container/format.js';
 import type { WorkerReply } from './protocol.js';
 import { WorkerCache, WorkerPool, type SpawnWorker } from './pool.js';

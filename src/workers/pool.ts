@@ -13,7 +13,7 @@
 // encoder keeps several in flight) never counts as an unhandled rejection.
 import { PaniniError } from '../errors.js';
 import type { ChunkCoder, CodedChunk, CodeJob, CodeStep } from '../container/coder.js';
-import type { RecordDecoder } from '../container/decoder.js';
+import type { RecordDecoder } from '../container/walk.js';
 import type { RecordHeader } from '../container/format.js';
 import { ownCopy, revive, type WorkerReply, type WorkerRequest } from './protocol.js';
 

@@ -5,7 +5,7 @@
 // the worker transfers the result back.
 import { PaniniError, type ErrorCode, type ErrorWhere } from '../errors.js';
 import { codeChunkSync, type CodedChunk, type CodeJob } from '../container/coder.js';
-import { decodeVerified } from '../container/decoder.js';
+import { decodeVerified } from '../container/verify.js';
 import type { RecordHeader } from '../container/format.js';
 
 export interface CodeRequest {

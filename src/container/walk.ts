@@ -1,0 +1,173 @@
+// Walking a container's records in order (decompress, verify, the file and tree helpers): every record checked against
+// the index, REF targets from a cache of recent records (else re-read through the index), the output history COMM
+// copies read, the whole output's SHA-256 and the totals at the end. With a RecordDecoder (a worker pool) the records
+// ahead are read and decoded in parallel, and still consumed in order.
+import { PaniniError } from '../errors.js';
+import { createSha256, sha256 } from '../hash/sha256.js';
+import { equalBytes as equal } from '../bytes.js';
+import { FOOTER_SIZE, HEADER_SIZE, INDEX_ENTRY_SIZE, type RecordHeader, readIndexEntry, hex } from './format.js';
+import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
+import { DedupWindow } from './window.js';
+import { OutputHistory } from './history.js';
+import { type ContainerInfo, type Source, readRecordRaw } from './read.js';
+import { decodeWithOutput, readsOutput, sourcesOf } from './verify.js';
+import { OutputResolver, resolveTarget } from './random-access.js';
+
+/** Decodes and verifies DATA payloads elsewhere (a worker pool, see pool.ts), with the checks of decodeVerified. */
+export interface RecordDecoder {
+  decode(rec: RecordHeader, stored: Uint8Array, frameOffset: number, index: number): Promise<Uint8Array>;
+  readonly parallelism: number;
+}
+
+type ReadRecord = { rec: RecordHeader; data: Uint8Array | undefined; next: number; stored?: Uint8Array; sources?: Array<[number, number]> };
+
+/**
+ * walk()'s read-ahead when a RecordDecoder is given: reads the records that follow in order and hands their payloads
+ * to the decoder, up to `depth` records ahead; next() returns them in order. A read error is queued in its place, so
+ * errors surface in record order as they do without read-ahead.
+ */
+class ReadAhead {
+  private readonly q: Promise<ReadRecord>[] = [];
+  private stopped = false;
+  constructor(
+    private readonly src: Source,
+    private readonly decoder: RecordDecoder,
+    private readonly limit: number,
+    private readI: number,
+    private readAt: number,
+    private readOriginal: number,
+    private readonly window: number,
+    private readonly to: number,
+    private readonly depth: number,
+  ) {}
+
+  /** A dhātu record that reads no earlier output goes to the decoder like any other; one that does stays here. */
+  private dispatch(rec: RecordHeader, stored: Uint8Array, at: number, i: number, original: number, next: number): Promise<ReadRecord> {
+    if (readsOutput(rec)) {
+      const sources = sourcesOf(rec, stored, at, i, original, this.window);
+      if (sources.length > 0) return Promise.resolve({ rec, data: undefined, next, stored, sources }); // decoded in order by walk(), which holds the earlier output
+    }
+    return this.decoder.decode(rec, stored, at, i).then((data) => ({ rec, data, next }));
+  }
+
+  async next(): Promise<ReadRecord> {
+    while (!this.stopped && this.readI < this.to && this.q.length < this.depth) {
+      const i = this.readI;
+      const at = this.readAt;
+      let p: Promise<ReadRecord>;
+      try {
+        const { rec, stored, next } = await readRecordRaw(this.src, at, i, this.limit);
+        const original = this.readOriginal;
+        this.readAt = next;
+        this.readOriginal += rec.originalLength;
+        this.readI++;
+        p = stored === undefined ? Promise.resolve({ rec, data: undefined, next }) : this.dispatch(rec, stored, at, i, original, next);
+      } catch (e) {
+        p = Promise.reject(e);
+        this.stopped = true;
+      }
+      p.catch(() => undefined); // awaited in order by next(); never an unhandled rejection meanwhile
+      this.q.push(p);
+    }
+    return this.q.shift()!;
+  }
+}
+
+
+export interface WalkStats {
+  records: number;
+  dataRecords: number;
+  refRecords: number;
+  storedBytes: number;
+  codecs: Map<number, { records: number; originalBytes: number; storedBytes: number }>;
+}
+
+/**
+ * Goes through every record in order, verifying each against the index, and calls `onChunk` with its original bytes
+ * (REF records: their target's bytes). Checks the total size and the whole SHA-256 at the end.
+ */
+export async function walk(
+  src: Source,
+  info: ContainerInfo,
+  opts: Pick<ResolvedDecompressOptions, 'signal' | 'onProgress'> & {
+    decoder?: RecordDecoder;
+    /** the caller holds the whole output and checks its SHA-256 itself (checkWholeDigest): walk does not hash it */
+    wholeByCaller?: boolean;
+  },
+  onChunk: (data: Uint8Array, record: number, originalOffset: number) => void | Promise<void>,
+  from = 0,
+  to = info.footer.recordCount,
+): Promise<WalkStats> {
+  const stats: WalkStats = { records: 0, dataRecords: 0, refRecords: 0, storedBytes: 0, codecs: new Map() };
+  const all = from === 0 && to === info.footer.recordCount;
+  const whole = all && !opts.wholeByCaller ? createSha256() : undefined;
+  const cache = new DedupWindow<Uint8Array>(32 << 20); // recent DATA records, so most REFs need no re-read
+  // FORMAT.md "Dedup window": a REF may only name a DATA record still in the declared window (the FIFO of original
+  // lengths that encoders and sequential decoders run). Checkable when the walk starts at record 0.
+  const declared = from === 0 && info.header.window !== 0 ? new DedupWindow<true>(info.header.window) : undefined;
+  let at = from === 0 ? HEADER_SIZE : readIndexEntry(info.index, from, info.indexOffset).frameOffset;
+  let original = from === 0 ? 0 : readIndexEntry(info.index, from, info.indexOffset).originalOffset;
+  // recent output for COMM copies (dhātu records), and the records behind it through the index
+  const w = info.header.window;
+  const ahead = opts.decoder ? new ReadAhead(src, opts.decoder, info.footer.endOffset, from, at, original, w, to, Math.max(2, opts.decoder.parallelism * 3)) : undefined;
+  const history = new OutputHistory(w === 0 ? WALK_HISTORY : Math.min(w, WALK_HISTORY));
+  history.end = original;
+  const resolver = new OutputResolver(src, info, history);
+  for (let i = from; i < to; i++) {
+    throwIfAborted(opts.signal);
+    const e = readIndexEntry(info.index, i, info.indexOffset);
+    if (e.frameOffset !== at || e.originalOffset !== original) {
+      throw new PaniniError('FORMAT', `index entry ${i} says record at byte ${e.frameOffset} (original offset ${e.originalOffset}), found byte ${at} (original offset ${original})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, chunk: i });
+    }
+    const r = ahead ? await ahead.next() : await readRecordRaw(src, at, i, info.footer.endOffset);
+    const { rec, next } = r;
+    let data = 'data' in r ? r.data : undefined;
+    if (data === undefined && r.stored !== undefined) data = await decodeWithOutput(rec, r.stored, at, i, original, w, resolver, 'sources' in r ? r.sources : undefined);
+    let out: Uint8Array;
+    if (data !== undefined) {
+      out = data;
+      stats.dataRecords++;
+      stats.storedBytes += rec.storedLength;
+      const c = stats.codecs.get(rec.codec) ?? { records: 0, originalBytes: 0, storedBytes: 0 };
+      c.records++;
+      c.originalBytes += rec.originalLength;
+      c.storedBytes += rec.storedLength;
+      stats.codecs.set(rec.codec, c);
+      cache.add(String(i), data, data.length);
+      declared?.add(String(i), true, rec.originalLength);
+    } else {
+      stats.refRecords++;
+      if (declared && declared.get(String(rec.target)) === undefined) {
+        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, which is not a DATA record inside the declared ${info.header.window}-byte dedup window`, { offset: at, chunk: i });
+      }
+      out = cache.get(String(rec.target)) ?? (await resolveTarget(src, info, resolver, rec, i));
+      if (out.length !== rec.originalLength || !equal(sha256(out), rec.sha256)) {
+        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { offset: at, chunk: i });
+      }
+    }
+    whole?.update(out);
+    history.push(out);
+    await onChunk(out, i, original);
+    original += out.length;
+    at = next;
+    stats.records++;
+    opts.onProgress?.({ bytesIn: at, bytesOut: original, total: info.footer.totalSize });
+  }
+  if (all) {
+    if (at !== info.footer.endOffset) throw new PaniniError('FORMAT', `records end at byte ${at}, the END frame is at ${info.footer.endOffset}`, { offset: at });
+    if (original !== info.footer.totalSize) throw new PaniniError('FORMAT', `records hold ${original} bytes, the footer declares ${info.footer.totalSize}`, { offset: info.size - FOOTER_SIZE + 8 });
+    if (whole) checkWholeDigest(whole.digest(), info);
+  }
+  return stats;
+}
+
+/** Throws CHECKSUM unless `digest` is the whole output's SHA-256 the END frame records. */
+export function checkWholeDigest(digest: Uint8Array, info: ContainerInfo): void {
+  if (!equal(digest, info.end.sha256)) {
+    throw new PaniniError('CHECKSUM', `the SHA-256 of the whole output differs from the one recorded in the END frame (${hex(info.end.sha256)})`, { offset: info.footer.endOffset + 16 });
+  }
+}
+
+
+/** The most recent output walk() keeps for COMM copies (older bytes are re-decoded through the index). */
+const WALK_HISTORY = 256 << 20;
