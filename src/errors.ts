@@ -60,7 +60,11 @@ export const EXIT_STATUS: Record<ErrorCode, number> = {
 
 export interface ErrorWhere {
   option?: string;
+  /** a byte offset: in the container for container errors, in the input for parser errors */
   offset?: number;
+  /** a container record's index */
+  record?: number;
+  /** a pipeline chunk's index (its place in the recipe) */
   chunk?: number;
   path?: string;
   [key: string]: unknown;

@@ -218,7 +218,7 @@ describe('fast codec hostile payloads', () => {
 });
 
 describe('container codec 3 (pfz)', () => {
-  const where = { offset: 0, chunk: 0 };
+  const where = { offset: 0, record: 0 };
   it('is registered, codes chunks, falls back to store, and rejects bad records', () => {
     expect(codecName(CODEC_PFZ)).toBe('pfz');
     expect(CODECS.some((c) => c.id === 3 && c.name === 'pfz')).toBe(true);

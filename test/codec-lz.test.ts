@@ -325,7 +325,7 @@ describe('codec registry: plz is codec 2', () => {
     const c = encodeChunk(data, 6, CODEC_PLZ);
     expect(c.codec).toBe(CODEC_PLZ);
     expect(c.params).toBe(6);
-    expect(Buffer.from(decodeChunk(c.codec, c.params, c.stored, data.length, { offset: 0, chunk: 0 })).equals(Buffer.from(data))).toBe(true);
+    expect(Buffer.from(decodeChunk(c.codec, c.params, c.stored, data.length, { offset: 0, record: 0 })).equals(Buffer.from(data))).toBe(true);
     const rnd = prngBytes(22, 5000);
     expect(encodeChunk(rnd, 6, CODEC_PLZ).codec).toBe(CODEC_STORE);
     expect(encodeChunk(ascii('aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa'), 1).codec).toBe(1); // default stays deflate
@@ -334,7 +334,7 @@ describe('codec registry: plz is codec 2', () => {
   it('reports bad payloads and params as FORMAT with the record', () => {
     const data = wordsText(23, 10_000);
     const c = encodeChunk(data, 3, CODEC_PLZ);
-    const where = { offset: 77, chunk: 5 };
+    const where = { offset: 77, record: 5 };
     const bad = c.stored.slice(0, c.stored.length - 3);
     expect(() => decodeChunk(CODEC_PLZ, 3, bad, data.length, where)).toThrow(expect.objectContaining({ code: 'FORMAT', where }));
     expect(() => decodeChunk(CODEC_PLZ, 0, c.stored, data.length, where)).toThrow(expect.objectContaining({ code: 'FORMAT' }));

@@ -216,6 +216,9 @@ describe('Node worker pool', () => {
     expect((pooled as PaniniError).code).toBe((inline as PaniniError).code);
     expect((pooled as PaniniError).message).toBe((inline as PaniniError).message);
     expect((pooled as PaniniError).where).toEqual((inline as PaniniError).where);
+    // the damaged record is named by its index (where.record) and its frame's byte offset
+    expect((inline as PaniniError).where).toMatchObject({ record: expect.any(Number), offset: expect.any(Number) });
+    expect((inline as PaniniError).message).toContain(`record ${(inline as PaniniError).where!.record}`);
     expect((await verify(c)).ok).toBe(true);
   });
 

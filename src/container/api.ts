@@ -445,18 +445,18 @@ export async function inspectSource(src: Source): Promise<Inspection> {
     const e = readIndexEntry(info.index, i, info.indexOffset);
     // the index is CRC-checked but not yet matched against the records: keep its offsets inside the record area
     if (e.frameOffset < HEADER_SIZE || e.frameOffset + RECORD_HEADER_SIZE > info.footer.endOffset) {
-      throw new PaniniError('FORMAT', `index entry ${i} points to byte ${e.frameOffset}, outside the records (bytes ${HEADER_SIZE}..${info.footer.endOffset})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, chunk: i });
+      throw new PaniniError('FORMAT', `index entry ${i} points to byte ${e.frameOffset}, outside the records (bytes ${HEADER_SIZE}..${info.footer.endOffset})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, record: i });
     }
     const hb = await src.read(e.frameOffset, RECORD_HEADER_SIZE);
     const f = readFrame(hb, e.frameOffset, i);
-    if (f.kind === 0) throw new PaniniError('FORMAT', `index entry ${i} points to the END frame`, { chunk: i });
+    if (f.kind === 0) throw new PaniniError('FORMAT', `index entry ${i} points to the END frame`, { record: i });
     if (f.kind === KIND_DATA) {
       dataRecords++;
       payload += f.storedLength;
       if (f.codec === CODEC_DHATU) {
         const where = `record ${i} at byte ${e.frameOffset}`;
         const stored = await src.read(e.frameOffset + RECORD_HEADER_SIZE, f.storedLength);
-        if (crc32(stored) !== f.payloadCrc) throw new PaniniError('CHECKSUM', `${where}: payload is corrupt (CRC32)`, { offset: e.frameOffset, chunk: i });
+        if (crc32(stored) !== f.payloadCrc) throw new PaniniError('CHECKSUM', `${where}: payload is corrupt (CRC32)`, { offset: e.frameOffset, record: i });
         let rest = f.originalLength;
         let first: string | undefined;
         coder.storedBytes += f.storedLength;

@@ -54,14 +54,14 @@ export function encodeChunk(data: Uint8Array, level: number, codec: number = COD
  * Decodes one payload into exactly `originalLength` bytes. Never allocates more than originalLength (itself
  * bounded by MAX_RECORD); a payload that decodes to a different length is reported, not trusted.
  */
-export function decodeChunk(codec: number, params: number, stored: Uint8Array, originalLength: number, where: { offset: number; chunk: number }, out?: OutputAccess): Uint8Array {
+export function decodeChunk(codec: number, params: number, stored: Uint8Array, originalLength: number, where: { offset: number; record: number }, out?: OutputAccess): Uint8Array {
   switch (codec) {
     case CODEC_DHATU:
       return decodeDhatu(stored, params, originalLength, where, out);
     case CODEC_STORE:
-      if (params !== 0) throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: store codec with params ${params}`, where);
+      if (params !== 0) throw new PaniniError('FORMAT', `record ${where.record} at byte ${where.offset}: store codec with params ${params}`, where);
       if (stored.length !== originalLength) {
-        throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: stored ${stored.length} bytes but declares ${originalLength}`, where);
+        throw new PaniniError('FORMAT', `record ${where.record} at byte ${where.offset}: stored ${stored.length} bytes but declares ${originalLength}`, where);
       }
       return stored;
     case CODEC_DEFLATE:
@@ -74,12 +74,12 @@ export function decodeChunk(codec: number, params: number, stored: Uint8Array, o
       try {
         return block.decode(stored, originalLength);
       } catch (e) {
-        if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: ${e.message}`, where, { cause: e });
+        if (e instanceof PaniniError && e.code === 'FORMAT') throw new PaniniError('FORMAT', `record ${where.record} at byte ${where.offset}: ${e.message}`, where, { cause: e });
         throw e;
       }
     }
     default:
-      throw new PaniniError('UNSUPPORTED', `record ${where.chunk} at byte ${where.offset} uses codec ${codec}, which this decoder does not support (known: ${CODECS.map((c) => `${c.id} ${c.name}`).join(', ')})`, where);
+      throw new PaniniError('UNSUPPORTED', `record ${where.record} at byte ${where.offset} uses codec ${codec}, which this decoder does not support (known: ${CODECS.map((c) => `${c.id} ${c.name}`).join(', ')})`, where);
   }
 }
 
@@ -90,7 +90,7 @@ const INFLATE_SLICE = 16 << 10;
  * Inflates a raw deflate stream into exactly `n` bytes, slice by slice, stopping as soon as the output would exceed
  * `n` (a "bomb" costs at most one slice of work past the bound, not the whole expansion).
  */
-function inflateBounded(stored: Uint8Array, n: number, where: { offset: number; chunk: number }): Uint8Array {
+function inflateBounded(stored: Uint8Array, n: number, where: { offset: number; record: number }): Uint8Array {
   const out = new Uint8Array(n);
   let k = 0;
   let over = false;
@@ -109,10 +109,10 @@ function inflateBounded(stored: Uint8Array, n: number, where: { offset: number; 
       inf.push(stored.subarray(i, end), end === stored.length);
     }
   } catch (e) {
-    throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload is invalid (${(e as Error).message})`, where, { cause: e });
+    throw new PaniniError('FORMAT', `record ${where.record} at byte ${where.offset}: deflate payload is invalid (${(e as Error).message})`, where, { cause: e });
   }
   if (over || k !== n) {
-    throw new PaniniError('FORMAT', `record ${where.chunk} at byte ${where.offset}: deflate payload decodes to ${over ? 'more than' : k} bytes, declares ${n}`, where);
+    throw new PaniniError('FORMAT', `record ${where.record} at byte ${where.offset}: deflate payload decodes to ${over ? 'more than' : k} bytes, declares ${n}`, where);
   }
   return out;
 }

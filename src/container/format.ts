@@ -162,7 +162,7 @@ export function readFrame(b: Uint8Array, offset: number, index: number): RecordH
     if (manifestLength > MAX_MANIFEST) throw new PaniniError('LIMIT', `manifest of ${manifestLength} bytes exceeds the ${MAX_MANIFEST}-byte limit`, { offset: offset + 4 });
     return { kind, manifestLength, recordCount: v.getUint32(12, true), sha256: b.slice(16, 48), manifestCrc: v.getUint32(48, true) };
   }
-  if (kind !== KIND_DATA && kind !== KIND_REF) throw new PaniniError('FORMAT', `record ${index} at byte ${offset} has unknown kind ${kind}`, { offset, chunk: index });
+  if (kind !== KIND_DATA && kind !== KIND_REF) throw new PaniniError('FORMAT', `record ${index} at byte ${offset} has unknown kind ${kind}`, { offset, record: index });
   const r: RecordHeader = {
     kind,
     codec: b[1]!,
@@ -173,16 +173,16 @@ export function readFrame(b: Uint8Array, offset: number, index: number): RecordH
     sha256: b.slice(16, 48),
     payloadCrc: v.getUint32(48, true),
   };
-  if (r.originalLength === 0) throw new PaniniError('FORMAT', `record ${index} at byte ${offset} is empty (records hold at least one byte)`, { offset, chunk: index });
-  if (r.originalLength > MAX_RECORD) throw new PaniniError('LIMIT', `record ${index} at byte ${offset} declares ${r.originalLength} bytes, over the ${MAX_RECORD}-byte record limit`, { offset, chunk: index });
+  if (r.originalLength === 0) throw new PaniniError('FORMAT', `record ${index} at byte ${offset} is empty (records hold at least one byte)`, { offset, record: index });
+  if (r.originalLength > MAX_RECORD) throw new PaniniError('LIMIT', `record ${index} at byte ${offset} declares ${r.originalLength} bytes, over the ${MAX_RECORD}-byte record limit`, { offset, record: index });
   if (kind === KIND_DATA) {
-    if (r.storedLength > MAX_RECORD) throw new PaniniError('LIMIT', `record ${index} at byte ${offset} stores ${r.storedLength} bytes, over the ${MAX_RECORD}-byte record limit`, { offset, chunk: index });
-    if (r.target !== 0) throw new PaniniError('FORMAT', `DATA record ${index} at byte ${offset}: target field must be zero`, { offset, chunk: index });
+    if (r.storedLength > MAX_RECORD) throw new PaniniError('LIMIT', `record ${index} at byte ${offset} stores ${r.storedLength} bytes, over the ${MAX_RECORD}-byte record limit`, { offset, record: index });
+    if (r.target !== 0) throw new PaniniError('FORMAT', `DATA record ${index} at byte ${offset}: target field must be zero`, { offset, record: index });
   } else {
     if (r.codec !== 0 || r.params !== 0 || r.storedLength !== 0 || r.payloadCrc !== 0) {
-      throw new PaniniError('FORMAT', `REF record ${index} at byte ${offset}: codec, params, stored length and payload CRC must be zero`, { offset, chunk: index });
+      throw new PaniniError('FORMAT', `REF record ${index} at byte ${offset}: codec, params, stored length and payload CRC must be zero`, { offset, record: index });
     }
-    if (r.target >= index) throw new PaniniError('FORMAT', `REF record ${index} at byte ${offset} points forward to record ${r.target}`, { offset, chunk: index });
+    if (r.target >= index) throw new PaniniError('FORMAT', `REF record ${index} at byte ${offset} points forward to record ${r.target}`, { offset, record: index });
   }
   return r;
 }

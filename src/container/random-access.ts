@@ -66,7 +66,7 @@ export class OutputResolver implements OutputSource {
       const data = this.held(i);
       if (!data) throw new PaniniError('STATE', `record ${i} was not decoded`);
       const from = offset + k - start;
-      if (from < 0 || from > data.length) throw new PaniniError('FORMAT', `index entry ${i} disagrees with the records' lengths`, { chunk: i });
+      if (from < 0 || from > data.length) throw new PaniniError('FORMAT', `index entry ${i} disagrees with the records' lengths`, { record: i });
       const m = Math.min(length - k, data.length - from);
       out.set(data.subarray(from, from + m), k);
       k += m;
@@ -103,7 +103,7 @@ export class OutputResolver implements OutputSource {
       const deps: number[] = [];
       let sources: Array<[number, number]> | undefined;
       if (stored === undefined) {
-        if (rec.target >= i) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not an earlier DATA record`, { chunk: i });
+        if (rec.target >= i) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not an earlier DATA record`, { record: i });
         deps.push(rec.target);
       } else if (readsOutput(rec)) {
         sources = sourcesOf(rec, stored, e.frameOffset, i, e.originalOffset, window);
@@ -127,10 +127,10 @@ export class OutputResolver implements OutputSource {
         const t = n.rec.target;
         const tn = need.get(t);
         const tKind = tn ? tn.rec.kind : readFrame(await readExact(this.src, readIndexEntry(this.info.index, t, this.info.indexOffset).frameOffset, RECORD_HEADER_SIZE, `record ${t} header`), 0, t).kind;
-        if (tKind !== KIND_DATA) throw new PaniniError('FORMAT', `REF record ${i} points to record ${t}, which is not a DATA record`, { chunk: i });
+        if (tKind !== KIND_DATA) throw new PaniniError('FORMAT', `REF record ${i} points to record ${t}, which is not a DATA record`, { record: i });
         data = this.held(t)!;
         if (!data || data.length !== n.rec.originalLength || !equal(sha256(data), n.rec.sha256)) {
-          throw new PaniniError('FORMAT', `REF record ${i} repeats record ${t}, whose bytes differ from the recorded SHA-256/length`, { chunk: i });
+          throw new PaniniError('FORMAT', `REF record ${i} repeats record ${t}, whose bytes differ from the recorded SHA-256/length`, { record: i });
         }
       } else {
         data = await decodeWithOutput(n.rec, n.stored, n.frameOffset, i, n.originalOffset, window, this, n.sources);
@@ -167,6 +167,6 @@ export class OutputResolver implements OutputSource {
 export async function resolveTarget(src: Source, info: ContainerInfo, resolver: OutputResolver, rec: RecordHeader, i: number): Promise<Uint8Array> {
   const t = readIndexEntry(info.index, rec.target, info.indexOffset);
   const f = readFrame(await readExact(src, t.frameOffset, RECORD_HEADER_SIZE, `record ${rec.target} header`), t.frameOffset, rec.target);
-  if (f.kind !== KIND_DATA) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not a DATA record`, { chunk: i });
+  if (f.kind !== KIND_DATA) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not a DATA record`, { record: i });
   return resolver.record(rec.target);
 }

@@ -98,11 +98,11 @@ export async function readRecord(src: Source, frameOffset: number, i: number, li
 export async function readRecordRaw(src: Source, frameOffset: number, i: number, limit: number): Promise<{ rec: RecordHeader; stored: Uint8Array | undefined; next: number }> {
   const hb = await readExact(src, frameOffset, RECORD_HEADER_SIZE, `record ${i} header`);
   const f = readFrame(hb, frameOffset, i);
-  if (f.kind === KIND_END) throw new PaniniError('FORMAT', `record ${i} expected at byte ${frameOffset}, found the END frame`, { offset: frameOffset, chunk: i });
+  if (f.kind === KIND_END) throw new PaniniError('FORMAT', `record ${i} expected at byte ${frameOffset}, found the END frame`, { offset: frameOffset, record: i });
   const payloadAt = frameOffset + RECORD_HEADER_SIZE;
   if (f.kind !== KIND_DATA) return { rec: f, stored: undefined, next: payloadAt };
   if (payloadAt + f.storedLength > limit) {
-    throw new PaniniError('FORMAT', `record ${i} at byte ${frameOffset}: payload of ${f.storedLength} bytes runs past byte ${limit}`, { offset: frameOffset, chunk: i });
+    throw new PaniniError('FORMAT', `record ${i} at byte ${frameOffset}: payload of ${f.storedLength} bytes runs past byte ${limit}`, { offset: frameOffset, record: i });
   }
   const stored = await readExact(src, payloadAt, f.storedLength, `record ${i} payload`);
   return { rec: f, stored, next: payloadAt + f.storedLength };

@@ -42,10 +42,10 @@ export async function listRecords(container: Uint8Array): Promise<RecordListing[
   for (let i = 0; i < info.footer.recordCount; i++) {
     const e = readIndexEntry(info.index, i, info.indexOffset);
     if (e.frameOffset < HEADER_SIZE || e.frameOffset + RECORD_HEADER_SIZE > info.footer.endOffset) {
-      throw new PaniniError('FORMAT', `index entry ${i} points to byte ${e.frameOffset}, outside the records (bytes ${HEADER_SIZE}..${info.footer.endOffset})`, { chunk: i });
+      throw new PaniniError('FORMAT', `index entry ${i} points to byte ${e.frameOffset}, outside the records (bytes ${HEADER_SIZE}..${info.footer.endOffset})`, { record: i });
     }
     const f = readFrame(await src.read(e.frameOffset, RECORD_HEADER_SIZE), e.frameOffset, i);
-    if (f.kind === 0) throw new PaniniError('FORMAT', `index entry ${i} points to the END frame`, { chunk: i });
+    if (f.kind === 0) throw new PaniniError('FORMAT', `index entry ${i} points to the END frame`, { record: i });
     const rec: RecordListing = {
       index: i,
       kind: f.kind === KIND_DATA ? 'data' : 'ref',
@@ -62,12 +62,12 @@ export async function listRecords(container: Uint8Array): Promise<RecordListing[
       if (f.codec === CODEC_DHATU) {
         const where = `record ${i} at byte ${e.frameOffset}`;
         const stored = await src.read(e.frameOffset + RECORD_HEADER_SIZE, f.storedLength);
-        if (crc32(stored) !== f.payloadCrc) throw new PaniniError('CHECKSUM', `${where}: payload is corrupt (CRC32)`, { offset: e.frameOffset, chunk: i });
+        if (crc32(stored) !== f.payloadCrc) throw new PaniniError('CHECKSUM', `${where}: payload is corrupt (CRC32)`, { offset: e.frameOffset, record: i });
         rec.stages = planStats(stored, where).stages.map((s) => ({ name: s.name, dhatu: s.dhatu, handled: s.handled }));
       }
     } else {
       const t = out[f.target];
-      if (!t || t.kind !== 'data') throw new PaniniError('FORMAT', `record ${i} (REF) repeats record ${f.target}, which is not an earlier DATA record`, { chunk: i });
+      if (!t || t.kind !== 'data') throw new PaniniError('FORMAT', `record ${i} (REF) repeats record ${f.target}, which is not an earlier DATA record`, { record: i });
       rec.codec = t.codec;
       rec.stages = t.stages;
     }

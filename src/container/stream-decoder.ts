@@ -149,12 +149,12 @@ export class StreamDecoder {
               const w = this.header!.window;
               if (w !== 0 && w <= this.opts.maxWindow) {
                 // the retained window is the declared one: the container breaks the dedup window rule
-                throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is not a DATA record inside the declared ${w}-byte dedup window`, { offset: this.recAt, chunk: this.records });
+                throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is not a DATA record inside the declared ${w}-byte dedup window`, { offset: this.recAt, record: this.records });
               }
-              throw new PaniniError('LIMIT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is outside the ${this.opts.maxWindow}-byte window this decoder retains (decode this container with random access: decompress/decompressFile, or raise maxWindow)`, { offset: this.recAt, chunk: this.records });
+              throw new PaniniError('LIMIT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is outside the ${this.opts.maxWindow}-byte window this decoder retains (decode this container with random access: decompress/decompressFile, or raise maxWindow)`, { offset: this.recAt, record: this.records });
             }
             if (t.length !== f.originalLength || !equal(sha256(t), f.sha256)) {
-              throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, whose bytes differ from the recorded SHA-256/length`, { offset: this.recAt, chunk: this.records });
+              throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, whose bytes differ from the recorded SHA-256/length`, { offset: this.recAt, record: this.records });
             }
             this.out(t);
           }
@@ -222,7 +222,7 @@ export class StreamDecoder {
 
   private decodeData(f: RecordHeader, stored: Uint8Array): Uint8Array {
     if (!readsOutput(f)) return decodeVerified(f, stored, this.recAt, this.records);
-    const where = { offset: this.recAt, chunk: this.records };
+    const where = { offset: this.recAt, record: this.records };
     const w = this.header!.window;
     const ranges = sourcesOf(f, stored, this.recAt, this.records, this.original, w);
     const h = this.history!;
@@ -246,7 +246,7 @@ export class StreamDecoder {
 
   private out(data: Uint8Array): void {
     if (this.original + data.length > this.opts.maxOutputSize) {
-      throw new PaniniError('LIMIT', `output exceeds maxOutputSize ${this.opts.maxOutputSize} at record ${this.records}`, { offset: this.recAt, chunk: this.records });
+      throw new PaniniError('LIMIT', `output exceeds maxOutputSize ${this.opts.maxOutputSize} at record ${this.records}`, { offset: this.recAt, record: this.records });
     }
     this.records++;
     this.original += data.length;

@@ -24,19 +24,19 @@ async function decodeVerifiedAsync(f: RecordHeader, stored: Uint8Array, frameOff
 /** Checks the payload CRC (unless done) and decodes; the caller checks the SHA-256 with checkDigest. */
 function decodeUnverified(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, out?: OutputAccess, crcChecked = false): Uint8Array {
   if (!crcChecked) checkPayloadCrc(f, stored, frameOffset, i);
-  return decodeChunk(f.codec, f.params, stored, f.originalLength, { offset: frameOffset, chunk: i }, out);
+  return decodeChunk(f.codec, f.params, stored, f.originalLength, { offset: frameOffset, record: i }, out);
 }
 
 function checkDigest(f: RecordHeader, digest: Uint8Array, frameOffset: number, i: number): void {
   if (!equal(digest, f.sha256)) {
-    throw new PaniniError('CHECKSUM', `record ${i} at byte ${frameOffset} decodes to bytes whose SHA-256 differs from the recorded one`, { offset: frameOffset, chunk: i });
+    throw new PaniniError('CHECKSUM', `record ${i} at byte ${frameOffset} decodes to bytes whose SHA-256 differs from the recorded one`, { offset: frameOffset, record: i });
   }
 }
 
 function checkPayloadCrc(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number): void {
   const pc = crc32(stored);
   if (pc !== f.payloadCrc) {
-    throw new PaniniError('CHECKSUM', `record ${i} payload at byte ${frameOffset + RECORD_HEADER_SIZE} is corrupt (CRC32 ${hex8(pc)}, expected ${hex8(f.payloadCrc)})`, { offset: frameOffset, chunk: i });
+    throw new PaniniError('CHECKSUM', `record ${i} payload at byte ${frameOffset + RECORD_HEADER_SIZE} is corrupt (CRC32 ${hex8(pc)}, expected ${hex8(f.payloadCrc)})`, { offset: frameOffset, record: i });
   }
 }
 
@@ -69,13 +69,13 @@ export async function decodeWithOutput(
   const ranges = known ?? sourcesOf(f, stored, frameOffset, i, recordOffset, window);
   const bytes: Uint8Array[] = [];
   for (const [o, l] of ranges) bytes.push(await output.read(o, l));
-  return decodeVerifiedAsync(f, stored, frameOffset, i, sourceAccess(recordOffset, window, ranges, bytes, { offset: frameOffset, chunk: i }), true);
+  return decodeVerifiedAsync(f, stored, frameOffset, i, sourceAccess(recordOffset, window, ranges, bytes, { offset: frameOffset, record: i }), true);
 }
 
 /** The ranges of earlier output a dhātu record reads (its payload CRC checked first, so damage reads as CHECKSUM). */
 export function sourcesOf(f: RecordHeader, stored: Uint8Array, frameOffset: number, i: number, recordOffset: number, window: number): Array<[number, number]> {
   checkPayloadCrc(f, stored, frameOffset, i);
-  return planSources(stored, recordOffset, f.originalLength, window, { offset: frameOffset, chunk: i });
+  return planSources(stored, recordOffset, f.originalLength, window, { offset: frameOffset, record: i });
 }
 
 /** What a dhātu record's plan reads earlier output through, given the bytes of its sources (`bytes[k]` holds `ranges[k]`). */

@@ -117,7 +117,7 @@ export async function walk(
     throwIfAborted(opts.signal);
     const e = readIndexEntry(info.index, i, info.indexOffset);
     if (e.frameOffset !== at || e.originalOffset !== original) {
-      throw new PaniniError('FORMAT', `index entry ${i} says record at byte ${e.frameOffset} (original offset ${e.originalOffset}), found byte ${at} (original offset ${original})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, chunk: i });
+      throw new PaniniError('FORMAT', `index entry ${i} says record at byte ${e.frameOffset} (original offset ${e.originalOffset}), found byte ${at} (original offset ${original})`, { offset: info.indexOffset + i * INDEX_ENTRY_SIZE, record: i });
     }
     const r = ahead ? await ahead.next() : await readRecordRaw(src, at, i, info.footer.endOffset);
     const { rec, next } = r;
@@ -138,11 +138,11 @@ export async function walk(
     } else {
       stats.refRecords++;
       if (declared && declared.get(String(rec.target)) === undefined) {
-        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, which is not a DATA record inside the declared ${info.header.window}-byte dedup window`, { offset: at, chunk: i });
+        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, which is not a DATA record inside the declared ${info.header.window}-byte dedup window`, { offset: at, record: i });
       }
       out = cache.get(String(rec.target)) ?? (await resolveTarget(src, info, resolver, rec, i));
       if (out.length !== rec.originalLength || !equal(sha256(out), rec.sha256)) {
-        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { offset: at, chunk: i });
+        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { offset: at, record: i });
       }
     }
     whole?.update(out);

@@ -469,7 +469,7 @@ async function extractInto(
     await walk(src, info, { ...o, decoder }, async (chunk, i) => {
       let k = 0;
       while (k < chunk.length) {
-        if (!cur) throw new PaniniError('FORMAT', `record ${i} holds bytes beyond the last file`, { chunk: i });
+        if (!cur) throw new PaniniError('FORMAT', `record ${i} holds bytes beyond the last file`, { record: i });
         const take = Math.min(chunk.length - k, cur.e.size - cur.d.size);
         const part = chunk.subarray(k, k + take);
         await cur.f.write(part);

@@ -67,12 +67,13 @@ export interface OutputAccess {
 
 export interface Where {
   offset: number;
-  chunk: number;
+  /** the container record index */
+  record: number;
   [key: string]: unknown;
 }
 
 function whereText(w: Where): string {
-  return `record ${w.chunk} at byte ${w.offset}`;
+  return `record ${w.record} at byte ${w.offset}`;
 }
 
 /**
