@@ -12,7 +12,11 @@ export interface Parsed {
  * anything else (negative, fractional, hex, empty, a suffix where none is allowed) is OPTION naming the flag.
  */
 export function numberFlag(p: Parsed, flag: string, o: { min?: number; max?: number; sizes?: boolean } = {}): number | undefined {
-  const v = p.values[flag];
+  return numberValue(p.values[flag], flag, o);
+}
+
+/** numberFlag for a value parsed elsewhere (a command's own option table): the same rules and messages. */
+export function numberValue(v: unknown, flag: string, o: { min?: number; max?: number; sizes?: boolean } = {}): number | undefined {
   if (v === undefined) return undefined;
   const s = String(v);
   const min = o.min ?? 0;
@@ -32,3 +36,22 @@ export function numberFlag(p: Parsed, flag: string, o: { min?: number; max?: num
 /** A byte count as the CLI prints it: B, KiB, MiB or GiB. */
 export const human = (n: number): string =>
   n < 1024 ? `${n} B` : n < 1 << 20 ? `${(n / 1024).toFixed(1)} KiB` : n < 1 << 30 ? `${(n / 2 ** 20).toFixed(1)} MiB` : `${(n / 2 ** 30).toFixed(2)} GiB`;
+
+/**
+ * node:util parseArgs's error as our own one-line OPTION error (unknown options, missing values, values starting
+ * with "-", values given to switches); `command` names the command for the --help hint.
+ */
+export function argError(e: Error, command: string): PaniniError {
+  const msg = e.message.split('\n')[0]!;
+  const current = command;
+  const cmd = current ? `panini-fs ${current}` : 'panini-fs';
+  let m = /^Unknown option '([^']+)'/.exec(msg);
+  if (m) return new PaniniError('OPTION', `unknown option ${m[1]} for ${current || 'this command'} (${cmd} --help lists them)`, { option: m[1]!.replace(/^-+/, '') });
+  m = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(msg);
+  if (m) return new PaniniError('OPTION', `${m[1]} needs a value (${cmd} --help)`, { option: m[1]!.slice(2) });
+  m = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(msg);
+  if (m) return new PaniniError('OPTION', `${m[1]}: its value may not start with "-" (negative numbers are not accepted; a path starting with "-" is written ./-name)`, { option: m[1]!.slice(2) });
+  m = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(msg);
+  if (m) return new PaniniError('OPTION', `${m[1]} is a switch and takes no value`, { option: m[1]!.slice(2) });
+  return new PaniniError('OPTION', msg, { option: 'argv' });
+}

@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { EXIT_STATUS, PaniniError } from '../errors.js';
 import { init } from '../wasm/core.js';
 import { setupNode } from '../node/setup.js';
-import type { Parsed } from './args.js';
+import { argError, type Parsed } from './args.js';
 import { REPO_USAGE, SERVE_USAGE } from './usage.js';
 
 // Each command group is loaded when it runs (`--version`, `--help` and one command start without the rest of the
@@ -221,26 +221,12 @@ export function commandHelp(command: string): string | undefined {
 }
 
 /** Node's parser messages, said our way: which option, what is wrong, where to look. */
-function argError(e: Error): PaniniError {
-  const msg = e.message.split('\n')[0]!;
-  const cmd = current ? `panini-fs ${current}` : 'panini-fs';
-  let m = /^Unknown option '([^']+)'/.exec(msg);
-  if (m) return new PaniniError('OPTION', `unknown option ${m[1]} for ${current || 'this command'} (${cmd} --help lists them)`, { option: m[1]!.replace(/^-+/, '') });
-  m = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument missing/.exec(msg);
-  if (m) return new PaniniError('OPTION', `${m[1]} needs a value (${cmd} --help)`, { option: m[1]!.slice(2) });
-  m = /^Option '(?:-\w, )?(--[\w-]+)[^']*' argument is ambiguous/.exec(msg);
-  if (m) return new PaniniError('OPTION', `${m[1]}: its value may not start with "-" (negative numbers are not accepted; a path starting with "-" is written ./-name)`, { option: m[1]!.slice(2) });
-  m = /^Option '(?:-\w, )?(--[\w-]+)' does not take an argument/.exec(msg);
-  if (m) return new PaniniError('OPTION', `${m[1]} is a switch and takes no value`, { option: m[1]!.slice(2) });
-  return new PaniniError('OPTION', msg, { option: 'argv' });
-}
-
 function parse(args: string[], options: Spec): Parsed {
   try {
     const r = parseArgs({ args, options, allowPositionals: true, strict: true });
     return { values: r.values as Parsed['values'], positionals: r.positionals };
   } catch (e) {
-    throw argError(e as Error);
+    throw argError(e as Error, current);
   }
 }
 

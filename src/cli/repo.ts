@@ -11,6 +11,7 @@ import type { Store } from '../store/types.js';
 import type { Snapshot } from '../repo/format.js';
 import { backup, restore } from '../node/repo.js';
 import { CLI_DEFAULT_WORKERS, cliDefaultMemory } from './container.js';
+import { argError, numberValue } from './args.js';
 
 
 type Values = Record<string, string | boolean | string[] | undefined>;
@@ -50,7 +51,7 @@ function parse(args: string[]) {
       },
     });
   } catch (e) {
-    throw new PaniniError('OPTION', (e as Error).message.split('\n')[0]!, { option: 'argv' });
+    throw argError(e as Error, 'repo');
   }
 }
 
@@ -97,7 +98,7 @@ const opened: Store[] = [];
 async function openRepoStore(location: string, v: Values): Promise<Store> {
   const more = (v.replica as string[] | undefined) ?? [];
   if (more.length === 0 && v.quorum !== undefined) throw new PaniniError('OPTION', '--quorum applies with --replica', { option: 'quorum' });
-  const k = int(v.quorum, 'quorum');
+  const k = int(v.quorum, 'quorum', 1, 64);
   const stores: Store[] = [];
   try {
     for (const l of [location, ...more]) stores.push(await openStore(l));
@@ -129,11 +130,7 @@ function duration(v: string | undefined): number | undefined {
   return ms;
 }
 
-const int = (v: unknown, flag: string): number | undefined => {
-  if (v === undefined) return undefined;
-  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new PaniniError('OPTION', `--${flag} must be a non-negative integer`, { option: flag });
-  return Number(v);
-};
+const int = (v: unknown, flag: string, min = 0, max = Number.MAX_SAFE_INTEGER): number | undefined => numberValue(v, flag, { min, max });
 
 const out = (s: string) => process.stdout.write(s.endsWith('\n') ? s : `${s}\n`);
 const json = (x: unknown) => out(JSON.stringify(x, null, 2));
@@ -167,7 +164,7 @@ async function runRepoCommand(argv: string[]): Promise<number> {
       if (pos.length < 2) throw new PaniniError('OPTION', 'repo backup needs REPO and at least one PATH', { option: 'PATH' });
       const once = async () => {
         const t0 = performance.now();
-        const s = await backup(repo, pos.slice(1), { tags: v.tag ?? [], host: v.host, exclude: v.exclude ?? [], workers: int(v.workers, 'workers') ?? CLI_DEFAULT_WORKERS, memory: cliDefaultMemory('dhatu', repo.config.level) });
+        const s = await backup(repo, pos.slice(1), { tags: v.tag ?? [], host: v.host, exclude: v.exclude ?? [], workers: int(v.workers, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS, memory: cliDefaultMemory('dhatu', repo.config.level) });
         const secs = (performance.now() - t0) / 1000;
         if (v.json) out(JSON.stringify({ ...snapJson(s), seconds: secs }, null, every === undefined ? 2 : undefined));
         else out(`${every === undefined ? '' : `${new Date().toISOString()} `}snapshot ${s.id.slice(0, 8)} saved: ${s.summary.files} files, ${s.summary.bytes} bytes; read ${s.summary.filesRead} files, ${s.summary.bytesNew} new bytes in ${s.summary.chunksNew} chunks (${secs.toFixed(1)} s)`);

@@ -7,7 +7,7 @@ import { PaniniError } from '../errors.js';
 import { openQueue } from '../pipeline/queue.js';
 import { isStoreInput } from '../pipeline/chunker.js';
 import { createServer, type WorkerDevice } from '../server/server.js';
-import { numberFlag, type Parsed } from './args.js';
+import { argError, numberValue } from './args.js';
 
 
 const DEVICES: readonly WorkerDevice[] = ['auto', 'cpu', 'gpu'];
@@ -19,14 +19,11 @@ function parse(args: string[], options: NonNullable<Parameters<typeof parseArgs>
     return r.values as Record<string, string | boolean | string[] | undefined>;
   } catch (e) {
     if (e instanceof PaniniError) throw e;
-    throw new PaniniError('OPTION', (e as Error).message.split('\n')[0]!, { option: 'argv' });
+    throw argError(e as Error, 'serve');
   }
 }
 
-function num(values: Record<string, unknown>, flag: string, o: { min?: number; max?: number; sizes?: boolean }): number | undefined {
-  const v = values[flag];
-  return numberFlag({ values: { [flag]: typeof v === 'string' ? v : undefined }, positionals: [] } satisfies Parsed, flag, o);
-}
+const num = (values: Record<string, unknown>, flag: string, o: { min?: number; max?: number; sizes?: boolean }): number | undefined => numberValue(values[flag], flag, o);
 
 function device(v: unknown): WorkerDevice {
   if (v === undefined) return 'auto';

@@ -73,6 +73,13 @@ describe('panini-fs repo', () => {
     writeFileSync(join(src, 'f.txt'), 'data\n'.repeat(1000));
     expect(cli(['init', repoDir, '--tier', 'fast']).code).toBe(0);
     expect(cli(['backup', repoDir, src, '--every', '5x']).code).toBe(EXIT_STATUS.OPTION);
+    // the CLI's one number parser: ranges and sizes checked, one line naming the flag
+    for (const [args, msg] of [[['--workers', '0'], /--workers must be in \[1, 64\], got 0/], [['--workers', '-2'], /--workers: its value may not start with "-"/], [['--workers', '1.5'], /--workers must be an integer/]] as const) {
+      const r = cli(['backup', repoDir, src, ...args]);
+      expect(r.code).toBe(EXIT_STATUS.OPTION);
+      expect(r.err).toMatch(msg);
+    }
+    expect(cli(['forget', repoDir, '--keep-last', 'x']).code).toBe(EXIT_STATUS.OPTION);
     const child = spawn(process.execPath, [CLI, 'repo', 'backup', repoDir, src, '--every', '1s', '--json'], { env: { ...process.env, PANINI_PASSWORD: 'pw' } });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
