@@ -36,6 +36,45 @@ export function assertOptions<T extends object>(
   return v as Partial<T>;
 }
 
+/**
+ * Options read through a recorder (esbuild's way): every key the code reads is recorded, and done() rejects the keys
+ * nobody read, naming the ones that were, so the list of accepted keys is the code that reads them and cannot drift.
+ */
+export class OptionReader<T extends object> {
+  private readonly read = new Set<string>();
+  constructor(
+    private readonly what: string,
+    private readonly v: Partial<T>,
+  ) {}
+
+  get<K extends keyof T & string>(k: K): T[K] | undefined {
+    this.read.add(k);
+    return this.v[k];
+  }
+
+  /** The options not read yet, as given (for a caller that hands them on to another reader). */
+  rest(): Partial<T> {
+    const out: Record<string, unknown> = {};
+    for (const [k, x] of Object.entries(this.v)) if (!this.read.has(k)) out[k] = x;
+    return out as Partial<T>;
+  }
+
+  done(): void {
+    for (const k of Object.keys(this.v)) {
+      if (!this.read.has(k)) throw new PaniniError('OPTION', `unknown ${this.what} option "${k}" (allowed: ${[...this.read].join(', ')})`, { option: k });
+    }
+  }
+}
+
+/** A recorder over `v` (undefined: no options), which must be a plain object (OPTION otherwise). */
+export function readOptions<T extends object>(what: string, v: unknown): OptionReader<T> {
+  if (v === undefined) return new OptionReader<T>(what, {});
+  if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+    throw new PaniniError('OPTION', `${what} options must be an object, got ${describe(v)}`, { option: what });
+  }
+  return new OptionReader<T>(what, v as Partial<T>);
+}
+
 export function assertInt(name: string, v: unknown, min: number, max: number): number {
   if (typeof v !== 'number' || !Number.isInteger(v)) throw optionError(name, `must be an integer, got ${describe(v)}`);
   if (v < min || v > max) throw optionError(name, `must be in [${min}, ${max}], got ${v}`);

@@ -1,7 +1,7 @@
 // compress/decompress options: validation (unknown keys rejected, every message names the option) and defaults.
 import { PaniniError } from '../errors.js';
 import { CDC_LIMITS } from '../chunk/options.js';
-import { assertBool, assertFunction, assertInt, assertOneOf, assertOptions, optionError } from '../validate.js';
+import { assertBool, assertFunction, assertInt, assertOneOf, optionError, readOptions } from '../validate.js';
 import { MAX_RECORD } from './format.js';
 import { MATCH_HISTORY_CAP } from '../limits.js';
 
@@ -89,14 +89,30 @@ export function defaultLevel(codec: CodecName): number {
   return codec === 'dhatu' ? DEFAULT_DHATU_LEVEL : 6;
 }
 
-export const COMPRESS_OPTION_KEYS = ['level', 'codec', 'blockSize', 'strategy', 'chunkSize', 'minSize', 'avgSize', 'maxSize', 'dedupWindow', 'workers', 'memory', 'onProgress', 'signal'] as const;
 export const DEFAULT_DEDUP_WINDOW = 64 << 20;
 /** plz codes blocks of at most 16 MiB (src/codec/plz.ts PLZ_MAX_BLOCK) */
 export const PLZ_MAX_CHUNK = 1 << 24;
 export const MAX_WORKERS = 64;
 
 export function resolveCompressOptions(options: unknown, what = 'compress'): ResolvedCompressOptions {
-  const o = assertOptions<CompressOptions>(what, options, COMPRESS_OPTION_KEYS);
+  const r = readOptions<CompressOptions>(what, options);
+  // every key is read here, once: the keys read are the keys accepted (r.done() rejects the others)
+  const o: CompressOptions = {
+    level: r.get('level'),
+    codec: r.get('codec'),
+    blockSize: r.get('blockSize'),
+    strategy: r.get('strategy'),
+    chunkSize: r.get('chunkSize'),
+    minSize: r.get('minSize'),
+    avgSize: r.get('avgSize'),
+    maxSize: r.get('maxSize'),
+    dedupWindow: r.get('dedupWindow'),
+    workers: r.get('workers'),
+    memory: r.get('memory'),
+    onProgress: r.get('onProgress'),
+    signal: r.get('signal'),
+  };
+  r.done();
   // level 0 without a codec stores: CDC chunks kept as they are, deduplicated (the dhātu codec has no store level)
   const codec = o.codec !== undefined ? assertOneOf('codec', o.codec, CODEC_NAMES) : o.level === 0 ? 'deflate' : DEFAULT_CODEC;
   const level = o.level === undefined ? defaultLevel(codec) : assertInt('level', o.level, 0, 9);
@@ -205,13 +221,19 @@ export const DEFAULT_MAX_OUTPUT = 2 ** 31;
 export const DEFAULT_MAX_WINDOW = 256 << 20;
 
 export function resolveDecompressOptions(options: unknown, what: string, defaultMaxOutput: number): ResolvedDecompressOptions {
-  const o = assertOptions<DecompressOptions>(what, options, ['maxOutputSize', 'maxWindow', 'workers', 'onProgress', 'signal']);
+  const r = readOptions<DecompressOptions>(what, options);
+  const maxOutputSize = r.get('maxOutputSize');
+  const maxWindow = r.get('maxWindow');
+  const workers = r.get('workers');
+  const onProgress = r.get('onProgress');
+  const signal = r.get('signal');
+  r.done();
   return {
-    maxOutputSize: o.maxOutputSize === undefined ? defaultMaxOutput : assertInt('maxOutputSize', o.maxOutputSize, 0, Number.MAX_SAFE_INTEGER),
-    maxWindow: o.maxWindow === undefined ? DEFAULT_MAX_WINDOW : assertInt('maxWindow', o.maxWindow, 0, Number.MAX_SAFE_INTEGER),
-    workers: o.workers === undefined ? 1 : assertInt('workers', o.workers, 1, MAX_WORKERS),
-    onProgress: o.onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', o.onProgress),
-    signal: o.signal === undefined ? undefined : assertSignal(o.signal),
+    maxOutputSize: maxOutputSize === undefined ? defaultMaxOutput : assertInt('maxOutputSize', maxOutputSize, 0, Number.MAX_SAFE_INTEGER),
+    maxWindow: maxWindow === undefined ? DEFAULT_MAX_WINDOW : assertInt('maxWindow', maxWindow, 0, Number.MAX_SAFE_INTEGER),
+    workers: workers === undefined ? 1 : assertInt('workers', workers, 1, MAX_WORKERS),
+    onProgress: onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', onProgress),
+    signal: signal === undefined ? undefined : assertSignal(signal),
   };
 }
 

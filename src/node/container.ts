@@ -3,7 +3,7 @@
 import { constants as fsConstants, createReadStream, lstatSync, promises as fsp, type Stats } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { PaniniError } from '../errors.js';
-import { assertBool, assertOptions } from '../validate.js';
+import { assertBool, assertOptions, readOptions } from '../validate.js';
 import { init } from '../wasm/core.js';
 import { encodeInputs, extractSource, inspectSource, makeDecoder, verifySource, type ExtractResult, type Inspection, type VerifyReport } from '../container/api.js';
 import { hex } from '../container/format.js';
@@ -12,7 +12,6 @@ import { walk } from '../container/walk.js';
 import { checkPath, decodeManifest, encodeManifest, FileDigest, MANIFEST_VERSION, outputFiles, type Manifest, type ManifestEntry } from '../container/manifest.js';
 import { crc32 } from '../hash/crc32.js';
 import {
-  COMPRESS_OPTION_KEYS,
   type CompressOptions,
   type DecompressOptions,
   type ResolvedCompressOptions,
@@ -34,8 +33,10 @@ export interface FileDecompressOptions extends DecompressOptions {
 }
 
 function splitFileOptions(options: unknown, what: string, out: string): { o: ResolvedCompressOptions; force: boolean } {
-  const raw = assertOptions<FileCompressOptions>(what, options, [...COMPRESS_OPTION_KEYS, 'force']);
-  const { force, ...rest } = raw;
+  // force is this layer's; the rest is compress's, checked (unknown keys included) by resolveCompressOptions
+  const r = readOptions<FileCompressOptions>(what, options);
+  const force = r.get('force');
+  const rest = r.rest();
   // files and trees are read back with random access: by default every duplicate is found (unlimited window). A
   // container written to stdout is read back as a stream (`decompress - -o -`): it keeps compress()'s window, so a
   // stream decoder holds what its references need.
@@ -44,8 +45,9 @@ function splitFileOptions(options: unknown, what: string, out: string): { o: Res
 }
 
 function splitDecompressOptions(options: unknown, what: string) {
-  const raw = assertOptions<FileDecompressOptions>(what, options, ['maxOutputSize', 'maxWindow', 'workers', 'onProgress', 'signal', 'force']);
-  const { force, ...rest } = raw;
+  const r = readOptions<FileDecompressOptions>(what, options);
+  const force = r.get('force');
+  const rest = r.rest();
   return { o: resolveDecompressOptions(rest, what, Number.MAX_SAFE_INTEGER), force: force === undefined ? false : assertBool('force', force) };
 }
 
