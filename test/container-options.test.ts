@@ -35,6 +35,24 @@ describe('options read by recorders', () => {
     expect(resolveCompressOptions({ level: undefined, workers: undefined }).level).toBe(2);
   });
 
+  it('compress cuts CDC pieces by chunk()'s size rule, every bound at most a record (64 MiB)', async () => {
+    const { CDC_LIMITS, resolveChunkOptions } = await import('../src/chunk/options.js');
+    // the same values and the same errors as chunk() for the same sizes
+    for (const sizes of [{}, { avgSize: 256 }, { avgSize: 4096, minSize: 64 }, { minSize: 1 << 20, avgSize: 2 << 20, maxSize: 8 << 20 }]) {
+      const c = resolveChunkOptions({ strategy: 'cdc', ...sizes }) as { minSize: number; avgSize: number; maxSize: number; bits: number };
+      const o = resolveCompressOptions(sizes);
+      expect([o.minSize, o.avgSize, o.maxSize, o.bits]).toEqual([c.minSize, c.avgSize, c.maxSize, c.bits]);
+    }
+    for (const bad of [{ avgSize: CDC_LIMITS.avgSize[0] - 1 }, { minSize: 8192, avgSize: 4096 }, { avgSize: 8192, maxSize: 4096 }, { minSize: 4096, avgSize: 4096, maxSize: 4096 }]) {
+      const a = await err(() => resolveChunkOptions({ strategy: 'cdc', ...bad }));
+      const b = await err(() => resolveCompressOptions(bad));
+      expect(b.message).toBe(a.message);
+    }
+    // a record is at most 64 MiB: larger bounds are chunk()'s only
+    expect(resolveChunkOptions({ strategy: 'cdc', maxSize: 128 << 20 })).toMatchObject({ maxSize: 128 << 20 });
+    expect((await err(() => resolveCompressOptions({ maxSize: 128 << 20 }))).message).toMatch(/maxSize must be in \[256, 67108864\]/);
+  });
+
   it('the file helpers take force on top, and pass everything else to the same check', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'panini-opts-'));
     try {

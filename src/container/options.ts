@@ -1,6 +1,6 @@
 // compress/decompress options: validation (unknown keys rejected, every message names the option) and defaults.
 import { PaniniError } from '../errors.js';
-import { CDC_LIMITS } from '../chunk/options.js';
+import { resolveCdcSizes } from '../chunk/options.js';
 import { assertBool, assertFunction, assertInt, assertOneOf, optionError, readOptions } from '../validate.js';
 import { MAX_RECORD } from './format.js';
 import { MATCH_HISTORY_CAP } from '../limits.js';
@@ -123,12 +123,8 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
     throw optionError('chunkSize', `applies to strategy "fixed", not "${strategy}"`);
   }
   const chunkSize = o.chunkSize === undefined ? 256 << 10 : assertInt('chunkSize', o.chunkSize, 64 << 10, 1 << 20);
-  const avgSize = o.avgSize === undefined ? 64 << 10 : assertInt('avgSize', o.avgSize, 4096, 8 << 20);
-  const minSize = o.minSize === undefined ? Math.max(CDC_LIMITS.minSize[0], avgSize >>> 2) : assertInt('minSize', o.minSize, CDC_LIMITS.minSize[0], 8 << 20);
-  const maxSize = o.maxSize === undefined ? Math.min(MAX_RECORD, avgSize * 4) : assertInt('maxSize', o.maxSize, 4096, MAX_RECORD);
-  if (minSize > avgSize) throw optionError('minSize', `(${minSize}) must not exceed avgSize (${avgSize})`);
-  if (avgSize > maxSize) throw optionError('avgSize', `(${avgSize}) must not exceed maxSize (${maxSize})`);
-  if (minSize >= maxSize) throw optionError('minSize', `(${minSize}) must be less than maxSize (${maxSize})`);
+  // chunk()'s CDC size rule, a piece being a record (at most MAX_RECORD bytes)
+  const { minSize, avgSize, maxSize, bits } = resolveCdcSizes(o, MAX_RECORD);
   if ((codec === 'plz' || codec === 'pfz') && maxSize > PLZ_MAX_CHUNK) throw optionError('maxSize', `(${maxSize}) must not exceed ${PLZ_MAX_CHUNK} with codec "${codec}" (its largest block)`);
   if (o.blockSize !== undefined && codec !== 'dhatu') throw optionError('blockSize', `applies to codec "dhatu", not "${codec}"`);
   const blockSize = o.blockSize === undefined ? (level <= 3 ? 4 << 20 : level <= 6 ? 8 << 20 : 16 << 20) : assertInt('blockSize', o.blockSize, 1 << 20, MAX_RECORD);
@@ -152,7 +148,7 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   }
   const onProgress = o.onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', o.onProgress);
   const signal = o.signal === undefined ? undefined : assertSignal(o.signal);
-  return { level, codec, strategy, chunkSize, blockSize, minSize, avgSize, maxSize, bits: Math.round(Math.log2(avgSize)), dedupWindow, matchHistory, workers, memory, onProgress, signal };
+  return { level, codec, strategy, chunkSize, blockSize, minSize, avgSize, maxSize, bits, dedupWindow, matchHistory, workers, memory, onProgress, signal };
 }
 
 const mib = (n: number): string => `${Math.ceil(n / 2 ** 20)} MiB`;
