@@ -8,7 +8,11 @@ export default {
   vitest: { configFile: 'vitest.mutation.config.ts', related: false },
   plugins: ['@stryker-mutator/vitest-runner'],
   mutate: [
-    'src/container/decoder.ts',
+    'src/container/read.ts',
+    'src/container/verify.ts',
+    'src/container/random-access.ts',
+    'src/container/walk.ts',
+    'src/container/stream-decoder.ts',
     'src/container/format.ts',
     'src/container/manifest.ts',
     // decompress, extract, verify

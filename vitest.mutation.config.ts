@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     environment: 'node',
-    include: ['test/check-matrix.test.ts'],
+    include: ['test/container/check-matrix.test.ts'],
     env: { PANINI_MATRIX_IN_PROCESS: '1' },
     testTimeout: 60_000,
     hookTimeout: 60_000,

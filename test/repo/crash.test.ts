@@ -38,12 +38,19 @@ describe('repository crash safety', () => {
     mkdirSync(src);
     const committed = new Map<string, Map<string, string>>(); // snapshot id → digest of the tree it holds
     let kills = 0;
+    // how long one backup of a round's new files takes here, so the kills land inside backups on a fast machine too
+    for (let i = 0; i < 6; i++) writeFileSync(join(src, `base-${i}.bin`), randomBytes(60_000 + Math.floor(Math.random() * 60_000)));
+    const t0 = Date.now();
+    expect(await runBackup(repoDir, src, 60_000)).toBe(0);
+    const took = Date.now() - t0;
+    for (const s of await (await openRepository(store, { password: 'pw' })).snapshots()) committed.set(s.id, treeDigest(src));
     for (let round = 0; round < 8; round++) {
       // new content each round, so every backup writes packs
       for (let i = 0; i < 6; i++) writeFileSync(join(src, `f${round}-${i}.bin`), randomBytes(60_000 + Math.floor(Math.random() * 60_000)));
       const digest = treeDigest(src);
       const before = new Set((await (await openRepository(store, { password: 'pw' })).snapshots()).map((s) => s.id));
-      const r = await runBackup(repoDir, src, round === 7 ? 60_000 : 150 + Math.floor(Math.random() * 900));
+      // a random point of the backup: from the process start to 90 % of the measured time
+      const r = await runBackup(repoDir, src, round === 7 ? 60_000 : Math.floor((0.05 + 0.85 * Math.random()) * took));
       if (r === 'killed') kills++;
       else expect(r).toBe(0);
       const repo = await openRepository(store, { password: 'pw' });
