@@ -47,6 +47,7 @@ function parse(args: string[]) {
         repair: { type: 'boolean' },
         every: { type: 'string' },
         workers: { type: 'string' },
+        memory: { type: 'string' },
         all: { type: 'boolean' },
       },
     });
@@ -164,7 +165,7 @@ async function runRepoCommand(argv: string[]): Promise<number> {
       if (pos.length < 2) throw new PaniniError('OPTION', 'repo backup needs REPO and at least one PATH', { option: 'PATH' });
       const once = async () => {
         const t0 = performance.now();
-        const s = await backup(repo, pos.slice(1), { tags: v.tag ?? [], host: v.host, exclude: v.exclude ?? [], workers: int(v.workers, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS, memory: cliDefaultMemory('dhatu', repo.config.level) });
+        const s = await backup(repo, pos.slice(1), { tags: v.tag ?? [], host: v.host, exclude: v.exclude ?? [], workers: int(v.workers, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS, memory: numberValue(v.memory, 'memory', { sizes: true, min: 1 << 20 }) ?? cliDefaultMemory('dhatu', repo.config.level) });
         const secs = (performance.now() - t0) / 1000;
         if (v.json) out(JSON.stringify({ ...snapJson(s), seconds: secs }, null, every === undefined ? 2 : undefined));
         else out(`${every === undefined ? '' : `${new Date().toISOString()} `}snapshot ${s.id.slice(0, 8)} saved: ${s.summary.files} files, ${s.summary.bytes} bytes; read ${s.summary.filesRead} files, ${s.summary.bytesNew} new bytes in ${s.summary.chunksNew} chunks (${secs.toFixed(1)} s)`);

@@ -1,9 +1,10 @@
 // The usage texts of the command groups whose code is loaded only when they run (main.ts prints them in --help).
 
 export const REPO_USAGE = `  repo init REPO [--tier fast|default|max] [--no-encryption]
-  repo backup REPO PATH... [--tag T]... [--host H] [--exclude GLOB]... [--every 1h] [--workers N] [--json]
+  repo backup REPO PATH... [--tag T]... [--host H] [--exclude GLOB]... [--every 1h] [--workers N] [--memory SIZE] [--json]
                                             --every: again each interval until SIGINT/SIGTERM; --workers: threads
-                                            coding the packs (default: the CPUs, at most 4)
+                                            coding the packs (default: the CPUs, at most 4); --memory: as compress's
+                                            (default 512M, 1G for a repository at dhatu level 4-9)
   repo snapshots REPO [--json]
   repo ls REPO SNAP [PATH] [--json]
   repo restore REPO SNAP --target DIR [--include PATH]... [--force]

@@ -4,6 +4,7 @@ import { lstatSync, promises as fsp } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { hostname } from 'node:os';
 import { ErrorCode, PaniniError } from '../errors.js';
+import { resolveCompressOptions } from '../container/options.js';
 import { createChunker } from '../chunk/index.js';
 import { checkPath } from '../container/manifest.js';
 import { storeTree, writeSnapshot, type Repository } from '../repo/repository.js';
@@ -95,6 +96,8 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
   if (new Set(names).size !== names.length) throw new PaniniError(ErrorCode.OPTION, `backup paths must have distinct base names (${names.join(', ')})`, { option: 'paths' });
   const excludes = (options.exclude ?? []).map(globRe);
   const signal = options.signal;
+  // a memory bound one thread cannot meet fails here, before the lock and before any file is read
+  if (options.memory !== undefined) resolveCompressOptions({ codec: 'dhatu', level: repo.config.level, workers: options.workers ?? 1, memory: options.memory }, 'backup');
   const lock = await repo.lock(false, 'backup', host, process.pid);
   try {
     let parent: Snapshot | undefined;

@@ -80,6 +80,11 @@ describe('panini-fs repo', () => {
       expect(r.err).toMatch(msg);
     }
     expect(cli(['forget', repoDir, '--keep-last', 'x']).code).toBe(EXIT_STATUS.OPTION);
+    // --memory: a size; one too small for a single thread at the repository's level is OPTION, naming it
+    const small = cli(['backup', repoDir, src, '--memory', '64M']);
+    expect(small.code).toBe(EXIT_STATUS.OPTION);
+    expect(small.err).toMatch(/memory.*one thread/);
+    expect(cli(['backup', repoDir, src, '--memory', 'lots']).code).toBe(EXIT_STATUS.OPTION);
     const child = spawn(process.execPath, [CLI, 'repo', 'backup', repoDir, src, '--every', '1s', '--json'], { env: { ...process.env, PANINI_PASSWORD: 'pw' } });
     let stdout = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
