@@ -16,18 +16,12 @@ import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync,
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { MixedData } from './stream.mjs';
+import { MixedData, parseSize } from './stream.mjs';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const CLI = join(ROOT, 'dist', 'cli.js');
 const MiB = 1 << 20;
 const MB = 1e6;
-
-function parseSize(s) {
-  const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(String(s).trim());
-  if (!m) throw new Error(`bad size ${s} (examples: 256M, 1G)`);
-  return Math.round(Number(m[1]) * { '': 1, k: 1024, m: MiB, g: 1024 * MiB, t: 1024 * 1024 * MiB }[m[2].toLowerCase()]);
-}
 
 function parseArgs(argv) {
   const o = { size: parseSize('256M'), levels: [1, 2, 3, 6, 9], sizes: { 7: 64 * MiB, 8: 32 * MiB, 9: 32 * MiB }, workers: undefined, memory: undefined, input: null, json: null };

@@ -23,7 +23,7 @@ const MiB = 1 << 20;
 const MB = 1e6;
 
 // ------------------------------------------------------------------------------------------ options
-function parseSize(s) {
+export function parseSize(s) {
   const m = /^(\d+(?:\.\d+)?)([kmgt]?)i?b?$/i.exec(String(s).trim());
   if (!m) throw new Error(`bad size ${s} (examples: 4G, 256M, 1048576)`);
   const mult = { '': 1, k: 1024, m: MiB, g: 1024 * MiB, t: 1024 * 1024 * MiB }[m[2].toLowerCase()];

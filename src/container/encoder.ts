@@ -128,24 +128,22 @@ export class ContainerEncoder {
     const key = keyOf(digest);
     const index = this.records++;
     const hit = this.window.get(key);
-    let slot: Slot;
+    const slot: Slot = { index, originalLength: data.length, sha256: digest, target: hit ?? -1, coded: undefined, share: 0 };
+    // in the queue before it is coded: an inline coder reports its steps while code() runs
+    this.queue.push(slot);
     if (hit !== undefined) {
-      slot = { index, originalLength: data.length, sha256: digest, target: hit, coded: undefined, share: 0 };
       this.stats.refRecords++;
       this.stats.dedupBytes += data.length;
+      this.analyzer?.skip(data);
     } else {
       this.window.add(key, index, data.length);
-      slot = { index, originalLength: data.length, sha256: digest, target: -1, coded: undefined, share: 0 };
-      const s = slot;
       const onStep = this.opts.onProgress
         ? (share: number) => {
-            if (!(share > s.share) || share >= 1) return;
-            s.share = share;
+            if (!(share > slot.share) || share >= 1) return;
+            slot.share = share;
             this.progress();
           }
         : undefined;
-      // in the queue before it is coded: an inline coder reports its steps while code() runs
-      this.queue.push(slot);
       try {
         slot.coded = this.codeData(data, onStep);
       } catch (e) {
@@ -153,10 +151,6 @@ export class ContainerEncoder {
         throw e;
       }
       this.stats.dataRecords++;
-    }
-    if (hit !== undefined) {
-      this.analyzer?.skip(data);
-      this.queue.push(slot);
     }
     this.stats.records++;
     this.original += data.length;
