@@ -84,6 +84,8 @@ export async function runCompress(p: Parsed): Promise<number> {
   const level = int(p, 'level', 0, 9);
   const codec = p.values.codec as string | undefined;
   if (codec !== undefined && !['deflate', 'plz', 'pfz', 'dhatu'].includes(codec)) throw new PaniniError('OPTION', `--codec must be deflate, plz, pfz or dhatu, got "${codec}"`, { option: 'codec' });
+  const planner = p.values.planner as string | undefined;
+  if (planner !== undefined && planner !== 'model' && planner !== 'trial') throw new PaniniError('OPTION', `--planner must be model or trial, got "${planner}"`, { option: 'planner' });
   const workers = int(p, 'workers', 1, 64) ?? CLI_DEFAULT_WORKERS;
   const memory = numberFlag(p, 'memory', { sizes: true, min: 1 << 20 }) ?? cliDefaultMemory(codec, level);
   const bar = progressBar('compress', p);
@@ -92,6 +94,7 @@ export async function runCompress(p: Parsed): Promise<number> {
     ...(level !== undefined ? { level } : {}),
     ...(codec ? { codec: codec as 'deflate' | 'plz' | 'pfz' | 'dhatu' } : {}),
     ...(strategy ? { strategy } : {}),
+    ...(planner ? { planner: planner as 'model' | 'trial' } : {}),
     workers,
     memory,
     force: p.values.force === true,

@@ -18,9 +18,10 @@ const USAGE = `usage: panini-fs <command> [options]
 
 commands:
   compress IN [-o OUT] [--level 0-9] [--codec dhatu|deflate|plz|pfz] [--strategy fixed|cdc|semantic|adaptive] [--workers N]
-           [--memory 512M] [--force] [--json] [-q] [--progress]
+           [--memory 512M] [--planner model|trial] [--force] [--json] [-q] [--progress]
                                             IN a file, a directory or - (stdin, needs -o); default OUT is IN.pnz;
-                                            default codec dhatu at level 2 (9 the strongest; other codecs: 6)
+                                            default codec dhatu at level 2 (9 the strongest; other codecs: 6);
+                                            --planner: trials (default) or the plan selector model
   decompress IN [-o OUT] [--workers N] [--force] [--json] [-q] [--progress]
                                             restores a file, or a tree whose contents land inside OUT
                                             (default OUT is IN without .pnz; - writes a file's bytes to stdout)
@@ -59,7 +60,7 @@ pipeline (docs/PIPELINE.md): chunk now, compress later on workers, validate from
 ${REPO_USAGE}
 ${SERVE_USAGE}
 
-  models list|show NAME|compare NAME@A NAME@B --corpus DIR|use NAME@V|rollback NAME|train [--check]
+  models list|show NAME|compare NAME@A NAME@B --corpus DIR|use NAME@V|rollback NAME|train [--check] [--name NAME] [--corpus DIR]
          |add FILE --tier personal --name NAME --version X.Y.Z   [--json] [--device auto|cpu|cuda|webgpu]
                                             the encode-side ONNX models (models/README.md)
 
@@ -136,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
           strategy: { type: 'string' },
           workers: { type: 'string' },
           memory: { type: 'string' },
+          planner: { type: 'string' },
           force: { type: 'boolean', short: 'f' },
           json: { type: 'boolean' },
           quiet: { type: 'boolean', short: 'q' },

@@ -1,12 +1,17 @@
 // `panini-fs models …`: the model registry (list, show, compare, use, rollback, add) and the training command that
 // rebuilds the shipped .onnx files.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { ModelRegistry, compareVersions, sha256Hex, type ModelEntry, type RegistryFile, type ResolvedModel, type Tier } from '../model/registry.js';
 import { loadClassifier } from '../model/classifier.js';
 import { heldOutChunks } from '../model/heldout.js';
 import { CLASSIFIER_NAME, CLASSIFIER_RECIPES, trainClassifier } from '../model/classifier-train.js';
+import { SELECTOR_NAME, SELECTOR_RECIPES, streamRows, trainSelector, type SelectorRow } from '../model/selector-train.js';
+import { caseOf, selectorInputs, summarize, type SelectorCase } from '../model/selector-eval.js';
+import { CANDIDATE_NAMES, SELECTOR_WIDTH, rankCandidates } from '../dhatu/selector.js';
+import { createSession } from '../model/runtime.js';
 import type { Device } from '../model/runtime.js';
 import type { Parsed } from './args.js';
 
@@ -54,6 +59,44 @@ export async function runClassifierOn(reg: ModelRegistry, spec: string, chunks: 
   return { spec: `${entry.name}@${entry.version}`, version: entry.version, bytes: bytes.length, device: c.session.device, backend: c.session.backend, chunks: chunks.length, ms, accuracy: chunks.length ? ok / chunks.length : 0, perClass };
 }
 
+export interface SelectorRun {
+  spec: string;
+  version: string;
+  bytes: number;
+  device: string;
+  backend: string;
+  records: number;
+  ms: number;
+  /** per level: the share of the exhaustive planner's gain kept, and how often the first choice was its choice */
+  levels: Record<string, { records: number; gainShare: number; agree: number; two: number }>;
+}
+
+/** Runs the plan selector NAME@V through the ONNX runtime on labelled records (the exhaustive trials' sizes). */
+export async function runSelectorOn(reg: ModelRegistry, spec: string, rows: SelectorRow[], device: Device): Promise<SelectorRun> {
+  const { entry, bytes } = reg.read(spec);
+  const s = await createSession(bytes, { device });
+  const x = new Float32Array(rows.length * SELECTOR_WIDTH);
+  rows.forEach((r, i) => x.set(r.features, i * SELECTOR_WIDTH));
+  const t0 = performance.now();
+  const probs = rows.length ? await s.run(x, rows.length, SELECTOR_WIDTH) : new Float32Array(0);
+  const ms = performance.now() - t0;
+  await s.release();
+  const k = CANDIDATE_NAMES.length;
+  if (probs.length !== rows.length * k) throw new PaniniError('MODEL', `${entry.name}@${entry.version} returned ${probs.length} values for ${rows.length} records of ${k} candidates: not a plan selector for these features`);
+  const byLevel = new Map<number, SelectorCase[]>();
+  rows.forEach((r, i) => {
+    const logits = Float64Array.from(probs.subarray(i * k, (i + 1) * k), (v) => Math.log(Math.max(v, 1e-30)));
+    const c = caseOf(r, rankCandidates(logits, r.tried.map((t) => t.name)).names, 0);
+    if (c) (byLevel.get(r.level) ?? byLevel.set(r.level, []).get(r.level)!).push(c);
+  });
+  const levels: SelectorRun['levels'] = {};
+  for (const [l, cs] of [...byLevel].sort((a, b) => a[0] - b[0])) {
+    const m = summarize(cs);
+    levels[String(l)] = { records: m.cases, gainShare: m.gainShare, agree: m.agree, two: m.two };
+  }
+  return { spec: `${entry.name}@${entry.version}`, version: entry.version, bytes: bytes.length, device: s.device, backend: s.backend, records: rows.length, ms, levels };
+}
+
 export async function runModels(sub: string | undefined, p: Parsed): Promise<number> {
   const reg = new ModelRegistry();
   const json = p.values.json === true;
@@ -81,6 +124,30 @@ export async function runModels(sub: string | undefined, p: Parsed): Promise<num
       const corpus = p.values.corpus as string | undefined;
       if (!corpus) throw new PaniniError('OPTION', 'models compare needs --corpus DIR (labelled by file name)', { option: 'corpus' });
       const device = ((p.values.device as string | undefined) ?? 'auto') as Device;
+      if (reg.get(a!).name === SELECTOR_NAME || reg.get(b!).name === SELECTOR_NAME) {
+        if (reg.get(a!).name !== reg.get(b!).name) throw new PaniniError('OPTION', `models compare: ${a} and ${b} are different models`, { option: 'model' });
+        // every file of DIR is an input: its records' exhaustive trials at levels 2 and 6 are the labels
+        const rows = selectorInputs(corpus).flatMap((f) => [2, 6].flatMap((l) => streamRows(f, [readFileSync(f)], l)));
+        if (!rows.length) throw new PaniniError('OPTION', `--corpus ${corpus}: no file with a record the planner has a choice for`, { option: 'corpus' });
+        const ra = await runSelectorOn(reg, a!, rows, device);
+        const rb = await runSelectorOn(reg, b!, rows, device);
+        if (json) out(JSON.stringify([ra, rb], null, 2));
+        else {
+          out(`${rows.length} records of ${corpus}`);
+          const line = (k: string, x: string, y: string): void => out(`${k.padEnd(22)}${x.padStart(26)}${y.padStart(26)}`);
+          line('', ra.spec, rb.spec);
+          line('size (bytes)', String(ra.bytes), String(rb.bytes));
+          line('time (ms)', ra.ms.toFixed(1), rb.ms.toFixed(1));
+          line('device', `${ra.backend}/${ra.device}`, `${rb.backend}/${rb.device}`);
+          for (const l of Object.keys(ra.levels)) {
+            const x = ra.levels[l]!;
+            const y = rb.levels[l]!;
+            line(`level ${l} gain kept`, `${(x.gainShare * 100).toFixed(1)}%`, `${(y.gainShare * 100).toFixed(1)}%`);
+            line(`level ${l} agree`, `${x.agree}/${x.records}`, `${y.agree}/${y.records}`);
+          }
+        }
+        return 0;
+      }
       const chunks = heldOutChunks([corpus]);
       if (!chunks.length) throw new PaniniError('OPTION', `--corpus ${corpus}: no file whose name gives its class (see src/model/labels.ts)`, { option: 'corpus' });
       const ra = await runClassifierOn(reg, a!, chunks, device);
@@ -128,39 +195,58 @@ export async function runModels(sub: string | undefined, p: Parsed): Promise<num
       // rebuilds every shipped version from its recipe; --check compares with the registry instead of writing
       const dir = (p.values.out as string | undefined) ?? reg.shipped;
       const check = p.values.check === true;
-      const shipped = reg.list().filter((m) => m.tier === 'public' && m.name === CLASSIFIER_NAME);
-      let bad = 0;
+      const only = p.values.name as string | undefined;
+      if (only !== undefined && only !== CLASSIFIER_NAME && only !== SELECTOR_NAME) throw new PaniniError('OPTION', `models train --name: ${CLASSIFIER_NAME} or ${SELECTOR_NAME}, got "${only}"`, { option: 'name' });
       const regPath = join(dir, 'registry.json');
       const regFile: RegistryFile = existsSync(regPath) ? (JSON.parse(readFileSync(regPath, 'utf8')) as RegistryFile) : { models: [] };
-      const versions = Object.keys(CLASSIFIER_RECIPES);
-      for (const v of versions) {
+      const shipped = reg.list().filter((m) => m.tier === 'public');
+      let bad = 0;
+      const jobs: { name: string; version: string; parent: string | null; corpus: string; card: string; train(): { onnx: Uint8Array; module?: string } }[] = [];
+      const cv = Object.keys(CLASSIFIER_RECIPES);
+      for (const v of cv) {
+        const R = CLASSIFIER_RECIPES[v]!;
+        jobs.push({ name: CLASSIFIER_NAME, version: v, parent: cv[cv.indexOf(v) - 1] ?? null, card: `${CLASSIFIER_NAME}.md`, corpus: `generated (src/model/generate.ts): ${R.perClass} chunks per class, ${R.minSize}-${R.maxSize} bytes, seed ${R.seed}; no file read`, train: () => trainClassifier(v) });
+      }
+      const sv = Object.keys(SELECTOR_RECIPES);
+      const corpusDir = (p.values.corpus as string | undefined) ?? process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache', 'panini-fs', 'corpus', 'dev');
+      for (const v of sv) {
+        const R = SELECTOR_RECIPES[v]!;
+        jobs.push({
+          name: SELECTOR_NAME,
+          version: v,
+          parent: sv[sv.indexOf(v) - 1] ?? null,
+          card: `${SELECTOR_NAME}.md`,
+          corpus: `the shared corpus (../shared/corpus/dev.tsv): ${[...R.files, ...R.trees].join(', ')}; and generated (src/model/generate.ts): ${R.perClass} chunks per class and level, ${R.minSize}-${R.maxSize} bytes, seed ${R.seed}; labels: the exhaustive planner's trials at levels ${R.levels.join(', ')}`,
+          train: () => {
+            if (!existsSync(corpusDir)) throw new PaniniError('NOT_FOUND', `${corpusDir}: the corpus the plan selector trains on is not there (--corpus DIR, or PANINI_CORPUS_DIR; build it with ../shared/corpus/build-corpus.sh)`, { path: corpusDir });
+            return trainSelector(v, corpusDir);
+          },
+        });
+      }
+      for (const j of jobs) {
+        if (only !== undefined && j.name !== only) continue;
         const t0 = performance.now();
-        const { onnx } = trainClassifier(v);
+        const { onnx, module } = j.train();
         const h = sha256Hex(onnx);
-        const file = `${CLASSIFIER_NAME}-${v}.onnx`;
-        const reg1 = shipped.find((m) => m.version === v);
+        const file = `${j.name}-${j.version}.onnx`;
+        const reg1 = shipped.find((m) => m.name === j.name && m.version === j.version);
         const same = reg1 ? reg1.sha256 === h : undefined;
         if (same === false) bad++;
+        // the newest selector version is the one compress embeds (src/dhatu/selector-model.ts, beside models/ in a checkout)
+        const moduleFile = module && j.version === sv[sv.length - 1] ? join(dir, '..', 'src', 'dhatu', 'selector-model.ts') : undefined;
+        const moduleSame = moduleFile && existsSync(moduleFile) ? readFileSync(moduleFile, 'utf8') === module : undefined;
+        if (moduleSame === false && check) bad++;
         if (!check) {
           mkdirSync(dir, { recursive: true });
           writeFileSync(join(dir, file), onnx);
-          const R = CLASSIFIER_RECIPES[v]!;
-          const old = regFile.models.find((m) => m.name === CLASSIFIER_NAME && m.version === v);
-          const entry: ModelEntry = {
-            name: CLASSIFIER_NAME,
-            version: v,
-            tier: 'public',
-            file,
-            sha256: h,
-            bytes: onnx.length,
-            parent: versions[versions.indexOf(v) - 1] ?? null,
-            corpus: `generated (src/model/generate.ts): ${R.perClass} chunks per class, ${R.minSize}-${R.maxSize} bytes, seed ${R.seed}; no file read`,
-            metrics: old?.metrics ?? {},
-            card: `${CLASSIFIER_NAME}.md`,
-          };
+          if (moduleFile && existsSync(join(dir, '..', 'src', 'dhatu'))) writeFileSync(moduleFile, module!);
+          const old = regFile.models.find((m) => m.name === j.name && m.version === j.version);
+          const entry: ModelEntry = { name: j.name, version: j.version, tier: 'public', file, sha256: h, bytes: onnx.length, parent: j.parent, corpus: j.corpus, metrics: old?.metrics ?? {}, card: j.card };
           regFile.models = [...regFile.models.filter((m) => m !== old), entry].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : compareVersions(a.version, b.version)));
         }
-        out(`${CLASSIFIER_NAME}@${v}\t${onnx.length} B\tsha256 ${h}\t${same === undefined ? 'not in the registry' : same ? 'matches the registry' : 'DIFFERS from the registry'}\t${((performance.now() - t0) / 1000).toFixed(1)} s${check ? '' : `\t→ ${join(dir, file)}`}`);
+        const note = same === undefined ? 'not in the registry' : same ? 'matches the registry' : 'DIFFERS from the registry';
+        const mnote = moduleSame === undefined ? '' : moduleSame ? '; embedded weights match' : '; embedded weights DIFFER';
+        out(`${j.name}@${j.version}\t${onnx.length} B\tsha256 ${h}\t${note}${mnote}\t${((performance.now() - t0) / 1000).toFixed(1)} s${check ? '' : `\t→ ${join(dir, file)}`}`);
       }
       if (!check) writeFileSync(regPath, JSON.stringify(regFile, null, 2) + '\n');
       return check && bad ? 1 : 0;

@@ -184,6 +184,7 @@ export class ContainerEncoder {
       pre: a.pre,
       recordLength: data.length,
       ...(a.hint ? { hint: a.hint } : {}),
+      ...(this.opts.planner === 'model' ? { planner: 'model' as const } : {}),
       ...(a.mayNotPay ? { original: data } : {}),
       ...(a.compare ? { compare: true } : {}),
     }, onStep);

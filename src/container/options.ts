@@ -36,6 +36,14 @@ export interface CompressOptions {
   /** codec 'dhatu': the target record size, 1–64 MiB (default by level: 4 MiB at 1–3, 8 MiB at 4–6, 16 MiB at 7–9) */
   blockSize?: number;
   /**
+   * codec 'dhatu': how each record's chain of stages is chosen — 'trial' (the default): every candidate the level
+   * allows is coded on a sample and the smallest kept; 'model': the plan selector (an embedded model,
+   * docs/DHATU.md "Plan selector") picks it from the record's features and only its choice is coded, or its two best
+   * are tried when it is unsure — less planner time, and on held-back data less of the trials' gain (measured there).
+   * Either way the container holds the plan: decoding never needs the model.
+   */
+  planner?: Planner;
+  /**
    * chunking strategy (default 'cdc'): 'fixed' sizes, 'cdc' (FastCDC), 'semantic' (cut at the format's own boundaries:
    * JSON records, CSV rows, tar members, ELF/wasm sections, mails, paragraphs ... docs/GRAMMAR.md; min/avg/maxSize
    * bound the pieces) or 'adaptive' (semantic when the format is recognised, else cdc; and chunks that measure as
@@ -62,9 +70,14 @@ export interface CompressOptions {
   signal?: AbortSignal;
 }
 
+export type Planner = 'model' | 'trial';
+export const PLANNERS: readonly Planner[] = ['model', 'trial'];
+
 export interface ResolvedCompressOptions {
   level: number;
   codec: CodecName;
+  /** codec 'dhatu': how the planner chooses each record's chain */
+  planner: Planner;
   strategy: Strategy;
   chunkSize: number;
   blockSize: number;
@@ -101,6 +114,7 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
     level: r.get('level'),
     codec: r.get('codec'),
     blockSize: r.get('blockSize'),
+    planner: r.get('planner'),
     strategy: r.get('strategy'),
     chunkSize: r.get('chunkSize'),
     minSize: r.get('minSize'),
@@ -128,6 +142,8 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   if ((codec === 'plz' || codec === 'pfz') && maxSize > PLZ_MAX_CHUNK) throw optionError('maxSize', `(${maxSize}) must not exceed ${PLZ_MAX_CHUNK} with codec "${codec}" (its largest block)`);
   if (o.blockSize !== undefined && codec !== 'dhatu') throw optionError('blockSize', `applies to codec "dhatu", not "${codec}"`);
   const blockSize = o.blockSize === undefined ? (level <= 3 ? 4 << 20 : level <= 6 ? 8 << 20 : 16 << 20) : assertInt('blockSize', o.blockSize, 1 << 20, MAX_RECORD);
+  if (o.planner !== undefined && codec !== 'dhatu') throw optionError('planner', `applies to codec "dhatu", not "${codec}"`);
+  const planner = o.planner === undefined ? 'trial' : assertOneOf('planner', o.planner, PLANNERS);
   const dedupWindow = o.dedupWindow === undefined ? DEFAULT_DEDUP_WINDOW : assertInt('dedupWindow', o.dedupWindow, 0, Number.MAX_SAFE_INTEGER);
   let workers = o.workers === undefined ? 1 : assertInt('workers', o.workers, 1, MAX_WORKERS);
   const memory = o.memory === undefined ? undefined : assertInt('memory', o.memory, 1 << 20, Number.MAX_SAFE_INTEGER);
@@ -148,7 +164,7 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   }
   const onProgress = o.onProgress === undefined ? undefined : assertFunction<(p: Progress) => void>('onProgress', o.onProgress);
   const signal = o.signal === undefined ? undefined : assertSignal(o.signal);
-  return { level, codec, strategy, chunkSize, blockSize, minSize, avgSize, maxSize, bits, dedupWindow, matchHistory, workers, memory, onProgress, signal };
+  return { level, codec, planner, strategy, chunkSize, blockSize, minSize, avgSize, maxSize, bits, dedupWindow, matchHistory, workers, memory, onProgress, signal };
 }
 
 const mib = (n: number): string => `${Math.ceil(n / 2 ** 20)} MiB`;

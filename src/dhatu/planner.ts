@@ -2,13 +2,15 @@
 // the plan. Candidates depend on the format (a hint from the grammar layer, or a cheap sniff); the level sets how
 // much is tried: 1–3 the first two candidates, judged on a 1 MiB sample; 4–6 every candidate on a 2 MiB sample
 // (coded at plz level 1 for 4–5); 7–8 on a 4 MiB sample; 9 every candidate on the whole record. Always deterministic (no
-// clocks, no randomness).
+// clocks, no randomness). With `planner: 'model'` the plan selector (src/dhatu/selector.ts) ranks the candidates from
+// the record's features first and only its choice is coded, or its two best when it is unsure.
 import { PaniniError } from '../errors.js';
+import { formatGroup, selectCandidates, type Selection } from './selector.js';
 import { writePlan } from './plan.js';
 import { hasStage, stageKind } from './registry.js';
 import type { Dhatu, StageResult } from './stage.js';
 import { DHATUS } from './stage.js';
-import { CODER_PLZ, coderForward } from './stages/coder.js';
+import { CODER_PFZ, CODER_PLZ, coderForward } from './stages/coder.js';
 import { iterRunsForward } from './stages/iter.js';
 import { sniffColumns, splitColumnsForward, splitJsonForward } from './stages/split.js';
 import { tokenForward } from './stages/token.js';
@@ -32,6 +34,11 @@ export interface PlanOptions {
    * sample weigh their sample's length), so a progress display moves while one record is coded
    */
   onStep?: (share: number) => void;
+  /**
+   * how the chain is chosen: 'trial' (default) codes the level's candidates and keeps the smallest; 'model' lets the
+   * plan selector pick from the same candidates (one trial-free coding, or a trial between its two best when unsure)
+   */
+  planner?: 'trial' | 'model';
 }
 
 export interface PlanStageInfo {
@@ -51,6 +58,8 @@ export interface PlanStats {
   stages: PlanStageInfo[];
   /** bytes of the record each dhātu handled */
   byDhatu: Record<Dhatu, number>;
+  /** with planner 'model': the candidates the selector kept, best first, and its confidence in the first */
+  selected?: Selection;
   /** payload bytes */
   size: number;
 }
@@ -142,37 +151,29 @@ export function sniffFormat(d: Uint8Array): FormatHint {
   return 'text';
 }
 
-function candidatesFor(format: string): Candidate[] {
+/** The names of the candidates a level tries for a format, in trial order. */
+export function planCandidates(format: string, level: number): string[] {
+  const c = candidatesFor(format);
+  return (level <= 3 ? c.slice(0, 2) : c).map((x) => x.name);
+}
+
+/** The candidates of each format group (FORMAT_GROUPS order), in trial order: the first is the fast levels' guess. */
+const GROUP_CANDIDATES: Candidate[][] = (() => {
   const C = CANDIDATES;
-  switch (format) {
-    case 'json':
-    case 'ndjson':
-    case 'sourcemap':
-      return [C.words, C.plain, C.wordsBare, C.jsonWords, C.json];
-    case 'js':
-      return [C.wordsBare, C.plain, C.words];
-    case 'text':
-    case 'xml':
-    case 'html':
-    case 'mail':
-      return [C.words, C.plain, C.wordsBare];
-    case 'csv':
-    case 'tsv':
-      return [C.columns, C.plain, C.columnsWords, C.words];
-    case 'wasm':
-      return [C.plain, C.wasm, C.runs];
-    case 'elf':
-    case 'tar':
-    case 'pdf':
-      return [C.plain, C.runs];
-    case 'png':
-    case 'jpeg':
-    case 'zip':
-    case 'gzip':
-      return [C.plain];
-    default:
-      return [C.plain, C.words, C.runs, C.wordsBare];
-  }
+  return [
+    [C.words, C.plain, C.wordsBare, C.jsonWords, C.json], // json, ndjson, sourcemap
+    [C.wordsBare, C.plain, C.words], // js
+    [C.words, C.plain, C.wordsBare], // text, xml, html, mail
+    [C.columns, C.plain, C.columnsWords, C.words], // csv, tsv
+    [C.plain, C.wasm, C.runs], // wasm
+    [C.plain, C.runs], // elf, tar, pdf
+    [C.plain], // png, jpeg, zip, gzip
+    [C.plain, C.words, C.runs, C.wordsBare], // anything else
+  ];
+})();
+
+function candidatesFor(format: string): Candidate[] {
+  return GROUP_CANDIDATES[formatGroup(format)]!;
 }
 
 function checkLevel(level: unknown): number {
@@ -224,32 +225,16 @@ export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint
   const format = opts.hint ?? sniffFormat(input);
   let cands = candidatesFor(format);
   if (level <= 3) cands = cands.slice(0, 2);
-  const tried: { name: string; size: number }[] = [];
-  let best = cands[0]!;
-  let bestTrial: Trial | null = null;
-  if (cands.length > 1) {
-    const probe = sample(input, level <= 3 ? 1 << 20 : level <= 6 ? 2 << 20 : level <= 8 ? 4 << 20 : Infinity, format === 'wasm');
-    // levels 4–5 rank the candidates with the coder's fastest level (docs/DHATU.md "Planner"); the others judge at
-    // the level itself
-    const tl = coder === CODER_PLZ && level >= 4 && level <= PROXY_TRIAL_MAX_LEVEL ? 1 : level;
-    // the work: every trial on the probe, then (unless the probe is the input, judged at the level) the final coding
-    const finalAgain = probe !== input || tl < level;
-    const work = cands.length * probe.length + (finalAgain ? input.length : 0);
-    let done = 0;
-    for (const c of cands) {
-      const t = trial(c, probe, tl, coder);
-      done += probe.length;
-      if (opts.onStep && work > 0 && done < work) opts.onStep(done / work);
-      tried.push({ name: c.name, size: t ? t.size : Infinity });
-      // a transform costs decode time: it must beat the plain coding by MIN_GAIN to be chosen
-      if (t && c !== CANDIDATES.plain) t.size = Math.ceil(t.size * (1 + MIN_GAIN));
-      if (t && (!bestTrial || t.size < bestTrial.size)) {
-        bestTrial = t;
-        best = c;
-      }
-    }
-    if (probe !== input || tl < level) bestTrial = null;
+  let selected: Selection | undefined;
+  if (opts.planner === 'model' && cands.length > 1) {
+    selected = selectCandidates(input, format, level, cands.map((c) => c.name), probeSizes(cands, input, format, coder));
+    const keep = selected.names;
+    cands = keep.map((n) => cands.find((c) => c.name === n)!);
   }
+  const t = runTrials(cands, input, format, level, coder, opts.onStep);
+  const tried = t.tried;
+  let best = t.best;
+  let bestTrial = t.bestTrial;
   bestTrial ??= trial(best, input, level, coder);
   if (!bestTrial) {
     best = CANDIDATES.plain;
@@ -265,5 +250,81 @@ export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint
     byDhatu[dhatu] += s.handled;
     return { id: s.id, name: k?.name ?? `stage-${s.id}`, dhatu, handled: s.handled };
   });
-  return { payload, stats: { format, chosen: best.name, tried, stages, byDhatu, size: payload.length } };
+  return { payload, stats: { format, chosen: best.name, tried, stages, byDhatu, size: payload.length, ...(selected ? { selected } : {}) } };
+}
+
+/**
+ * The trials of `cands` on `input` as encodePlan runs them: each candidate's trial size (Infinity where it does not
+ * apply) and the winner; `bestTrial` is kept only when it was coded on the whole input at the level itself.
+ */
+function runTrials(cands: Candidate[], input: Uint8Array, format: string, level: number, coder: number, onStep?: (share: number) => void): { tried: { name: string; size: number }[]; best: Candidate; bestTrial: Trial | null } {
+  const tried: { name: string; size: number }[] = [];
+  let best = cands[0]!;
+  let bestTrial: Trial | null = null;
+  if (cands.length > 1) {
+    const probe = sample(input, level <= 3 ? 1 << 20 : level <= 6 ? 2 << 20 : level <= 8 ? 4 << 20 : Infinity, format === 'wasm');
+    // levels 4–5 rank the candidates with the coder's fastest level (docs/DHATU.md "Planner"); the others judge at
+    // the level itself
+    const tl = coder === CODER_PLZ && level >= 4 && level <= PROXY_TRIAL_MAX_LEVEL ? 1 : level;
+    // the work: every trial on the probe, then (unless the probe is the input, judged at the level) the final coding
+    const finalAgain = probe !== input || tl < level;
+    const work = cands.length * probe.length + (finalAgain ? input.length : 0);
+    let done = 0;
+    for (const c of cands) {
+      const t = trial(c, probe, tl, coder);
+      done += probe.length;
+      if (onStep && work > 0 && done < work) onStep(done / work);
+      tried.push({ name: c.name, size: t ? t.size : Infinity });
+      // a transform costs decode time: it must beat the plain coding by MIN_GAIN to be chosen
+      if (t && c !== CANDIDATES.plain) t.size = Math.ceil(t.size * (1 + MIN_GAIN));
+      if (t && (!bestTrial || t.size < bestTrial.size)) {
+        bestTrial = t;
+        best = c;
+      }
+    }
+    if (finalAgain) bestTrial = null;
+  }
+  return { tried, best, bestTrial };
+}
+
+/** Bytes of the record the selector's probe trials code (each candidate at the coder's fastest level). */
+export const SELECTOR_PROBE = 64 << 10;
+
+/**
+ * The selector's probe: each candidate coded on SELECTOR_PROBE bytes of the record at the coder's level 1, as a share
+ * of the plain coding's size (Infinity where the candidate does not apply). A fraction of the trials' cost (64 KiB
+ * at level 1 against 1–4 MiB at the level), too small to rank by itself: the model learns how it scales.
+ */
+function probeSizes(cands: Candidate[], input: Uint8Array, format: string, coder: number, bytes = SELECTOR_PROBE, level = 1): number[] {
+  const probe = sample(input, bytes, format === 'wasm');
+  const sizes = cands.map((c) => trial(c, probe, level, coder)?.size ?? Infinity);
+  const plain = cands.indexOf(CANDIDATES.plain);
+  const base = plain >= 0 && Number.isFinite(sizes[plain]!) ? sizes[plain]! : Math.min(...sizes.filter(Number.isFinite), Infinity);
+  return sizes.map((s) => (Number.isFinite(s) && base > 0 ? s / base : Infinity));
+}
+
+/** The selector's probe of a record (the training rows' input, as encodePlan computes it). */
+export function planProbe(data: Uint8Array, opts: { level: number; hint?: string; coder?: number; bytes?: number; probeLevel?: number }): { format: string; names: string[]; sizes: number[] } {
+  const level = checkLevel(opts.level);
+  const format = opts.hint ?? sniffFormat(data);
+  let cands = candidatesFor(format);
+  if (level <= 3) cands = cands.slice(0, 2);
+  return { format, names: cands.map((c) => c.name), sizes: probeSizes(cands, data, format, opts.coder ?? (level <= 3 ? CODER_PFZ : CODER_PLZ), opts.bytes, opts.probeLevel) };
+}
+
+/**
+ * The exhaustive planner's trials of a record without the final coding (the plan selector's training labels): each
+ * candidate the level tries, with its trial size as the planner compares it (transforms charged MIN_GAIN), Infinity
+ * where it does not apply.
+ */
+export function planTrials(data: Uint8Array, opts: { level: number; hint?: string; coder?: number; names?: readonly string[] }): { format: string; tried: { name: string; size: number }[] } {
+  const level = checkLevel(opts.level);
+  const format = opts.hint ?? sniffFormat(data);
+  let cands = candidatesFor(format);
+  if (level <= 3) cands = cands.slice(0, 2);
+  // `names`: only these of the level's candidates (the selector's two best)
+  if (opts.names) cands = cands.filter((c) => opts.names!.includes(c.name));
+  if (cands.length < 2) return { format, tried: [] };
+  const { tried } = runTrials(cands, data, format, level, opts.coder ?? (level <= 3 ? CODER_PFZ : CODER_PLZ));
+  return { format, tried: tried.map((t) => ({ name: t.name, size: t.name === 'plain' || !Number.isFinite(t.size) ? t.size : Math.ceil(t.size * (1 + MIN_GAIN)) })) };
 }

@@ -31,6 +31,10 @@ class Out {
   u8(v: number): void {
     this.buf.push(v & 255);
   }
+  /** Appends every byte of `b` (a loop: spreading a large array into push() overflows the stack). */
+  all(b: ArrayLike<number>): void {
+    for (let i = 0; i < b.length; i++) this.buf.push(b[i]!);
+  }
   u32(v: number): void {
     for (let i = 0; i < 4; i++) this.buf.push((v >>> (8 * i)) & 255);
   }
@@ -251,7 +255,7 @@ function genWasm(r: Rand, n: number, head: boolean): Out {
     }
     body.u8(0x0b);
     o.leb(body.length);
-    o.buf.push(...body.buf);
+    o.all(body.buf);
   }
   return o;
 }
@@ -290,7 +294,7 @@ function pngChunk(o: Out, type: string, data: Uint8Array): void {
   const be = (v: number) => { o.u8(v >>> 24); o.u8(v >>> 16); o.u8(v >>> 8); o.u8(v); };
   be(data.length);
   const td = Uint8Array.from([...enc.encode(type), ...data]);
-  o.buf.push(...td);
+  o.all(td);
   let c = 0xffffffff;
   for (const b of td) c = CRC[(c ^ b) & 255]! ^ (c >>> 8);
   be((c ^ 0xffffffff) >>> 0);
@@ -313,7 +317,7 @@ function genImage(r: Rand, n: number, head: boolean): Out {
   const o = new Out();
   if (head && k < 0.7) { o.str('BM'); o.u32(n); o.u32(0); o.u32(54); o.u32(40); o.u32(256); o.u32(256); o.u8(1); o.u8(0); o.u8(24); o.u8(0); for (let i = 0; i < 24; i++) o.u8(0); }
   const p = pixels(r, n);
-  o.buf.push(...p.buf);
+  o.all(p.buf);
   return o;
 }
 
@@ -327,7 +331,7 @@ function genCompressed(r: Rand, n: number): Out {
   while (o.length < n) {
     const small = r() < 0.4;
     const src = pick(r, [genText, genJson, genSource, genMarkup])(r, small ? 1024 + int(r, 16384) : 32768 + int(r, 65536)).bytes(1 << 17);
-    o.buf.push(...(k < 0.5 ? gzipSync(src, { level: (1 + int(r, 9)) as 6, mtime: 0 }) : k < 0.75 ? zlibSync(src, { level: 6 }) : deflateSync(src, { level: 9 })));
+    o.all(k < 0.5 ? gzipSync(src, { level: (1 + int(r, 9)) as 6, mtime: 0 }) : k < 0.75 ? zlibSync(src, { level: 6 }) : deflateSync(src, { level: 9 }));
   }
   return o;
 }
@@ -349,7 +353,7 @@ function tarHeader(o: Out, r: Rand, size: number): void {
   h.fill(0x20, 148, 156);
   for (const b of h) sum += b;
   h.set(enc.encode(sum.toString(8).padStart(6, '0') + '\0 '), 148);
-  o.buf.push(...h);
+  o.all(h);
 }
 function genArchive(r: Rand, n: number): Out {
   const o = new Out();
@@ -358,7 +362,7 @@ function genArchive(r: Rand, n: number): Out {
     const body = pick(r, [genText, genJson, genSource])(r, size).bytes(size);
     if (r() < 0.6) {
       tarHeader(o, r, size);
-      o.buf.push(...body);
+      o.all(body);
       while (o.length % 512) o.u8(0);
     } else {
       // a ZIP local header and a deflated member
@@ -367,7 +371,8 @@ function genArchive(r: Rand, n: number): Out {
       o.u32(z.length); o.u32(size);
       const name = enc.encode(`${genIdent(r)}/${genIdent(r)}.class`);
       o.u8(name.length); o.u8(0); o.u8(0); o.u8(0);
-      o.buf.push(...name, ...z);
+      o.all(name);
+      o.all(z);
     }
   }
   return o;

@@ -1,6 +1,7 @@
 // A minimal ONNX writer: the protobuf bytes of a multilayer perceptron (Gemm → Relu → … → Gemm → Softmax) with float32
 // weights. Only the fields the model needs are written (onnx.proto3 field numbers in the comments); the output is a
 // function of the weights alone, so a model trained with fixed seeds is the same file on every run.
+import { selectorLogits } from '../dhatu/selector.js';
 
 /** One dense layer: `weights` is in × out, row-major; `bias` has `out` entries. */
 export interface DenseLayer {
@@ -135,21 +136,12 @@ export function writeMlp(m: MlpModel): Uint8Array {
   return w.finish();
 }
 
-/** The same MLP evaluated in plain JavaScript (float32 weights, float64 sums): the reference the runtimes are checked
- *  against, and the planner's fallback when no ONNX runtime loads. Returns logits, `n` rows of `out`. */
+/** The same MLP evaluated in plain JavaScript (float32 weights, float64 arithmetic: src/dhatu/selector.ts, the plan
+ *  selector's own evaluation): the reference the runtimes are checked against. Returns logits, `n` rows of `out`. */
 export function mlpForward(layers: DenseLayer[], x: Float32Array, n: number): Float32Array {
-  let cur = x;
-  for (let li = 0; li < layers.length; li++) {
-    const l = layers[li]!;
-    const y = new Float32Array(n * l.out);
-    for (let r = 0; r < n; r++) {
-      for (let o = 0; o < l.out; o++) {
-        let s = l.bias[o]!;
-        for (let i = 0; i < l.in; i++) s += cur[r * l.in + i]! * l.weights[i * l.out + o]!;
-        y[r * l.out + o] = li < layers.length - 1 && s < 0 ? 0 : s;
-      }
-    }
-    cur = y;
-  }
-  return cur;
+  const k = layers[layers.length - 1]!.out;
+  const w = layers[0]!.in;
+  const y = new Float32Array(n * k);
+  for (let r = 0; r < n; r++) y.set(selectorLogits(layers, x, r * w), r * k);
+  return y;
 }

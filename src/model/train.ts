@@ -12,11 +12,17 @@ export interface TrainOptions {
   batch?: number;
   /** L2 weight decay */
   decay?: number;
+  /** a weight per row (its gradient is scaled by it; default 1 each) */
+  rowWeights?: Float32Array;
 }
 
-/** Trains on `x` (n rows of `width`) with labels `y` in 0..classes-1; returns the layers. */
-export function trainMlp(x: Float32Array, y: Int32Array, width: number, classes: number, o: TrainOptions): DenseLayer[] {
-  const n = y.length;
+/**
+ * Trains on `x` (n rows of `width`) with labels `y`: class indices in 0..classes-1 (Int32Array, one per row), or a
+ * target distribution per row (Float32Array, n × classes, each row summing to 1); returns the layers.
+ */
+export function trainMlp(x: Float32Array, y: Int32Array | Float32Array, width: number, classes: number, o: TrainOptions): DenseLayer[] {
+  const soft = y instanceof Float32Array;
+  const n = soft ? y.length / classes : y.length;
   const r = seeded(o.seed);
   const sizes = [width, ...o.hidden, classes];
   const W: Float64Array[] = [];
@@ -76,7 +82,9 @@ export function trainMlp(x: Float32Array, y: Int32Array, width: number, classes:
         let s = 0;
         const d = deltas[L]!;
         for (let k = 0; k < classes; k++) s += (d[k] = Math.exp(out[k]! - mx));
-        for (let k = 0; k < classes; k++) d[k] = d[k]! / s - (k === y[row] ? 1 : 0);
+        if (soft) for (let k = 0; k < classes; k++) d[k] = d[k]! / s - y[row * classes + k]!;
+        else for (let k = 0; k < classes; k++) d[k] = d[k]! / s - (k === y[row] ? 1 : 0);
+        if (o.rowWeights) for (let k = 0; k < classes; k++) d[k] = d[k]! * o.rowWeights[row]!;
         for (let l = L - 1; l >= 0; l--) {
           const a = acts[l]!;
           const dz = deltas[l + 1]!;

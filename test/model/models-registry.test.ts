@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { EXIT_STATUS } from '../../src/errors.js';
 import { trainClassifier } from '../../src/model/classifier-train.js';
 import { generateChunk, seeded } from '../../src/model/generate.js';
+import { CORPUS_DIR } from '../helpers/corpus.js';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const CLI = join(ROOT, 'dist/cli.js');
@@ -42,16 +43,16 @@ describe('panini-fs models', () => {
       expect(row.sha256).toBe(m.sha256);
     }
     // the newest public version is in use by default
-    expect(rows.filter((x) => x.active).map((x) => x.version)).toEqual(['1.1.0']);
+    expect(rows.filter((x) => x.active && x.name === 'content-classifier').map((x) => x.version)).toEqual(['1.1.0']);
   });
 
   it('use, then rollback to the version before, then rollback to the parent', () => {
     expect(cli(['use', 'content-classifier@1.0.0']).stdout).toContain('using 1.0.0');
-    let rows = JSON.parse(cli(['list', '--json']).stdout) as Array<{ version: string; active: boolean }>;
+    let rows = (JSON.parse(cli(['list', '--json']).stdout) as Array<{ name: string; version: string; active: boolean }>).filter((x) => x.name === 'content-classifier');
     expect(rows.filter((x) => x.active).map((x) => x.version)).toEqual(['1.0.0']);
     expect(cli(['use', 'content-classifier@1.1.0']).stdout).toContain('using 1.1.0');
     expect(cli(['rollback', 'content-classifier']).stdout).toContain('back to 1.0.0');
-    rows = JSON.parse(cli(['list', '--json']).stdout) as Array<{ version: string; active: boolean }>;
+    rows = (JSON.parse(cli(['list', '--json']).stdout) as Array<{ name: string; version: string; active: boolean }>).filter((x) => x.name === 'content-classifier');
     expect(rows.filter((x) => x.active).map((x) => x.version)).toEqual(['1.0.0']);
     // one step further back: the version in use before the first `use`
     expect(cli(['rollback', 'content-classifier']).stdout).toContain('back to 1.1.0');
@@ -140,8 +141,43 @@ describe('panini-fs models', () => {
 
   it('training reproduces the shipped content-classifier@1.0.0 byte for byte', () => {
     const { onnx } = trainClassifier('1.0.0');
-    const m = shipped.models.find((x) => x.version === '1.0.0')!;
+    const m = shipped.models.find((x) => x.name === 'content-classifier' && x.version === '1.0.0')!;
     expect(sha(onnx)).toBe(m.sha256);
     expect(Buffer.from(onnx).equals(readFileSync(join(ROOT, 'models', m.file)))).toBe(true);
   }, 300_000);
+
+  it('training reproduces the shipped plan-selector from the corpus byte for byte, and its embedded weights', () => {
+    // the whole recipe: the exhaustive planner's trials over the corpus and the generated chunks (about two minutes)
+    const r = cli(['train', '--check', '--name', 'plan-selector', '--corpus', CORPUS_DIR]);
+    expect(r.status, r.stderr + r.stdout).toBe(0);
+    expect(r.stdout).toMatch(/plan-selector@1\.0\.0\t\d+ B\tsha256 [0-9a-f]{64}\tmatches the registry; embedded weights match/);
+  }, 600_000);
+
+  it('compare of plan-selector versions: the gain each keeps at levels 2 and 6 on the same records', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'panini-compare-sel-'));
+    try {
+      writeFileSync(join(dir, 'page.html'), '<!DOCTYPE html>\n<html><body>\n' + Array.from({ length: 4000 }, (_, i) => `<div class="row r${i % 7}"><a href="/x/${i}">link ${i}</a> text of row ${i}</div>\n`).join('') + '</body></html>\n');
+      writeFileSync(join(dir, 'prog.js'), generateChunk('source', seeded(8), 300000, true));
+      const r = cli(['compare', 'plan-selector@1.0.0', 'plan-selector@1.0.0', '--corpus', dir, '--device', 'cpu', '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      const [a, b] = JSON.parse(r.stdout) as Array<{ spec: string; records: number; device: string; levels: Record<string, { records: number; gainShare: number; agree: number }> }>;
+      expect(a!.spec).toBe('plan-selector@1.0.0');
+      expect(a!.device).toBe('cpu');
+      expect(Object.keys(a!.levels)).toEqual(['2', '6']);
+      for (const l of ['2', '6']) {
+        expect(a!.levels[l]!.records).toBeGreaterThan(0);
+        expect(a!.levels[l]!.agree).toBeLessThanOrEqual(a!.levels[l]!.records);
+        expect(Number.isFinite(a!.levels[l]!.gainShare)).toBe(true);
+        // the same model on the same records: the same choices
+        expect(b!.levels[l]).toEqual(a!.levels[l]);
+      }
+      const text = cli(['compare', 'plan-selector@1.0.0', 'plan-selector@1.0.0', '--corpus', dir, '--device', 'cpu']);
+      expect(text.stdout).toMatch(/level 2 gain kept/);
+      const mixed = cli(['compare', 'content-classifier@1.0.0', 'plan-selector@1.0.0', '--corpus', dir]);
+      expect(mixed.status).toBe(EXIT_STATUS.OPTION);
+      expect(mixed.stderr).toContain('different models');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

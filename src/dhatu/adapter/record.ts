@@ -28,6 +28,8 @@ export interface DhatuJob {
   pre?: PreStage[];
   /** the record's format, from the grammar layer */
   hint?: string;
+  /** the plan selector chooses the chain (else trials) */
+  planner?: 'model';
   /** the record's original length (`data` may be a residue of it) */
   recordLength?: number;
   /** with pre stages that may not pay (REFLATE): the record's bytes, coded plainly if the plan does not shrink */
@@ -168,7 +170,7 @@ export function encodeDhatu(data: Uint8Array, job: DhatuJob, onStep?: (share: nu
   // with compare, the record is coded twice: each coding is half of the work
   const twice = pre.length > 0 && job.original !== undefined && job.compare === true;
   const step = onStep && (twice ? (f: number) => onStep(f / 2) : onStep);
-  const { payload, stats } = encodePlan(data, { level, ...(job.hint ? { hint: job.hint } : {}), pre, ...(level <= PFZ_MAX_LEVEL ? { coder: CODER_PFZ } : {}), ...(step ? { onStep: step } : {}) });
+  const { payload, stats } = encodePlan(data, { level, ...(job.hint ? { hint: job.hint } : {}), ...(job.planner ? { planner: job.planner } : {}), pre, ...(level <= PFZ_MAX_LEVEL ? { coder: CODER_PFZ } : {}), ...(step ? { onStep: step } : {}) });
   // a record whose pre stages may not pay (REFLATE, or COMM at high levels) is also coded plainly: the smaller wins
   if (pre.length && job.original && (job.compare || payload.length >= recordLength)) {
     if (job.original.length !== recordLength) throw new PaniniError('STATE', `the original of a ${recordLength}-byte record has ${job.original.length} bytes`);
