@@ -11,6 +11,7 @@ import { planStats } from '../dhatu/plan.js';
 import { REFLATE_STAGE_ID } from '../dhatu/reflate/index.js';
 import { readRecipe, type RecipeRegion } from '../dhatu/reflate/recipe.js';
 import { PLAN_MAX_BYTES } from '../dhatu/adapter/record.js';
+import { DEFLATE_CONTAINERS, detectMagic } from '../grammar/detect.js';
 import { crc32 } from '../hash/crc32.js';
 import { sha256Async } from '../hash/sha256.js';
 import { concatBytes as concat } from '../bytes.js';
@@ -146,7 +147,8 @@ export class BlockAssembler {
   private begin(out: Uint8Array[]): void {
     const held = this.head!;
     this.head = null;
-    if (this.headLen >= MAGIC_BYTES && isDeflateContainer(concat(held, this.headLen).subarray(0, MAGIC_BYTES))) {
+    // the predicates check their own minimum lengths: a small input is judged on what it has
+    if (isDeflateContainer(concat(held, this.headLen).subarray(0, MAGIC_BYTES))) {
       this.take(this.chunks.cut(), out);
       this.emit(out);
       this.whole = true;
@@ -199,13 +201,12 @@ export class BlockAssembler {
   }
 }
 
-const MAGIC_BYTES = 8;
-/** ZIP (local header or empty archive), gzip, PNG, PDF: inputs REFLATE wants whole, in one record. */
+/** Bytes of an input's head the deflate-container decision reads (a PDF's `%PDF-` may be anywhere in its first KiB). */
+const MAGIC_BYTES = 1024;
+/** ZIP, gzip, PNG, PDF (the grammar's magic numbers): inputs REFLATE wants whole, in one record. */
 function isDeflateContainer(h: Uint8Array): boolean {
-  if (h[0] === 0x50 && h[1] === 0x4b && (h[2] === 3 || h[2] === 5) && (h[3] === 4 || h[3] === 6)) return true;
-  if (h[0] === 0x1f && h[1] === 0x8b && h[2] === 8) return true;
-  if (h[0] === 0x89 && h[1] === 0x50 && h[2] === 0x4e && h[3] === 0x47) return true;
-  return h[0] === 0x25 && h[1] === 0x50 && h[2] === 0x44 && h[3] === 0x46; // %PDF
+  const f = detectMagic(h)?.format;
+  return f !== undefined && DEFLATE_CONTAINERS.has(f);
 }
 
 /** What cuts an input into records: push pieces, cut() at file boundaries, flush() at the end. */

@@ -20,6 +20,7 @@ import {
   writeFooter,
   writeHeader,
   writeRecordHeader,
+  putIndexEntry,
 } from './format.js';
 import { type ResolvedCompressOptions, throwIfAborted, untilAborted } from './options.js';
 import { DedupWindow } from './window.js';
@@ -60,11 +61,7 @@ class IndexBuilder {
       this.buf = next;
       this.view = new DataView(next.buffer);
     }
-    const at = this.count * INDEX_ENTRY_SIZE;
-    this.view.setUint32(at, frameOffset >>> 0, true);
-    this.view.setUint32(at + 4, Math.floor(frameOffset / 0x100000000), true);
-    this.view.setUint32(at + 8, originalOffset >>> 0, true);
-    this.view.setUint32(at + 12, Math.floor(originalOffset / 0x100000000), true);
+    putIndexEntry(this.view, this.count, frameOffset, originalOffset);
     this.count++;
   }
   bytes(): Uint8Array {

@@ -188,14 +188,17 @@ export function readFrame(b: Uint8Array, offset: number, index: number): RecordH
 }
 
 // ---------------------------------------------------------------- index and footer
+/** Writes index entry `i` (frame offset, original offset: u64 LE each) into `v`: the one index-entry writer. */
+export function putIndexEntry(v: DataView, i: number, frameOffset: number, originalOffset: number): void {
+  putU64(v, i * INDEX_ENTRY_SIZE, frameOffset);
+  putU64(v, i * INDEX_ENTRY_SIZE + 8, originalOffset);
+}
+
 export function writeIndex(entries: { frameOffsets: number[]; originalOffsets: number[] }): Uint8Array {
   const n = entries.frameOffsets.length;
   const b = new Uint8Array(n * INDEX_ENTRY_SIZE);
   const v = dv(b);
-  for (let i = 0; i < n; i++) {
-    putU64(v, i * 16, entries.frameOffsets[i]!);
-    putU64(v, i * 16 + 8, entries.originalOffsets[i]!);
-  }
+  for (let i = 0; i < n; i++) putIndexEntry(v, i, entries.frameOffsets[i]!, entries.originalOffsets[i]!);
   return b;
 }
 

@@ -1,11 +1,10 @@
 // Random access to the original bytes of a container: any byte range or record, decoding only the records it needs
 // (and, for dhātu records that copy earlier output, the records those copies read), each once.
 import { PaniniError } from '../errors.js';
-import { sha256 } from '../hash/sha256.js';
-import { equalBytes as equal } from '../bytes.js';
 import { KIND_DATA, RECORD_HEADER_SIZE, type RecordHeader, readFrame, readIndexEntry } from './format.js';
 import { DedupWindow } from './window.js';
 import { OutputHistory } from './history.js';
+import { checkRefBytes, refTargetError } from './ref.js';
 import { type ContainerInfo, type Source, readExact, readRecordRaw } from './read.js';
 import { type OutputSource, decodeWithOutput, readsOutput, sourcesOf } from './verify.js';
 
@@ -103,7 +102,6 @@ export class OutputResolver implements OutputSource {
       const deps: number[] = [];
       let sources: Array<[number, number]> | undefined;
       if (stored === undefined) {
-        if (rec.target >= i) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not an earlier DATA record`, { record: i });
         deps.push(rec.target);
       } else if (readsOutput(rec)) {
         sources = sourcesOf(rec, stored, e.frameOffset, i, e.originalOffset, window);
@@ -127,11 +125,8 @@ export class OutputResolver implements OutputSource {
         const t = n.rec.target;
         const tn = need.get(t);
         const tKind = tn ? tn.rec.kind : readFrame(await readExact(this.src, readIndexEntry(this.info.index, t, this.info.indexOffset).frameOffset, RECORD_HEADER_SIZE, `record ${t} header`), 0, t).kind;
-        if (tKind !== KIND_DATA) throw new PaniniError('FORMAT', `REF record ${i} points to record ${t}, which is not a DATA record`, { record: i });
-        data = this.held(t)!;
-        if (!data || data.length !== n.rec.originalLength || !equal(sha256(data), n.rec.sha256)) {
-          throw new PaniniError('FORMAT', `REF record ${i} repeats record ${t}, whose bytes differ from the recorded SHA-256/length`, { record: i });
-        }
+        if (tKind !== KIND_DATA) throw refTargetError(i, t);
+        data = checkRefBytes(this.held(t), n.rec, i);
       } else {
         data = await decodeWithOutput(n.rec, n.stored, n.frameOffset, i, n.originalOffset, window, this, n.sources);
         this.decodedBytes += data.length;
@@ -167,6 +162,6 @@ export class OutputResolver implements OutputSource {
 export async function resolveTarget(src: Source, info: ContainerInfo, resolver: OutputResolver, rec: RecordHeader, i: number): Promise<Uint8Array> {
   const t = readIndexEntry(info.index, rec.target, info.indexOffset);
   const f = readFrame(await readExact(src, t.frameOffset, RECORD_HEADER_SIZE, `record ${rec.target} header`), t.frameOffset, rec.target);
-  if (f.kind !== KIND_DATA) throw new PaniniError('FORMAT', `REF record ${i} points to record ${rec.target}, which is not a DATA record`, { record: i });
+  if (f.kind !== KIND_DATA) throw refTargetError(i, rec.target);
   return resolver.record(rec.target);
 }

@@ -3,6 +3,7 @@
 // is allocated.
 import { PaniniError } from '../errors.js';
 import { crc32 } from '../hash/crc32.js';
+import { init } from '../wasm/core.js';
 import { END_SIZE, FOOTER_SIZE, HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, KIND_END, MIN_CONTAINER, RECORD_HEADER_SIZE, type EndFrame, type Footer, type Header, type RecordHeader, readFooter, readFrame, readHeader, readIndexEntry, hex, hex8 } from './format.js';
 import { decodeVerified } from './verify.js';
 
@@ -36,6 +37,8 @@ export async function readExact(src: Source, offset: number, length: number, wha
 }
 
 export async function openContainer(src: Source, opts?: { maxOutputSize?: number }): Promise<ContainerInfo> {
+  // every async reader starts the wasm core it checks CRC32s with itself (init() is for the sync calls)
+  await init();
   const header = readHeader(await src.read(0, Math.min(HEADER_SIZE, src.size)));
   if (src.size < MIN_CONTAINER) throw new PaniniError('TRUNCATED', `container of ${src.size} bytes is shorter than the smallest valid one (${MIN_CONTAINER})`, { offset: src.size });
   const footerAt = src.size - FOOTER_SIZE;

@@ -3,13 +3,14 @@
 // (examples/browser) draws.
 import { PaniniError } from '../errors.js';
 import { assertBytes } from '../validate.js';
-import { getCore } from '../wasm/core.js';
+import { init } from '../wasm/core.js';
 import { codecName } from './codecs.js';
 import { CODEC_DHATU } from '../dhatu/adapter/record.js';
 import { planStats } from '../dhatu/plan.js';
 import { crc32 } from '../hash/crc32.js';
 import { bytesSource, openContainer } from './read.js';
 import { hex } from './format.js';
+import { refTargetError } from './ref.js';
 import { HEADER_SIZE, KIND_DATA, RECORD_HEADER_SIZE, readFrame, readIndexEntry } from './format.js';
 
 export interface RecordListing {
@@ -35,7 +36,7 @@ export interface RecordListing {
 /** Lists every record of a container with its place in the original and, for dhātu records, its stage chain. */
 export async function listRecords(container: Uint8Array): Promise<RecordListing[]> {
   assertBytes('container', container);
-  getCore();
+  await init();
   const src = bytesSource(container);
   const info = await openContainer(src);
   const out: RecordListing[] = [];
@@ -67,7 +68,7 @@ export async function listRecords(container: Uint8Array): Promise<RecordListing[
       }
     } else {
       const t = out[f.target];
-      if (!t || t.kind !== 'data') throw new PaniniError('FORMAT', `record ${i} (REF) repeats record ${f.target}, which is not an earlier DATA record`, { record: i });
+      if (!t || t.kind !== 'data') throw refTargetError(i, f.target);
       rec.codec = t.codec;
       rec.stages = t.stages;
     }

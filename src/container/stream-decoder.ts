@@ -1,10 +1,11 @@
 // The sequential decoder: a container fed in pieces of any size (a pipe, a network stream), REF targets from the dedup
 // window, COMM copies from the output history, every record verified before its bytes are emitted.
 import { PaniniError } from '../errors.js';
-import { createSha256, sha256 } from '../hash/sha256.js';
+import { createSha256 } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
 import { equalBytes as equal } from '../bytes.js';
-import { END_SIZE, FOOTER_SIZE, HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, KIND_END, RECORD_HEADER_SIZE, type EndFrame, type Header, type RecordHeader, readFooter, readFrame, readHeader, hex, hex8 } from './format.js';
+import { checkRefBytes, refTargetError } from './ref.js';
+import { END_SIZE, FOOTER_SIZE, HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, KIND_END, RECORD_HEADER_SIZE, type EndFrame, type Header, type RecordHeader, putIndexEntry, readFooter, readFrame, readHeader, hex, hex8 } from './format.js';
 import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
 import { DedupWindow } from './window.js';
 import { decodeManifest } from './manifest.js';
@@ -149,14 +150,11 @@ export class StreamDecoder {
               const w = this.header!.window;
               if (w !== 0 && w <= this.opts.maxWindow) {
                 // the retained window is the declared one: the container breaks the dedup window rule
-                throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is not a DATA record inside the declared ${w}-byte dedup window`, { offset: this.recAt, record: this.records });
+                throw refTargetError(this.records, f.target, this.recAt, w);
               }
               throw new PaniniError('LIMIT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, which is outside the ${this.opts.maxWindow}-byte window this decoder retains (decode this container with random access: decompress/decompressFile, or raise maxWindow)`, { offset: this.recAt, record: this.records });
             }
-            if (t.length !== f.originalLength || !equal(sha256(t), f.sha256)) {
-              throw new PaniniError('FORMAT', `REF record ${this.records} at byte ${this.recAt} repeats record ${f.target}, whose bytes differ from the recorded SHA-256/length`, { offset: this.recAt, record: this.records });
-            }
-            this.out(t);
+            this.out(checkRefBytes(t, f, this.records, this.recAt));
           }
           break;
         }
@@ -236,11 +234,7 @@ export class StreamDecoder {
   }
 
   private addExpectedEntry(frameOffset: number, originalOffset: number): void {
-    const v = new DataView(this.expectEntry.buffer);
-    v.setUint32(0, frameOffset >>> 0, true);
-    v.setUint32(4, Math.floor(frameOffset / 0x100000000), true);
-    v.setUint32(8, originalOffset >>> 0, true);
-    v.setUint32(12, Math.floor(originalOffset / 0x100000000), true);
+    putIndexEntry(new DataView(this.expectEntry.buffer), 0, frameOffset, originalOffset);
     this.indexCrcExpected = crc32(this.expectEntry, this.indexCrcExpected);
   }
 

@@ -2,8 +2,9 @@
 // the index, REF targets from a cache of recent records (else re-read through the index), the output history COMM
 // copies read, the whole output's SHA-256 and the totals at the end. With a RecordDecoder (a worker pool) the records
 // ahead are read and decoded in parallel, and still consumed in order.
+import { checkRefBytes, refTargetError } from './ref.js';
 import { PaniniError } from '../errors.js';
-import { createSha256, sha256 } from '../hash/sha256.js';
+import { createSha256 } from '../hash/sha256.js';
 import { equalBytes as equal } from '../bytes.js';
 import { FOOTER_SIZE, HEADER_SIZE, INDEX_ENTRY_SIZE, type RecordHeader, readIndexEntry, hex } from './format.js';
 import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
@@ -138,12 +139,9 @@ export async function walk(
     } else {
       stats.refRecords++;
       if (declared && declared.get(String(rec.target)) === undefined) {
-        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, which is not a DATA record inside the declared ${info.header.window}-byte dedup window`, { offset: at, record: i });
+        throw refTargetError(i, rec.target, at, info.header.window);
       }
-      out = cache.get(String(rec.target)) ?? (await resolveTarget(src, info, resolver, rec, i));
-      if (out.length !== rec.originalLength || !equal(sha256(out), rec.sha256)) {
-        throw new PaniniError('FORMAT', `REF record ${i} at byte ${at} repeats record ${rec.target}, whose bytes differ from the recorded SHA-256/length`, { offset: at, record: i });
-      }
+      out = checkRefBytes(cache.get(String(rec.target)) ?? (await resolveTarget(src, info, resolver, rec, i)), rec, i, at);
     }
     whole?.update(out);
     history.push(out);

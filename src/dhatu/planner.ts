@@ -5,6 +5,7 @@
 // clocks, no randomness). With `planner: 'model'` the plan selector (src/dhatu/selector.ts) ranks the candidates from
 // the record's features first and only its choice is coded, or its two best when it is unsure.
 import { PaniniError } from '../errors.js';
+import { detect, type FormatId } from '../grammar/index.js';
 import { formatGroup, selectCandidates, type Selection } from './selector.js';
 import { writePlan } from './plan.js';
 import { hasStage, stageKind } from './registry.js';
@@ -16,9 +17,8 @@ import { sniffColumns, splitColumnsForward, splitJsonForward } from './stages/sp
 import { tokenForward } from './stages/token.js';
 import { splitWasmForward } from './stages/wasm-split.js';
 
-export type FormatHint =
-  | 'text' | 'json' | 'ndjson' | 'csv' | 'tsv' | 'xml' | 'html' | 'js' | 'sourcemap' | 'mail'
-  | 'elf' | 'wasm' | 'png' | 'jpeg' | 'zip' | 'gzip' | 'tar' | 'pdf' | 'generic';
+/** A record's format: the grammar layer's format ids (one vocabulary from detection to the planner). */
+export type FormatHint = FormatId;
 
 export interface PlanOptions {
   /** 1–9 */
@@ -129,26 +129,12 @@ const CANDIDATES = {
   } as Candidate,
 };
 
-/** Cheap format sniff on the first bytes (the grammar layer's hint is better when there is one). */
+/** Bytes of a record's head the planner's own format detection reads when no hint is given. */
+const SNIFF_BYTES = 64 << 10;
+
+/** The format of a record for the planner when the caller gives no hint: the grammar's detector on its head. */
 export function sniffFormat(d: Uint8Array): FormatHint {
-  const b = (i: number): number => d[i] ?? -1;
-  if (b(0) === 0x7f && b(1) === 0x45 && b(2) === 0x4c && b(3) === 0x46) return 'elf';
-  if (b(0) === 0 && b(1) === 0x61 && b(2) === 0x73 && b(3) === 0x6d) return 'wasm';
-  if (b(0) === 0x89 && b(1) === 0x50) return 'png';
-  if (b(0) === 0xff && b(1) === 0xd8) return 'jpeg';
-  if (b(0) === 0x50 && b(1) === 0x4b) return 'zip';
-  if (b(0) === 0x1f && b(1) === 0x8b) return 'gzip';
-  const n = Math.min(d.length, 4096);
-  let text = 0;
-  let first = -1;
-  for (let i = 0; i < n; i++) {
-    const c = d[i]!;
-    if ((c >= 0x20 && c < 0x7f) || c === 9 || c === 10 || c === 13 || c >= 0x80) text++;
-    if (first < 0 && c > 0x20) first = c;
-  }
-  if (n === 0 || text < n * 0.97) return 'generic';
-  if (first === 0x7b || first === 0x5b) return 'json';
-  return 'text';
+  return detect(d.subarray(0, SNIFF_BYTES), d.length).format;
 }
 
 /** The names of the candidates a level tries for a format, in trial order. */

@@ -9,6 +9,10 @@ import { sniffMailHeader } from './formats/mail.js';
 import { sniffTar } from './formats/tar.js';
 import { isWasm } from './formats/wasm.js';
 import type { Detection, DetectionInfo } from './types.js';
+import { isGzipAt } from '../deflate/gzip.js';
+import { isPdf } from '../deflate/pdf.js';
+import { isPng } from '../deflate/png.js';
+import { isZip } from '../deflate/zip.js';
 
 /** Detection never looks past this many bytes of the head. */
 export const HEAD_LIMIT = 64 * 1024;
@@ -177,6 +181,37 @@ function jsScore(h: Uint8Array, start: number): { lines: number; codeLike: numbe
 const HTML_TAGS = ['<html', '<head', '<body', '<div', '<p>', '<p ', '<span', '<a ', '<script', '<meta', '<title', '<table', '<ul', '<br'];
 
 /**
+ * The magic-number part of detect: ELF, wasm, PNG, JPEG, ZIP, gzip, PDF (within the first KiB) and tar, from the
+ * first bytes alone; undefined for anything else. ZIP, gzip, PNG and PDF are recognised by src/deflate/'s own
+ * predicates, the ones REFLATE's stream discovery uses, so the compress path has one set of magic-number rules: detect
+ * starts with this, and the container's assembler asks it whether an input is a deflate container to keep whole.
+ */
+export function detectMagic(h: Uint8Array): Detection | undefined {
+  const n = h.length;
+  const elf = parseElfHeader(h);
+  if (elf) return { format: 'elf', confidence: 0.99, info: { bits: elf.bits, endian: elf.littleEndian ? 'little' : 'big' } };
+  if (isWasm(h)) return { format: 'wasm', confidence: 0.99, info: { version: 1 } };
+  // the deflate containers by the same rules REFLATE finds their streams with (src/deflate/)
+  if (isPng(h)) return { format: 'png', confidence: 0.99 };
+  if (isJpeg(h)) return { format: 'jpeg', confidence: 0.95 };
+  if (isZip(h)) return { format: 'zip', confidence: 0.99, info: zipInfo(h) };
+  if (isGzipAt(h, 0)) return { format: 'gzip', confidence: 0.99 };
+  if (isPdf(h)) {
+    const pdfAt = indexOfStr(h, '%PDF-', 0, Math.min(n, 1024));
+    const info: DetectionInfo = {};
+    if (pdfAt + 8 <= n) info.version = String.fromCharCode(h[pdfAt + 5]!, h[pdfAt + 6]!, h[pdfAt + 7]!);
+    return { format: 'pdf', confidence: pdfAt === 0 ? 0.99 : 0.9, info };
+  }
+  const tar = sniffTar(h);
+  if (tar) return { format: 'tar', confidence: tar.ustar ? 0.97 : 0.8, info: { ustar: tar.ustar } };
+
+  return undefined;
+}
+
+/** Formats whose deflate streams REFLATE re-creates, read best as one whole record. */
+export const DEFLATE_CONTAINERS: ReadonlySet<string> = new Set(['zip', 'gzip', 'png', 'pdf']);
+
+/**
  * Detects the format of data from its head (at most the first 64 KiB are looked at). `totalSize`, when larger than
  * the head, tells that the head is a prefix (a value or sequence cut at its end is then not an error).
  */
@@ -190,24 +225,8 @@ export function detect(head: Uint8Array, totalSize?: number): Detection {
   const n = h.length;
   if (n === 0) return { format: 'generic', confidence: 0.1, info: { empty: true } };
 
-  // ---- magic numbers
-  const elf = parseElfHeader(h);
-  if (elf) return { format: 'elf', confidence: 0.99, info: { bits: elf.bits, endian: elf.littleEndian ? 'little' : 'big' } };
-  if (isWasm(h)) return { format: 'wasm', confidence: 0.99, info: { version: 1 } };
-  if (n >= 8 && h[0] === 0x89 && startsAt(h, 1, 'PNG\r\n\x1a\n')) return { format: 'png', confidence: 0.99 };
-  if (isJpeg(h)) return { format: 'jpeg', confidence: 0.95 };
-  if (n >= 4 && h[0] === 0x50 && h[1] === 0x4b && ((h[2] === 3 && h[3] === 4) || (h[2] === 5 && h[3] === 6) || (h[2] === 7 && h[3] === 8))) {
-    return { format: 'zip', confidence: 0.99, info: zipInfo(h) };
-  }
-  if (n >= 4 && h[0] === 0x1f && h[1] === 0x8b && h[2] === 8 && (h[3]! & 0xe0) === 0) return { format: 'gzip', confidence: 0.99 };
-  const pdfAt = indexOfStr(h, '%PDF-', 0, Math.min(n, 1024));
-  if (pdfAt >= 0) {
-    const info: DetectionInfo = {};
-    if (pdfAt + 8 <= n) info.version = String.fromCharCode(h[pdfAt + 5]!, h[pdfAt + 6]!, h[pdfAt + 7]!);
-    return { format: 'pdf', confidence: pdfAt === 0 ? 0.99 : 0.9, info };
-  }
-  const tar = sniffTar(h);
-  if (tar) return { format: 'tar', confidence: tar.ustar ? 0.97 : 0.8, info: { ustar: tar.ustar } };
+  const m = detectMagic(h);
+  if (m) return m;
 
   // ---- text?
   const st = textStats(h, truncated);

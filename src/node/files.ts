@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { PaniniError } from '../errors.js';
 import { crc32 } from '../hash/crc32.js';
 import { createSha256 } from '../hash/sha256.js';
+import { init } from '../wasm/core.js';
 import { type Chunk, type ChunkOptions, createChunker } from '../chunk/index.js';
 
 const READ_SIZE = 1 << 20;
@@ -23,6 +24,7 @@ async function* pieces(path: string): AsyncGenerator<Uint8Array> {
 
 /** SHA-256 and CRC32 of a file (or '-' for stdin), streamed. */
 export async function hashFile(path: string): Promise<{ size: number; sha256: Uint8Array; crc32: number }> {
+  await init();
   const h = createSha256();
   let crc = 0;
   let size = 0;
@@ -47,6 +49,7 @@ export async function chunkFile(
   options: ChunkOptions | undefined,
   onChunk: (c: FileChunk) => void,
 ): Promise<{ size: number; chunks: number }> {
+  await init();
   const chunker = createChunker(options);
   let hasher = createSha256();
   let count = 0;

@@ -9,6 +9,7 @@
  */
 import { hostname } from 'node:os';
 import { PaniniError } from '../errors.js';
+import { init } from '../wasm/core.js';
 import { loadClassifier, type ContentClassifier } from '../model/classifier.js';
 import { ModelRegistry } from '../model/registry.js';
 import { PermanentTaskError, runTask, storeCache } from './tasks.js';
@@ -78,6 +79,7 @@ async function retriesPending(queue: JobQueue): Promise<boolean> {
 }
 
 export async function startWorker(o: WorkerOptions): Promise<WorkerHandle> {
+  await init();
   const queue = o.queue;
   const concurrency = o.concurrency ?? 1;
   if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) throw new PaniniError('OPTION', `concurrency must be an integer 1–256, got ${concurrency}`, { option: 'concurrency' });

@@ -193,8 +193,11 @@ describe('planner round trips', () => {
     expect(same(decodePlan(payload, ctxFor(d.length)), d)).toBe(true);
   });
 
-  it('sniffs formats', () => {
-    expect(sniffFormat(Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 2))).toBe('elf');
+  it('sniffs formats with the grammar\'s detector', () => {
+    // an ELF header (64 bytes, parsed) is an ELF; its magic alone is not
+    expect(sniffFormat(corpusBytes('single/elf-esbuild', 64))).toBe('elf');
+    expect(sniffFormat(Uint8Array.of(0x7f, 0x45, 0x4c, 0x46, 2))).toBe('generic');
+    expect(sniffFormat(enc('const x = require("y");\nfunction f(a) {\n  return a + 1;\n}\nmodule.exports = f;\n'))).toBe('js');
     expect(sniffFormat(Uint8Array.of(0, 0x61, 0x73, 0x6d, 1, 0, 0, 0))).toBe('wasm');
     expect(sniffFormat(enc('  {"a": 1}'))).toBe('json');
     expect(sniffFormat(enc('Hello world.\n'))).toBe('text');
