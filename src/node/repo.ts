@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, promises as fsp } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+import { concatBytes } from '../bytes.js';
 import { hostname } from 'node:os';
 import { ErrorCode, PaniniError } from '../errors.js';
 import { resolveCompressOptions } from '../container/options.js';
@@ -176,7 +177,7 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
         let pos = 0;
         const take = async (cuts: { offset: number; length: number }[]) => {
           for (const c of cuts) {
-            const buf = carry.length === 1 ? carry[0]! : concatParts(carry);
+            const buf = carry.length === 1 ? carry[0]! : concatBytes(carry);
             carry = [buf];
             const data = buf.subarray(c.offset - carryStart, c.offset - carryStart + c.length);
             chunks.push(await w.add(data));
@@ -212,16 +213,6 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
   }
 }
 
-function concatParts(parts: Uint8Array[]): Uint8Array {
-  const size = parts.reduce((a, b) => a + b.length, 0);
-  const out = new Uint8Array(size);
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
-}
 
 function inside(root: string, p: string): boolean {
   const r = relative(root, p);

@@ -2,6 +2,7 @@
 // and reading, snapshots and trees, locks, forget, prune, check, copy, diff. Browser-safe: no node: imports; the file
 // system walker and restore are in src/node/repo.ts.
 import { ErrorCode, PaniniError } from '../errors.js';
+import { concatBytes } from '../bytes.js';
 import { compress, decompress } from '../container/api.js';
 import { init } from '../wasm/core.js';
 import { chunk as cdcChunk } from '../chunk/index.js';
@@ -317,7 +318,7 @@ export class Repository {
       parts.push(b);
     }
     if (size !== s.tree.size) throw new PaniniError(ErrorCode.FORMAT, `snapshot ${s.id}: tree chunks hold ${size} bytes, it declares ${s.tree.size}`);
-    const bytes = concat(parts, size);
+    const bytes = concatBytes(parts, size);
     if ((await sha256hex(bytes)) !== s.tree.sha256) throw new PaniniError(ErrorCode.CHECKSUM, `snapshot ${s.id}: tree does not match its SHA-256`);
     return decodeTree(bytes, `snapshot ${s.id} tree`);
   }
@@ -440,15 +441,6 @@ export interface Lock {
   release(): Promise<void>;
 }
 
-export function concat(parts: Uint8Array[], size = parts.reduce((a, b) => a + b.length, 0)): Uint8Array {
-  const out = new Uint8Array(size);
-  let k = 0;
-  for (const p of parts) {
-    out.set(p, k);
-    k += p.length;
-  }
-  return out;
-}
 
 /** Packs written per index object in a long backup: a crash loses at most this many packs' worth of work. */
 export const PACKS_PER_INDEX = 8;
@@ -497,7 +489,7 @@ export class PackWriter {
       entries.push({ id: c.id, offset: off, length: c.data.length });
       off += c.data.length;
     }
-    const container = await compress(concat(this.pending.map((c) => c.data), off), { codec: 'dhatu', level: this.repo.config.level, workers: this.workers, ...(this.memory !== undefined ? { memory: this.memory } : {}), signal: this.signal });
+    const container = await compress(concatBytes(this.pending.map((c) => c.data), off), { codec: 'dhatu', level: this.repo.config.level, workers: this.workers, ...(this.memory !== undefined ? { memory: this.memory } : {}), signal: this.signal });
     const { id, size } = await this.repo.putObject(packKey, encodePack(entries, container), 'pack', this.signal);
     const p: IndexPack = { id, size, chunks: entries };
     this.unindexed.push(p);

@@ -1,4 +1,4 @@
-// The one loader of every embedded WebAssembly module (core, codec, fast, match): base64 decoding, the SIMD/scalar
+// The one loader of every embedded WebAssembly module (core, codec, fast, match, cm): base64 decoding, the SIMD/scalar
 // choice (the SIMD build where WebAssembly.validate accepts it), compiling once, synchronous and asynchronous
 // instantiation, memory views that follow memory growth, and errors wrapped as PaniniError WASM.
 import { PaniniError } from '../errors.js';
