@@ -2,11 +2,14 @@
 // shipped .onnx file's (rebuilt from them, hashed with node:crypto against the registry), onnxruntime on the CPU gives
 // the same probabilities and choices as the embedded float64 evaluation, the planner codes only what the selector
 // kept and the plan decodes (the planner's own decoder and the independent reference decoder), compress/decompress
-// round trips against node:crypto, determinism, option validation, and the soft-target trainer against hard labels.
+// round trips against node:crypto, a container made with the selector decoded by a process in which no ONNX runtime
+// can load, determinism, option validation, and the soft-target trainer against hard labels.
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { PaniniError } from '../../src/errors.js';
 import { compress, decompress, init } from '../../src/index.js';
@@ -134,6 +137,29 @@ describe('plan selector', () => {
       expect(Buffer.from(await compress(data, { level, planner: 'model', blockSize: 1 << 20 })).equals(Buffer.from(c))).toBe(true);
       expect(sha(await decompress(c))).toBe(sha(data));
       expect(sha(decodePnz(c).output)).toBe(sha(data));
+    }
+  });
+
+  it('a container made with the selector decodes in a process where no ONNX runtime can load', { timeout: 60_000 }, async () => {
+    await init();
+    const data = corpusBytes('single/js-typescript.js', 3 << 20, 1 << 20);
+    const c = await compress(data, { level: 2, planner: 'model', blockSize: 1 << 20 });
+    const dir = mkdtempSync(join(tmpdir(), 'panini-noort-'));
+    try {
+      writeFileSync(join(dir, 'x.pnz'), c);
+      // a resolve hook that refuses both runtime packages: the process has no onnxruntime at all
+      writeFileSync(join(dir, 'block.mjs'), "export async function resolve(s, c, next) { if (s.startsWith('onnxruntime')) throw new Error('no ' + s + ' here'); return next(s, c); }\n");
+      writeFileSync(join(dir, 'register.mjs'), "import { register } from 'node:module';\nregister('./block.mjs', import.meta.url);\n");
+      const script = `const P = await import(${JSON.stringify(pathToFileURL(join(ROOT, 'dist/node.js')).href)});
+        const out = await P.decompress(new Uint8Array((await import('node:fs')).readFileSync(${JSON.stringify(join(dir, 'x.pnz'))})));
+        let ort = 'loaded';
+        try { await (await P.createSession(new Uint8Array((await import('node:fs')).readFileSync(${JSON.stringify(join(ROOT, 'models', 'plan-selector-1.0.0.onnx'))})), { device: 'cpu' })).release(); } catch (e) { ort = e.code; }
+        console.log((await import('node:crypto')).createHash('sha256').update(out).digest('hex'), ort);`;
+      const r = spawnSync(process.execPath, ['--import', pathToFileURL(join(dir, 'register.mjs')).href, '--input-type=module', '-e', script], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      expect(r.stdout.trim()).toBe(`${sha(data)} MODEL`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
