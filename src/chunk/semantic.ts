@@ -6,6 +6,7 @@
 // bytes; the grammar then runs on fixed windows of WINDOW bytes that start where the previous window's last cut was,
 // so the cuts depend only on the bytes, never on how they arrived. A window's bytes past its last cut start the next.
 import { boundaries, detect, HEAD_LIMIT, type FormatId } from '../grammar/index.js';
+import { ByteQueue } from '../bytes.js';
 /** The chunk sizes semantic cuts keep to (a resolved compress options object has them). */
 export interface SemanticSizes {
   minSize: number;
@@ -20,8 +21,7 @@ interface PieceAssembler {
 }
 
 export class SemanticAssembler {
-  private pending: Uint8Array[] = [];
-  private size = 0;
+  private readonly q = new ByteQueue();
   private format: FormatId | undefined;
   private cdc: PieceAssembler | undefined;
   private readonly window: number;
@@ -36,51 +36,17 @@ export class SemanticAssembler {
     this.window = Math.min(64 << 20, Math.max(8 << 20, 4 * o.maxSize));
   }
 
-  private take(n: number): Uint8Array {
-    if (this.pending.length === 1 && this.pending[0]!.length === n) {
-      const only = this.pending[0]!;
-      this.pending = [];
-      this.size = 0;
-      return only;
-    }
-    const out = new Uint8Array(n);
-    let k = 0;
-    while (k < n) {
-      const p = this.pending[0]!;
-      const m = Math.min(n - k, p.length);
-      out.set(p.subarray(0, m), k);
-      k += m;
-      if (m === p.length) this.pending.shift();
-      else this.pending[0] = p.subarray(m);
-    }
-    this.size -= n;
-    return out;
-  }
-
   private head(): Uint8Array {
-    const n = Math.min(HEAD_LIMIT, this.size);
-    if (this.pending[0]!.length >= n) return this.pending[0]!.subarray(0, n);
-    const out = new Uint8Array(n);
-    let k = 0;
-    for (const p of this.pending) {
-      if (k >= n) break;
-      const m = Math.min(n - k, p.length);
-      out.set(p.subarray(0, m), k);
-      k += m;
-    }
-    return out;
+    return this.q.peek(Math.min(HEAD_LIMIT, this.q.length));
   }
 
   private decide(out: Uint8Array[]): void {
-    if (this.format !== undefined || this.cdc !== undefined || this.size === 0) return;
+    if (this.format !== undefined || this.cdc !== undefined || this.q.length === 0) return;
     const d = detect(this.head(), undefined);
     this.formats.push(d.format);
     if (this.adaptive && d.format === 'generic') {
       this.cdc = this.makeCdc();
-      const held = this.pending;
-      this.pending = [];
-      this.size = 0;
-      for (const p of held) for (const c of this.cdc.push(p)) out.push(c);
+      for (const p of this.q.drain()) for (const c of this.cdc.push(p)) out.push(c);
       return;
     }
     this.format = d.format;
@@ -88,8 +54,7 @@ export class SemanticAssembler {
 
   /** Cuts one window (all that is left when `last`); keeps the bytes after its last cut unless `last`. */
   private cutWindow(out: Uint8Array[], last: boolean): void {
-    const n = Math.min(this.window, this.size);
-    const data = this.take(n);
+    const data = this.q.take(Math.min(this.window, this.q.length));
     const cuts = boundaries(this.format!, data, { minSize: this.o.minSize, maxSize: this.o.maxSize, avgSize: this.o.avgSize });
     let end = last ? data.length : (cuts[cuts.length - 1] ?? data.length);
     let from = 0;
@@ -103,8 +68,7 @@ export class SemanticAssembler {
       end = data.length;
     } else {
       // the tail starts the next window
-      this.pending.unshift(data.subarray(end));
-      this.size += data.length - end;
+      this.q.unshift(data.subarray(end));
     }
   }
 
@@ -112,11 +76,10 @@ export class SemanticAssembler {
     if (this.cdc) return this.cdc.push(piece);
     const out: Uint8Array[] = [];
     if (piece.length === 0) return out;
-    this.pending.push(piece);
-    this.size += piece.length;
-    if (this.format === undefined && this.size >= HEAD_LIMIT) this.decide(out);
+    this.q.push(piece);
+    if (this.format === undefined && this.q.length >= HEAD_LIMIT) this.decide(out);
     if (this.cdc) return out;
-    while (this.format !== undefined && this.size >= this.window) this.cutWindow(out, false);
+    while (this.format !== undefined && this.q.length >= this.window) this.cutWindow(out, false);
     return out;
   }
 
@@ -127,7 +90,7 @@ export class SemanticAssembler {
       for (const c of this.cdc.flush()) out.push(c);
       return out;
     }
-    while (this.size > 0) this.cutWindow(out, this.size <= this.window);
+    while (this.q.length > 0) this.cutWindow(out, this.q.length <= this.window);
     return out;
   }
 

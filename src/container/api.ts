@@ -14,7 +14,7 @@ import { PLAN_MAX_BYTES } from '../dhatu/adapter/record.js';
 import { DEFLATE_CONTAINERS, detectMagic } from '../grammar/detect.js';
 import { crc32 } from '../hash/crc32.js';
 import { sha256Async } from '../hash/sha256.js';
-import { concatBytes as concat } from '../bytes.js';
+import { ByteQueue, concatBytes as concat } from '../bytes.js';
 import { type ChunkCoder, InlineCoder } from './coder.js';
 import { ContainerEncoder, type EncodeStats } from './encoder.js';
 import { bytesSource, openContainer, readRecord, type ContainerInfo, type Source } from './read.js';
@@ -66,8 +66,8 @@ export function makeDecoder(workers: number, size?: { totalSize: number; recordC
 /** Cuts a stream into chunk byte arrays with the configured strategy. */
 export class ChunkAssembler {
   private chunker: Chunker;
-  private pending: Uint8Array[] = [];
-  private pendingStart = 0; // stream offset of pending[0][0]
+  private readonly pending = new ByteQueue();
+  private pendingStart = 0; // stream offset of the pending bytes' first
   constructor(private readonly o: ResolvedCompressOptions) {
     this.chunker = this.newChunker();
   }
@@ -92,8 +92,8 @@ export class ChunkAssembler {
         out.push(piece.subarray(c.offset - pieceStart, c.offset - pieceStart + c.length));
       } else {
         // the chunk starts in earlier pieces
-        out.push(concat([...this.pending, piece.subarray(0, c.offset + c.length - pieceStart)], c.length));
-        this.pending = [];
+        this.pending.push(piece.subarray(0, c.offset + c.length - pieceStart));
+        out.push(this.pending.takeAll());
       }
       this.pendingStart = c.offset + c.length;
     }
@@ -105,9 +105,8 @@ export class ChunkAssembler {
     const cuts = this.chunker.flush();
     if (cuts.length === 0) return [];
     const c = cuts[0]!;
-    const buf = this.pending.length === 1 ? this.pending[0]! : concat(this.pending, c.length);
-    this.pending = [];
-    return [buf];
+    if (this.pending.length !== c.length) throw new PaniniError('STATE', `the chunker's last chunk has ${c.length} bytes, ${this.pending.length} are held`);
+    return [this.pending.takeAll()];
   }
 }
 
@@ -117,11 +116,10 @@ export class ChunkAssembler {
  * (the COMM stage finds repeats wherever they are, so alignment buys nothing).
  */
 export class BlockAssembler {
-  private pending: Uint8Array[] = [];
-  private size = 0;
+  /** the current block's chunks */
+  private readonly block = new ByteQueue();
   /** the first bytes of an input, held until its magic can be read (null once it has been) */
-  private head: Uint8Array[] | null = [];
-  private headLen = 0;
+  private head: ByteQueue | null = new ByteQueue();
   /** the current input is a deflate container (ZIP/JAR, gzip, PNG, PDF): one record of up to MAX_RECORD, alone */
   private whole = false;
   constructor(
@@ -131,29 +129,25 @@ export class BlockAssembler {
   private take(chunks: Uint8Array[], out: Uint8Array[]): void {
     const limit = this.whole ? MAX_RECORD : this.o.blockSize;
     for (const c of chunks) {
-      if (this.size + c.length > MAX_RECORD) this.emit(out);
-      this.pending.push(c);
-      this.size += c.length;
-      if (this.size >= limit) this.emit(out);
+      if (this.block.length + c.length > MAX_RECORD) this.emit(out);
+      this.block.push(c);
+      if (this.block.length >= limit) this.emit(out);
     }
   }
   private emit(out: Uint8Array[]): void {
-    if (this.size === 0) return;
-    out.push(this.pending.length === 1 ? this.pending[0]! : concat(this.pending, this.size));
-    this.pending = [];
-    this.size = 0;
+    if (this.block.length) out.push(this.block.takeAll());
   }
   /** The held head of an input is complete (or the input ended): decide whether it is a deflate container. */
   private begin(out: Uint8Array[]): void {
     const held = this.head!;
     this.head = null;
     // the predicates check their own minimum lengths: a small input is judged on what it has
-    if (isDeflateContainer(concat(held, this.headLen).subarray(0, MAGIC_BYTES))) {
+    if (isDeflateContainer(held.peek(Math.min(MAGIC_BYTES, held.length)))) {
       this.take(this.chunks.cut(), out);
       this.emit(out);
       this.whole = true;
     }
-    for (const p of held) this.take(this.chunks.push(p), out);
+    for (const p of held.drain()) this.take(this.chunks.push(p), out);
   }
   private endInput(out: Uint8Array[], chunks: Uint8Array[]): void {
     this.take(chunks, out);
@@ -161,8 +155,7 @@ export class BlockAssembler {
       this.emit(out);
       this.whole = false;
     }
-    this.head = [];
-    this.headLen = 0;
+    this.head = new ByteQueue();
   }
   /**
    * A hard boundary: like cut(), and the current block ends here too, so what follows starts a new block (the
@@ -183,10 +176,8 @@ export class BlockAssembler {
   push(piece: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
     if (this.head) {
-      if (piece.length === 0) return out;
       this.head.push(piece);
-      this.headLen += piece.length;
-      if (this.headLen >= MAGIC_BYTES) this.begin(out);
+      if (this.head.length >= MAGIC_BYTES) this.begin(out);
       return out;
     }
     this.take(this.chunks.push(piece), out);

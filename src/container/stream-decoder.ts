@@ -3,7 +3,7 @@
 import { PaniniError } from '../errors.js';
 import { createSha256 } from '../hash/sha256.js';
 import { crc32 } from '../hash/crc32.js';
-import { equalBytes as equal } from '../bytes.js';
+import { ByteQueue, equalBytes as equal } from '../bytes.js';
 import { checkRefBytes, refTargetError } from './ref.js';
 import { END_SIZE, FOOTER_SIZE, HEADER_SIZE, INDEX_ENTRY_SIZE, KIND_DATA, KIND_END, RECORD_HEADER_SIZE, type EndFrame, type Header, type RecordHeader, putIndexEntry, readFooter, readFrame, readHeader, hex, hex8 } from './format.js';
 import { type ResolvedDecompressOptions, throwIfAborted } from './options.js';
@@ -13,48 +13,6 @@ import { OutputHistory } from './history.js';
 import { decodeVerified, readsOutput, sourceAccess, sourcesOf } from './verify.js';
 
 // ------------------------------------------------------------------------------------------ sequential decoding
-/** A byte queue for the stream decoder: pieces in, exact-length reads out. */
-class ByteQueue {
-  private pieces: Uint8Array[] = [];
-  private first = 0; // consumed bytes of pieces[0]
-  length = 0;
-  push(b: Uint8Array): void {
-    if (b.length) {
-      this.pieces.push(b);
-      this.length += b.length;
-    }
-  }
-  /** Removes and returns the next n bytes (n ≤ length). */
-  take(n: number): Uint8Array {
-    const p0 = this.pieces[0]!;
-    if (p0.length - this.first >= n) {
-      const out = p0.subarray(this.first, this.first + n);
-      this.first += n;
-      if (this.first === p0.length) {
-        this.pieces.shift();
-        this.first = 0;
-      }
-      this.length -= n;
-      return out;
-    }
-    const out = new Uint8Array(n);
-    let got = 0;
-    while (got < n) {
-      const p = this.pieces[0]!;
-      const k = Math.min(n - got, p.length - this.first);
-      out.set(p.subarray(this.first, this.first + k), got);
-      got += k;
-      this.first += k;
-      if (this.first === p.length) {
-        this.pieces.shift();
-        this.first = 0;
-      }
-    }
-    this.length -= n;
-    return out;
-  }
-}
-
 type Phase = 'header' | 'frame' | 'payload' | 'manifest' | 'index' | 'footer' | 'done';
 
 /**

@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, promises as fsp } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
-import { concatBytes } from '../bytes.js';
+import { ByteQueue } from '../bytes.js';
 import { hostname } from 'node:os';
 import { ErrorCode, PaniniError } from '../errors.js';
 import { resolveCompressOptions } from '../container/options.js';
@@ -172,25 +172,16 @@ export async function backup(repo: Repository, paths: string[], options: BackupO
         const chunker = createChunker({ strategy: 'cdc', ...repo.config.chunker } as never);
         const whole = createHash('sha256');
         const chunks: string[] = [];
-        let carry: Uint8Array[] = [];
-        let carryStart = 0;
-        let pos = 0;
+        // the file's bytes not yet cut: the chunker's cuts are contiguous, each takes the next c.length bytes
+        const carry = new ByteQueue();
         const take = async (cuts: { offset: number; length: number }[]) => {
-          for (const c of cuts) {
-            const buf = carry.length === 1 ? carry[0]! : concatBytes(carry);
-            carry = [buf];
-            const data = buf.subarray(c.offset - carryStart, c.offset - carryStart + c.length);
-            chunks.push(await w.add(data));
-            carry = [buf.subarray(c.offset - carryStart + c.length)];
-            carryStart = c.offset + c.length;
-          }
+          for (const c of cuts) chunks.push(await w.add(carry.take(c.length)));
         };
         let n = 0;
         for await (const b of await readPieces(abs, signal)) {
           whole.update(b);
           n += b.length;
           carry.push(b);
-          pos += b.length;
           await take(chunker.push(b));
           sum.bytesRead += b.length;
           progress();
