@@ -1,4 +1,5 @@
 // Byte-array helpers shared by every layer (container, dhātu stages, REFLATE).
+import { PaniniError } from './errors.js';
 
 /** The parts concatenated into a new array (`total`, when the caller knows it, must be the sum of their lengths). */
 export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
@@ -78,7 +79,7 @@ export class ByteQueue {
   }
 
   private read(n: number, remove: boolean): Uint8Array {
-    if (n > this.length) throw new RangeError(`ByteQueue: ${n} bytes asked, ${this.length} held`);
+    if (n > this.length) throw new PaniniError('STATE', `a byte queue was asked for ${n} bytes and holds ${this.length}`);
     if (n === 0) return new Uint8Array(0);
     const p0 = this.pieces[0]!;
     if (p0.length - this.first >= n) {

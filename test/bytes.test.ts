@@ -3,6 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ByteQueue, concatBytes, equalBytes } from '../src/bytes.js';
+import { PaniniError } from '../src/errors.js';
 
 type Op = { push: number[] } | { take: number } | { peek: number } | { unshift: number[] } | { drain: true } | { all: true };
 
@@ -31,7 +32,7 @@ describe('ByteQueue', () => {
           } else if ('take' in o || 'peek' in o) {
             const n = 'take' in o ? o.take : o.peek;
             if (n > model.length) {
-              expect(() => ('take' in o ? q.take(n) : q.peek(n))).toThrow(RangeError);
+              expect(() => ('take' in o ? q.take(n) : q.peek(n))).toThrow(PaniniError);
               continue;
             }
             const got = 'take' in o ? q.take(n) : q.peek(n);

@@ -122,13 +122,13 @@ export async function runModels(sub: string | undefined, p: Parsed): Promise<num
     case 'compare': {
       const [a, b] = args(p, 2, 'compare NAME@A NAME@B --corpus DIR');
       const corpus = p.values.corpus as string | undefined;
-      if (!corpus) throw new PaniniError('OPTION', 'models compare needs --corpus DIR (labelled by file name)', { option: 'corpus' });
+      if (!corpus) throw new PaniniError('OPTION', 'models compare needs --corpus DIR (classifier: files labelled by their names; plan selector: any files)', { option: 'corpus' });
       const device = ((p.values.device as string | undefined) ?? 'auto') as Device;
       if (reg.get(a!).name === SELECTOR_NAME || reg.get(b!).name === SELECTOR_NAME) {
         if (reg.get(a!).name !== reg.get(b!).name) throw new PaniniError('OPTION', `models compare: ${a} and ${b} are different models`, { option: 'model' });
         // every file of DIR is an input: its records' exhaustive trials at levels 2 and 6 are the labels
         const rows = selectorInputs(corpus).flatMap((f) => [2, 6].flatMap((l) => streamRows(f, [readFileSync(f)], l)));
-        if (!rows.length) throw new PaniniError('OPTION', `--corpus ${corpus}: no file with a record the planner has a choice for`, { option: 'corpus' });
+        if (!rows.some((r) => r.tried.filter((t) => Number.isFinite(t.size)).length > 1)) throw new PaniniError('OPTION', `--corpus ${corpus}: no record the planner has a choice for`, { option: 'corpus' });
         const ra = await runSelectorOn(reg, a!, rows, device);
         const rb = await runSelectorOn(reg, b!, rows, device);
         if (json) out(JSON.stringify([ra, rb], null, 2));
@@ -217,14 +217,19 @@ export async function runModels(sub: string | undefined, p: Parsed): Promise<num
           parent: sv[sv.indexOf(v) - 1] ?? null,
           card: `${SELECTOR_NAME}.md`,
           corpus: `the shared corpus (../shared/corpus/dev.tsv): ${[...R.files, ...R.trees].join(', ')}; and generated (src/model/generate.ts): ${R.perClass} chunks per class and level, ${R.minSize}-${R.maxSize} bytes, seed ${R.seed}; labels: the exhaustive planner's trials at levels ${R.levels.join(', ')}`,
-          train: () => {
-            if (!existsSync(corpusDir)) throw new PaniniError('NOT_FOUND', `${corpusDir}: the corpus the plan selector trains on is not there (--corpus DIR, or PANINI_CORPUS_DIR; build it with ../shared/corpus/build-corpus.sh)`, { path: corpusDir });
-            return trainSelector(v, corpusDir);
-          },
+          train: () => trainSelector(v, corpusDir),
         });
       }
+      // the plan selector trains on the corpus: without it, a run for every model leaves the selector out (saying so)
+      // and a run for the selector alone stops before anything is written
+      const haveCorpus = existsSync(corpusDir);
+      if (!haveCorpus && only === SELECTOR_NAME) throw new PaniniError('NOT_FOUND', `${corpusDir}: the corpus the plan selector trains on is not there (--corpus DIR, or PANINI_CORPUS_DIR; build it with ../shared/corpus/build-corpus.sh)`, { path: corpusDir });
       for (const j of jobs) {
         if (only !== undefined && j.name !== only) continue;
+        if (j.name === SELECTOR_NAME && !haveCorpus) {
+          out(`${j.name}@${j.version}\tskipped: no corpus at ${corpusDir} (--corpus DIR)`);
+          continue;
+        }
         const t0 = performance.now();
         const { onnx, module } = j.train();
         const h = sha256Hex(onnx);

@@ -194,9 +194,14 @@ export class BlockAssembler {
 
 /** Bytes of an input's head the deflate-container decision reads (a PDF's `%PDF-` may be anywhere in its first KiB). */
 const MAGIC_BYTES = 1024;
-/** ZIP, gzip, PNG, PDF (the grammar's magic numbers): inputs REFLATE wants whole, in one record. */
+/**
+ * ZIP, gzip, PNG, PDF (the grammar's magic numbers): inputs REFLATE wants whole, in one record. A PDF only when it
+ * starts with `%PDF-` (the grammar also names a file pdf with its signature later in the first KiB: a tar archive of
+ * PDFs, a text that quotes one, which stay in blocks).
+ */
 function isDeflateContainer(h: Uint8Array): boolean {
   const f = detectMagic(h)?.format;
+  if (f === 'pdf') return h[0] === 0x25 && h[1] === 0x50 && h[2] === 0x44 && h[3] === 0x46 && h[4] === 0x2d;
   return f !== undefined && DEFLATE_CONTAINERS.has(f);
 }
 

@@ -103,6 +103,8 @@ export function defaultLevel(codec: CodecName): number {
 }
 
 export const DEFAULT_DEDUP_WINDOW = 64 << 20;
+/** The dhātu codec's record size when `blockSize` is not given: 4 MiB at levels 1–3, 8 MiB at 4–6, 16 MiB at 7–9. */
+export const defaultBlockSize = (level: number): number => (level <= 3 ? 4 << 20 : level <= 6 ? 8 << 20 : 16 << 20);
 /** plz codes blocks of at most 16 MiB (src/codec/plz.ts PLZ_MAX_BLOCK) */
 export const PLZ_MAX_CHUNK = 1 << 24;
 export const MAX_WORKERS = 64;
@@ -141,7 +143,7 @@ export function resolveCompressOptions(options: unknown, what = 'compress'): Res
   const { minSize, avgSize, maxSize, bits } = resolveCdcSizes(o, MAX_RECORD);
   if ((codec === 'plz' || codec === 'pfz') && maxSize > PLZ_MAX_CHUNK) throw optionError('maxSize', `(${maxSize}) must not exceed ${PLZ_MAX_CHUNK} with codec "${codec}" (its largest block)`);
   if (o.blockSize !== undefined && codec !== 'dhatu') throw optionError('blockSize', `applies to codec "dhatu", not "${codec}"`);
-  const blockSize = o.blockSize === undefined ? (level <= 3 ? 4 << 20 : level <= 6 ? 8 << 20 : 16 << 20) : assertInt('blockSize', o.blockSize, 1 << 20, MAX_RECORD);
+  const blockSize = o.blockSize === undefined ? defaultBlockSize(level) : assertInt('blockSize', o.blockSize, 1 << 20, MAX_RECORD);
   if (o.planner !== undefined && codec !== 'dhatu') throw optionError('planner', `applies to codec "dhatu", not "${codec}"`);
   const planner = o.planner === undefined ? 'trial' : assertOneOf('planner', o.planner, PLANNERS);
   const dedupWindow = o.dedupWindow === undefined ? DEFAULT_DEDUP_WINDOW : assertInt('dedupWindow', o.dedupWindow, 0, Number.MAX_SAFE_INTEGER);

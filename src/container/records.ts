@@ -3,7 +3,6 @@
 // (examples/browser) draws.
 import { PaniniError } from '../errors.js';
 import { assertBytes } from '../validate.js';
-import { init } from '../wasm/core.js';
 import { codecName } from './codecs.js';
 import { CODEC_DHATU } from '../dhatu/adapter/record.js';
 import { planStats } from '../dhatu/plan.js';
@@ -36,7 +35,6 @@ export interface RecordListing {
 /** Lists every record of a container with its place in the original and, for dhātu records, its stage chain. */
 export async function listRecords(container: Uint8Array): Promise<RecordListing[]> {
   assertBytes('container', container);
-  await init();
   const src = bytesSource(container);
   const info = await openContainer(src);
   const out: RecordListing[] = [];

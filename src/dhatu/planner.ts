@@ -1,5 +1,5 @@
 // The planner: chooses a chain of stages for a record by trial (code each candidate, keep the smallest) and writes
-// the plan. Candidates depend on the format (a hint from the grammar layer, or a cheap sniff); the level sets how
+// the plan. Candidates depend on the format (a hint from the grammar layer, or its detector on the head); the level sets how
 // much is tried: 1–3 the first two candidates, judged on a 1 MiB sample; 4–6 every candidate on a 2 MiB sample
 // (coded at plz level 1 for 4–5); 7–8 on a 4 MiB sample; 9 every candidate on the whole record. Always deterministic (no
 // clocks, no randomness). With `planner: 'model'` the plan selector (src/dhatu/selector.ts) ranks the candidates from
@@ -129,8 +129,12 @@ const CANDIDATES = {
   } as Candidate,
 };
 
-/** Bytes of a record's head the planner's own format detection reads when no hint is given. */
-const SNIFF_BYTES = 64 << 10;
+/** Bytes of a record's head its format is detected from (the adapter's hint, and the planner's own fallback). */
+export const SNIFF_BYTES = 64 << 10;
+/** Levels up to this one code with pfz (decodes several times faster than plz; larger output), above with plz. */
+export const PFZ_MAX_LEVEL = 3;
+/** The coder a level's records are coded with (the container adapter's choice, and the trials' by default). */
+export const levelCoder = (level: number): number => (level <= PFZ_MAX_LEVEL ? CODER_PFZ : CODER_PLZ);
 
 /** The format of a record for the planner when the caller gives no hint: the grammar's detector on its head. */
 export function sniffFormat(d: Uint8Array): FormatHint {
@@ -139,8 +143,13 @@ export function sniffFormat(d: Uint8Array): FormatHint {
 
 /** The names of the candidates a level tries for a format, in trial order. */
 export function planCandidates(format: string, level: number): string[] {
+  return levelCandidates(format, level).map((x) => x.name);
+}
+
+/** The candidates a level tries for a format: the first two at levels 1–3, all of them above. */
+function levelCandidates(format: string, level: number): Candidate[] {
   const c = candidatesFor(format);
-  return (level <= 3 ? c.slice(0, 2) : c).map((x) => x.name);
+  return level <= 3 ? c.slice(0, 2) : c;
 }
 
 /** The candidates of each format group (FORMAT_GROUPS order), in trial order: the first is the fast levels' guess. */
@@ -209,8 +218,7 @@ export function encodePlan(data: Uint8Array, opts: PlanOptions): { payload: Uint
     input = lastPre.streams[0]!;
   }
   const format = opts.hint ?? sniffFormat(input);
-  let cands = candidatesFor(format);
-  if (level <= 3) cands = cands.slice(0, 2);
+  let cands = levelCandidates(format, level);
   let selected: Selection | undefined;
   if (opts.planner === 'model' && cands.length > 1) {
     selected = selectCandidates(input, format, level, cands.map((c) => c.name), probeSizes(cands, input, format, coder));
@@ -274,7 +282,7 @@ function runTrials(cands: Candidate[], input: Uint8Array, format: string, level:
 }
 
 /** Bytes of the record the selector's probe trials code (each candidate at the coder's fastest level). */
-export const SELECTOR_PROBE = 64 << 10;
+const SELECTOR_PROBE = 64 << 10;
 
 /**
  * The selector's probe: each candidate coded on SELECTOR_PROBE bytes of the record at the coder's level 1, as a share
@@ -293,9 +301,8 @@ function probeSizes(cands: Candidate[], input: Uint8Array, format: string, coder
 export function planProbe(data: Uint8Array, opts: { level: number; hint?: string; coder?: number; bytes?: number; probeLevel?: number }): { format: string; names: string[]; sizes: number[] } {
   const level = checkLevel(opts.level);
   const format = opts.hint ?? sniffFormat(data);
-  let cands = candidatesFor(format);
-  if (level <= 3) cands = cands.slice(0, 2);
-  return { format, names: cands.map((c) => c.name), sizes: probeSizes(cands, data, format, opts.coder ?? (level <= 3 ? CODER_PFZ : CODER_PLZ), opts.bytes, opts.probeLevel) };
+  const cands = levelCandidates(format, level);
+  return { format, names: cands.map((c) => c.name), sizes: probeSizes(cands, data, format, opts.coder ?? levelCoder(level), opts.bytes, opts.probeLevel) };
 }
 
 /**
@@ -306,11 +313,10 @@ export function planProbe(data: Uint8Array, opts: { level: number; hint?: string
 export function planTrials(data: Uint8Array, opts: { level: number; hint?: string; coder?: number; names?: readonly string[] }): { format: string; tried: { name: string; size: number }[] } {
   const level = checkLevel(opts.level);
   const format = opts.hint ?? sniffFormat(data);
-  let cands = candidatesFor(format);
-  if (level <= 3) cands = cands.slice(0, 2);
+  let cands = levelCandidates(format, level);
   // `names`: only these of the level's candidates (the selector's two best)
   if (opts.names) cands = cands.filter((c) => opts.names!.includes(c.name));
   if (cands.length < 2) return { format, tried: [] };
-  const { tried } = runTrials(cands, data, format, level, opts.coder ?? (level <= 3 ? CODER_PFZ : CODER_PLZ));
+  const { tried } = runTrials(cands, data, format, level, opts.coder ?? levelCoder(level));
   return { format, tried: tried.map((t) => ({ name: t.name, size: t.name === 'plain' || !Number.isFinite(t.size) ? t.size : Math.ceil(t.size * (1 + MIN_GAIN)) })) };
 }

@@ -2,12 +2,20 @@
 // format group and its level, so the planner codes one chain instead of trying several. Trained by
 // src/model/selector-train.ts on the exhaustive planner's trial sizes (`panini-fs models train`), shipped as
 // models/plan-selector-*.onnx, and embedded here (src/dhatu/selector-model.ts, written by the same training run) so
-// the choice needs no runtime, no file and no device: it is computed in float64 from the float32 weights, the same
-// on every machine and in every browser, so the same input and options give the same container bytes everywhere.
+// the choice needs no runtime, no file and no device: it is computed in float64 from the float32 weights and decided
+// on logits alone (no exp), the same on every machine and in Node and Chromium, so the same input and options give
+// the same container bytes there. (The byte features use Math.log2, which ECMAScript lets an engine approximate: an
+// engine whose log2 differs in the last bit could flip a choice that sits exactly on a tie.)
 // Encode side only: the plan written is an ordinary plan, decoded like any other.
 import { PaniniError } from '../errors.js';
 import { FEATURE_WIDTH, chunkFeatures } from '../grammar/features.js';
 import { SELECTOR_MODEL } from './selector-model.js';
+import { mlpLogits, type DenseLayerF32 } from './mlp.js';
+
+/** One dense layer of the selector (weights in × out, row-major). */
+export type SelectorLayer = DenseLayerF32;
+/** The selector's logits for one row of features (src/dhatu/mlp.ts). */
+export const selectorLogits = mlpLogits;
 
 /** The planner's candidate chains (src/dhatu/planner.ts), in the order of the selector's output columns. */
 export const CANDIDATE_NAMES = ['plain', 'runs', 'words', 'words-bare', 'columns', 'columns+words', 'wasm', 'json', 'json+words'] as const;
@@ -113,6 +121,8 @@ function wordFeatures(d: Uint8Array, out: Float32Array, at: number): void {
  * planner's trial decides between them); otherwise the best is coded alone.
  */
 export const SELECTOR_MARGIN = 0.5;
+/** ln SELECTOR_MARGIN, written out (the planner's decision uses no library function an engine may approximate). */
+const LN_SELECTOR_MARGIN = -0.6931471805599453;
 
 export interface Selection {
   /** the candidates to code, best first: one, or two when the selector is unsure */
@@ -121,14 +131,6 @@ export interface Selection {
   confidence: number;
   /** the embedded model's version */
   model: string;
-}
-
-/** One dense layer, `weights` in × out row-major (as src/model/onnx.ts writes them). */
-export interface SelectorLayer {
-  in: number;
-  out: number;
-  weights: Float32Array;
-  bias: Float32Array;
 }
 
 /**
@@ -154,24 +156,6 @@ export function selectorFeatures(input: Uint8Array, format: string, level: numbe
   return out;
 }
 
-/** The MLP's logits for one row (ReLU between layers), in float64: no device or runtime can change them. */
-export function selectorLogits(layers: SelectorLayer[], x: Float32Array, at = 0): Float64Array {
-  let a = Float64Array.from(x.subarray(at, at + layers[0]!.in));
-  for (let l = 0; l < layers.length; l++) {
-    const L = layers[l]!;
-    const z = Float64Array.from(L.bias);
-    for (let i = 0; i < L.in; i++) {
-      const ai = a[i]!;
-      if (ai === 0) continue;
-      const off = i * L.out;
-      for (let k = 0; k < L.out; k++) z[k]! += ai * L.weights[off + k]!;
-    }
-    if (l < layers.length - 1) for (let k = 0; k < z.length; k++) if (z[k]! < 0) z[k] = 0;
-    a = z;
-  }
-  return a;
-}
-
 /**
  * Ranks `allowed` (candidate names, trial order) by the model's probabilities renormalised over them, and keeps the
  * best, or the best two when the second is within SELECTOR_MARGIN. Ties go to the earlier candidate in trial order.
@@ -182,16 +166,18 @@ export function rankCandidates(logits: Float64Array, allowed: readonly string[],
     if (i < 0) throw new PaniniError('STATE', `the plan selector knows no candidate "${n}"`);
     return i;
   });
-  let mx = -Infinity;
-  for (const i of idx) mx = Math.max(mx, logits[i]!);
-  const p = idx.map((i) => Math.exp(logits[i]! - mx));
-  const sum = p.reduce((a, b) => a + b, 0);
-  const order = allowed.map((_, j) => j).sort((x, y) => p[y]! - p[x]! || x - y);
+  // the decision compares logits only (p2 ≥ margin · p1 ⟺ z2 − z1 ≥ ln margin): no exp in it, so no engine's
+  // approximation of Math.exp can change a choice; the confidence is reported, never decided on
+  const z = idx.map((i) => logits[i]!);
+  const order = allowed.map((_, j) => j).sort((x, y) => z[y]! - z[x]! || x - y);
   const first = order[0]!;
   const names = [allowed[first]!];
   const second = order[1];
-  if (second !== undefined && p[second]! >= margin * p[first]!) names.push(allowed[second]!);
-  return { names, confidence: p[first]! / sum };
+  const lnMargin = margin === SELECTOR_MARGIN ? LN_SELECTOR_MARGIN : Math.log(margin);
+  if (second !== undefined && z[second]! - z[first]! >= lnMargin) names.push(allowed[second]!);
+  let sum = 0;
+  for (const v of z) sum += Math.exp(v - z[first]!);
+  return { names, confidence: 1 / sum };
 }
 
 let layers: SelectorLayer[] | undefined;

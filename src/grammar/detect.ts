@@ -9,10 +9,8 @@ import { sniffMailHeader } from './formats/mail.js';
 import { sniffTar } from './formats/tar.js';
 import { isWasm } from './formats/wasm.js';
 import type { Detection, DetectionInfo } from './types.js';
-import { isGzipAt } from '../deflate/gzip.js';
 import { isPdf } from '../deflate/pdf.js';
 import { isPng } from '../deflate/png.js';
-import { isZip } from '../deflate/zip.js';
 
 /** Detection never looks past this many bytes of the head. */
 export const HEAD_LIMIT = 64 * 1024;
@@ -182,20 +180,24 @@ const HTML_TAGS = ['<html', '<head', '<body', '<div', '<p>', '<p ', '<span', '<a
 
 /**
  * The magic-number part of detect: ELF, wasm, PNG, JPEG, ZIP, gzip, PDF (within the first KiB) and tar, from the
- * first bytes alone; undefined for anything else. ZIP, gzip, PNG and PDF are recognised by src/deflate/'s own
- * predicates, the ones REFLATE's stream discovery uses, so the compress path has one set of magic-number rules: detect
- * starts with this, and the container's assembler asks it whether an input is a deflate container to keep whole.
+ * first bytes alone; undefined for anything else. The compress path's one set of format rules: detect starts with
+ * this, the container's assembler asks it whether an input is a deflate container to keep whole, and the planner's
+ * fallback is detect. (REFLATE's stream discovery asks another question — can a stream be parsed here — with
+ * src/deflate/'s predicates, PNG's and PDF's shared with this.)
  */
 export function detectMagic(h: Uint8Array): Detection | undefined {
   const n = h.length;
   const elf = parseElfHeader(h);
   if (elf) return { format: 'elf', confidence: 0.99, info: { bits: elf.bits, endian: elf.littleEndian ? 'little' : 'big' } };
   if (isWasm(h)) return { format: 'wasm', confidence: 0.99, info: { version: 1 } };
-  // the deflate containers by the same rules REFLATE finds their streams with (src/deflate/)
   if (isPng(h)) return { format: 'png', confidence: 0.99 };
   if (isJpeg(h)) return { format: 'jpeg', confidence: 0.95 };
-  if (isZip(h)) return { format: 'zip', confidence: 0.99, info: zipInfo(h) };
-  if (isGzipAt(h, 0)) return { format: 'gzip', confidence: 0.99 };
+  // the start of a ZIP (local header, empty archive, split-archive marker) or gzip file, from its first 4 bytes;
+  // src/deflate/'s isZip and isGzipAt ask more (whether a structure can be parsed there)
+  if (n >= 4 && h[0] === 0x50 && h[1] === 0x4b && ((h[2] === 3 && h[3] === 4) || (h[2] === 5 && h[3] === 6) || (h[2] === 7 && h[3] === 8))) {
+    return { format: 'zip', confidence: 0.99, info: zipInfo(h) };
+  }
+  if (n >= 4 && h[0] === 0x1f && h[1] === 0x8b && h[2] === 8 && (h[3]! & 0xe0) === 0) return { format: 'gzip', confidence: 0.99 };
   if (isPdf(h)) {
     const pdfAt = indexOfStr(h, '%PDF-', 0, Math.min(n, 1024));
     const info: DetectionInfo = {};

@@ -1,7 +1,7 @@
 // A minimal ONNX writer: the protobuf bytes of a multilayer perceptron (Gemm → Relu → … → Gemm → Softmax) with float32
 // weights. Only the fields the model needs are written (onnx.proto3 field numbers in the comments); the output is a
 // function of the weights alone, so a model trained with fixed seeds is the same file on every run.
-import { selectorLogits } from '../dhatu/selector.js';
+import { mlpLogits } from '../dhatu/mlp.js';
 
 /** One dense layer: `weights` is in × out, row-major; `bias` has `out` entries. */
 export interface DenseLayer {
@@ -136,12 +136,12 @@ export function writeMlp(m: MlpModel): Uint8Array {
   return w.finish();
 }
 
-/** The same MLP evaluated in plain JavaScript (float32 weights, float64 arithmetic: src/dhatu/selector.ts, the plan
+/** The same MLP evaluated in plain JavaScript (float32 weights, float64 arithmetic: src/dhatu/mlp.ts, the plan
  *  selector's own evaluation): the reference the runtimes are checked against. Returns logits, `n` rows of `out`. */
 export function mlpForward(layers: DenseLayer[], x: Float32Array, n: number): Float32Array {
   const k = layers[layers.length - 1]!.out;
   const w = layers[0]!.in;
   const y = new Float32Array(n * k);
-  for (let r = 0; r < n; r++) y.set(selectorLogits(layers, x, r * w), r * k);
+  for (let r = 0; r < n; r++) y.set(mlpLogits(layers, x, r * w), r * k);
   return y;
 }

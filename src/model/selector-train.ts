@@ -1,11 +1,12 @@
 // The plan selector's training recipe (src/dhatu/selector.ts runs the model). Data: records the planner would see —
-// generated chunks of every content class (src/model/generate.ts) and the blocks of the corpus's two trees (the
-// 5000-mail tree and the version series, files in path order, through the same COMM/REFLATE analysis as compress) —
+// generated chunks of every content class (src/model/generate.ts), the corpus's single files (each its own input)
+// and its two trees (the 5000-mail tree and the version series, files in path order), cut into blocks of compress's
+// default record size and put through the same COMM/REFLATE analysis (deflate containers get no record of their own) —
 // each labelled with the exhaustive planner's trial sizes at a fast level (2: two candidates, pfz) and a middle one
 // (6: every candidate, plz). The target of a row is a distribution over the candidates that tried, exp(−T·(size /
 // smallest − 1)), so a candidate 1 % larger than the best keeps e^−1 of its weight: the model learns the ranking, not
-// only the winner. The corpus's single files and any other file are never read: they are the held-back set
-// (models/eval-selector.mjs). Same corpus and recipe → same .onnx bytes and the same embedded weights module.
+// only the winner. No other file is read: the held-back set (models/eval-selector.mjs) is Debian's and the
+// dependencies' files. Same corpus and recipe → same .onnx bytes and the same embedded weights module.
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PaniniError } from '../errors.js';
@@ -13,6 +14,7 @@ import { detect } from '../grammar/index.js';
 import { planProbe, planTrials } from '../dhatu/planner.js';
 import { CANDIDATE_NAMES, SELECTOR_WIDTH, selectorFeatures } from '../dhatu/selector.js';
 import { RecordAnalyzer } from '../dhatu/adapter/analyze.js';
+import { defaultBlockSize } from '../container/options.js';
 import { CLASSES } from './features.js';
 import { generateChunk, seeded } from './generate.js';
 import { trainMlp } from './train.js';
@@ -83,8 +85,6 @@ function treeFiles(dir: string, out: string[] = []): string[] {
   return out;
 }
 
-/** Block size of the records at a level (compress's default for the dhātu codec). */
-const blockOf = (level: number): number => (level <= 3 ? 4 << 20 : level <= 6 ? 8 << 20 : 16 << 20);
 
 /**
  * Cuts a byte stream into the level's blocks and analyses each (COMM, REFLATE) as compress does; `each` gets the
@@ -92,7 +92,7 @@ const blockOf = (level: number): number => (level <= 3 ? 4 << 20 : level <= 6 ? 
  */
 export function forEachRecord(parts: Iterable<Uint8Array>, level: number, each: (residue: Uint8Array, hint: string | undefined, offset: number) => void): void {
   const analyzer = new RecordAnalyzer({ level, matchHistory: 64 << 20 });
-  const block = blockOf(level);
+  const block = defaultBlockSize(level);
   let buf = new Uint8Array(block);
   let fill = 0;
   let offset = 0;
@@ -134,7 +134,7 @@ export function rowOf(source: string, data: Uint8Array, hint: string | undefined
   return { source, level, format: t.format, features: selectorFeatures(data, t.format, level, p.names, p.sizes), tried: t.tried, ms, bytes: data.length };
 }
 
-/** The recipe's rows: generated chunks, then the corpus trees, at each level. */
+/** The recipe's rows: generated chunks, the corpus's single files, then its trees, at each level. */
 export function selectorRows(R: SelectorRecipe, corpus: string, onRow?: (r: SelectorRow) => void): SelectorRow[] {
   const rows: SelectorRow[] = [];
   const push = (r: SelectorRow): void => {

@@ -271,3 +271,29 @@ describe('dhātu codec: hostile containers', () => {
     }
   });
 });
+
+describe('deflate containers get a record of their own; nothing else does', () => {
+  it('a PDF starting with %PDF- and a gzip file: own records; a text quoting %PDF- in its first KiB and a tar of PDFs: in the block', async () => {
+    await init();
+    const { compressFiles, listRecords } = await import('../../src/index.js');
+    const { gzipSync } = await import('node:zlib');
+    const text = (s: string, n: number) => new TextEncoder().encode(s.repeat(Math.ceil(n / s.length)).slice(0, n));
+    // files of at least the CDC average (64 KiB) start inputs of their own (smaller ones run on in the block)
+    const a = text('plain words before and after ', 100000);
+    const pdf = new Uint8Array([...new TextEncoder().encode('%PDF-1.4\n'), ...text('1 0 obj << >> endobj\n', 100000)]);
+    const quoting = text(`a note: the signature %PDF-1.7 is quoted here, ${'and more text '.repeat(4)}`, 100000);
+    const tarOfPdf = new Uint8Array(512 + pdf.length);
+    tarOfPdf.set(new TextEncoder().encode('doc.pdf'), 0);
+    tarOfPdf.set(new TextEncoder().encode('ustar'), 257);
+    tarOfPdf.set(pdf, 512);
+    const gz = gzipSync(prngBytes(3, 100000));
+    const records = async (files: { path: string; data: Uint8Array }[]) => (await listRecords(await compressFiles(files, { level: 1 }))).length;
+    // (a tree's files are coded in path order: b.* sits between a.txt and c.txt)
+    // one block holds files that are no deflate container...
+    expect(await records([{ path: 'a.txt', data: a }, { path: 'b.txt', data: quoting }, { path: 'c.txt', data: a }])).toBe(1);
+    expect(await records([{ path: 'a.txt', data: a }, { path: 'b.tar', data: tarOfPdf }, { path: 'c.txt', data: a }])).toBe(1);
+    // ...but a deflate container ends the block and gets its own record
+    expect(await records([{ path: 'a.txt', data: a }, { path: 'b.pdf', data: pdf }, { path: 'c.txt', data: a }])).toBe(3);
+    expect(await records([{ path: 'a.txt', data: a }, { path: 'b.gz', data: gz }, { path: 'c.txt', data: a }])).toBe(3);
+  });
+});

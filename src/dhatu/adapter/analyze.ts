@@ -3,6 +3,7 @@
 // record's whole structure or the whole history, so they run here, once, in order; the planner and the entropy coders
 // then run on the residue in the coder (a worker when there is a pool). Deterministic: the same records in the same
 // order give the same stages.
+import { SNIFF_BYTES } from '../planner.js';
 import { COMM_MIN_WINDOW, COMMZ_STAGE_ID, createLongMatcher, keepEarlierCopies, packCommOps, type LongMatcher } from '../comm.js';
 import { encode as plzEncode } from '../../codec/plz.js';
 import { hasDeflateStreams, reflateForward, type ReflateReport } from '../reflate/index.js';
@@ -17,8 +18,6 @@ export interface AnalyzeOptions {
   matchHistory: number;
 }
 
-/** Bytes of a record the format sniffing looks at. */
-const SNIFF_BYTES = 64 << 10;
 /** Levels from which streams of other encoders get preflate corrections (slow: ~1 MB/s each way). */
 export const FOREIGN_MIN_LEVEL = 7;
 /**

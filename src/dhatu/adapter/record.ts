@@ -6,7 +6,7 @@ import { decodePlan, planStages } from '../plan.js';
 import { hasStage, stageKind } from '../registry.js';
 import { CODER_CM, CODER_PFZ } from '../stages/coder.js';
 import type { DecodeContext } from '../stage.js';
-import { encodePlan } from '../planner.js';
+import { encodePlan, PFZ_MAX_LEVEL } from '../planner.js';
 import { crc32 } from '../../hash/crc32.js';
 
 import { checkCoded } from '../../codec/check.js';
@@ -51,8 +51,7 @@ export interface CodedRecord {
 }
 
 export { CODER_CM, CODER_PFZ };
-/** Levels up to this one code with pfz (decodes several times faster than plz; larger output), above with plz. */
-export const PFZ_MAX_LEVEL = 3;
+export { PFZ_MAX_LEVEL } from '../planner.js';
 
 /** The most bytes one stream of a plan may hold while decoding (a record expands at most this far inside a plan). */
 export const PLAN_MAX_BYTES = 4 * MAX_RECORD;
