@@ -8,7 +8,7 @@
 // concatenated in path order up to 24 MiB and cut into compress's records.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { init, selectorCases, summarizeSelector, selectorInputs } from '../dist/node.js';
+import { init, selectorCases, summarizeSelector, filesUnder } from '../dist/node.js';
 
 await init();
 const json = process.argv.includes('--json');
@@ -22,7 +22,7 @@ function* cat(files) {
     yield b.subarray(0, Math.max(0, Math.min(b.length, CAP - n + b.length)));
   }
 }
-const files = (dir, re, keep = () => true) => (existsSync(dir) ? selectorInputs(dir).filter((p) => re.test(p) && keep(p)) : []);
+const files = (dir, re, keep = () => true) => (existsSync(dir) ? filesUnder(dir).filter((p) => re.test(p) && keep(p)) : []);
 const nm = join(import.meta.dirname, '..', 'node_modules');
 const groups = [
   ['Python 3.11 library (*.py)', files('/usr/lib/python3.11', /\.py$/)],

@@ -23,9 +23,9 @@ export { createSession, deviceOrder, DEVICES, type Device, type RanDevice, type 
 export { loadClassifier, DEFAULT_BATCH, type ContentClassifier, type Classification } from './model/classifier.js';
 export { CLASSES, FEATURE_WIDTH, chunkFeatures, batchFeatures, type ContentClass } from './model/features.js';
 export { ModelRegistry, TIERS, type ModelEntry, type ResolvedModel, type Tier } from './model/registry.js';
-export { heldOutChunks, type LabelledChunk } from './model/heldout.js';
+export { heldOutChunks, filesUnder, type LabelledChunk } from './model/heldout.js';
 export { SELECTOR_NAME, SELECTOR_RECIPES, trainSelector, streamRows, type SelectorRow, type SelectorRecipe } from './model/selector-train.js';
-export { selectorCases, selectorInputs, summarize as summarizeSelector, type SelectorCase, type SelectorSummary } from './model/selector-eval.js';
+export { selectorCases, summarize as summarizeSelector, type SelectorCase, type SelectorSummary } from './model/selector-eval.js';
 export { CANDIDATE_NAMES, SELECTOR_WIDTH, SELECTOR_MARGIN, selectorFeatures, selectorLayers, selectorLogits, rankCandidates } from './dhatu/selector.js';
 export { planProbe } from './dhatu/planner.js';
 export { classOfName, classOfFormat, classOfFileDescription } from './model/labels.js';

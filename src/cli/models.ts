@@ -1,15 +1,14 @@
 // `panini-fs models …`: the model registry (list, show, compare, use, rollback, add) and the training command that
 // rebuilds the shipped .onnx files.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { PaniniError } from '../errors.js';
 import { ModelRegistry, compareVersions, sha256Hex, type ModelEntry, type RegistryFile, type ResolvedModel, type Tier } from '../model/registry.js';
 import { loadClassifier } from '../model/classifier.js';
-import { heldOutChunks } from '../model/heldout.js';
+import { defaultCorpusDir, filesUnder, heldOutChunks } from '../model/heldout.js';
 import { CLASSIFIER_NAME, CLASSIFIER_RECIPES, trainClassifier } from '../model/classifier-train.js';
 import { SELECTOR_NAME, SELECTOR_RECIPES, streamRows, trainSelector, type SelectorRow } from '../model/selector-train.js';
-import { caseOf, selectorInputs, summarize, type SelectorCase } from '../model/selector-eval.js';
+import { caseOf, summarize, type SelectorCase } from '../model/selector-eval.js';
 import { CANDIDATE_NAMES, SELECTOR_WIDTH, rankCandidates } from '../dhatu/selector.js';
 import { createSession } from '../model/runtime.js';
 import type { Device } from '../model/runtime.js';
@@ -124,10 +123,11 @@ export async function runModels(sub: string | undefined, p: Parsed): Promise<num
       const corpus = p.values.corpus as string | undefined;
       if (!corpus) throw new PaniniError('OPTION', 'models compare needs --corpus DIR (classifier: files labelled by their names; plan selector: any files)', { option: 'corpus' });
       const device = ((p.values.device as string | undefined) ?? 'auto') as Device;
-      if (reg.get(a!).name === SELECTOR_NAME || reg.get(b!).name === SELECTOR_NAME) {
-        if (reg.get(a!).name !== reg.get(b!).name) throw new PaniniError('OPTION', `models compare: ${a} and ${b} are different models`, { option: 'model' });
+      const [na, nb] = [reg.get(a!).name, reg.get(b!).name];
+      if (na === SELECTOR_NAME || nb === SELECTOR_NAME) {
+        if (na !== nb) throw new PaniniError('OPTION', `models compare: ${a} and ${b} are different models`, { option: 'model' });
         // every file of DIR is an input: its records' exhaustive trials at levels 2 and 6 are the labels
-        const rows = selectorInputs(corpus).flatMap((f) => [2, 6].flatMap((l) => streamRows(f, [readFileSync(f)], l)));
+        const rows = filesUnder(corpus).flatMap((f) => [2, 6].flatMap((l) => streamRows(f, [readFileSync(f)], l)));
         if (!rows.some((r) => r.tried.filter((t) => Number.isFinite(t.size)).length > 1)) throw new PaniniError('OPTION', `--corpus ${corpus}: no record the planner has a choice for`, { option: 'corpus' });
         const ra = await runSelectorOn(reg, a!, rows, device);
         const rb = await runSelectorOn(reg, b!, rows, device);
@@ -208,7 +208,7 @@ export async function runModels(sub: string | undefined, p: Parsed): Promise<num
         jobs.push({ name: CLASSIFIER_NAME, version: v, parent: cv[cv.indexOf(v) - 1] ?? null, card: `${CLASSIFIER_NAME}.md`, corpus: `generated (src/model/generate.ts): ${R.perClass} chunks per class, ${R.minSize}-${R.maxSize} bytes, seed ${R.seed}; no file read`, train: () => trainClassifier(v) });
       }
       const sv = Object.keys(SELECTOR_RECIPES);
-      const corpusDir = (p.values.corpus as string | undefined) ?? process.env.PANINI_CORPUS_DIR ?? join(homedir(), '.cache', 'panini-fs', 'corpus', 'dev');
+      const corpusDir = (p.values.corpus as string | undefined) ?? defaultCorpusDir();
       for (const v of sv) {
         const R = SELECTOR_RECIPES[v]!;
         jobs.push({

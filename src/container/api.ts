@@ -192,8 +192,8 @@ export class BlockAssembler {
   }
 }
 
-/** Bytes of an input's head the deflate-container decision reads (a PDF's `%PDF-` may be anywhere in its first KiB). */
-const MAGIC_BYTES = 1024;
+/** Bytes of an input's head the deflate-container decision reads (PNG's signature, the longest of the four: 8). */
+const MAGIC_BYTES = 8;
 /**
  * ZIP, gzip, PNG, PDF (the grammar's magic numbers): inputs REFLATE wants whole, in one record. A PDF only when it
  * starts with `%PDF-` (the grammar also names a file pdf with its signature later in the first KiB: a tar archive of

@@ -3,7 +3,7 @@
 // additions only: the same logits on every engine.
 
 /** One dense layer, `weights` in × out row-major (as src/model/onnx.ts writes them). */
-export interface DenseLayerF32 {
+export interface DenseLayer {
   in: number;
   out: number;
   weights: Float32Array;
@@ -11,7 +11,7 @@ export interface DenseLayerF32 {
 }
 
 /** The MLP's logits for one row (ReLU between layers), in float64: no device or runtime can change them. */
-export function mlpLogits(layers: DenseLayerF32[], x: Float32Array, at = 0): Float64Array {
+export function mlpLogits(layers: DenseLayer[], x: Float32Array, at = 0): Float64Array {
   let a = Float64Array.from(x.subarray(at, at + layers[0]!.in));
   for (let l = 0; l < layers.length; l++) {
     const L = layers[l]!;

@@ -10,10 +10,9 @@
 import { PaniniError } from '../errors.js';
 import { FEATURE_WIDTH, chunkFeatures } from '../grammar/features.js';
 import { SELECTOR_MODEL } from './selector-model.js';
-import { mlpLogits, type DenseLayerF32 } from './mlp.js';
+import { mlpLogits, type DenseLayer } from './mlp.js';
+import { decodeBase64 } from '../wasm/base64.js';
 
-/** One dense layer of the selector (weights in × out, row-major). */
-export type SelectorLayer = DenseLayerF32;
 /** The selector's logits for one row of features (src/dhatu/mlp.ts). */
 export const selectorLogits = mlpLogits;
 
@@ -180,12 +179,12 @@ export function rankCandidates(logits: Float64Array, allowed: readonly string[],
   return { names, confidence: 1 / sum };
 }
 
-let layers: SelectorLayer[] | undefined;
+let layers: DenseLayer[] | undefined;
 
 /** The embedded model's layers (decoded once). */
-export function selectorLayers(): SelectorLayer[] {
+export function selectorLayers(): DenseLayer[] {
   if (layers) return layers;
-  const raw = base64(SELECTOR_MODEL.weights);
+  const raw = decodeBase64(SELECTOR_MODEL.weights);
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   let at = 0;
   const f32 = (n: number): Float32Array => {
@@ -193,7 +192,7 @@ export function selectorLayers(): SelectorLayer[] {
     for (let i = 0; i < n; i++, at += 4) o[i] = view.getFloat32(at, true);
     return o;
   };
-  const out: SelectorLayer[] = [];
+  const out: DenseLayer[] = [];
   for (const [i, o] of SELECTOR_MODEL.shape) out.push({ in: i!, out: o!, weights: f32(i! * o!), bias: f32(o!) });
   if (at !== raw.length || out[0]!.in !== SELECTOR_WIDTH || out[out.length - 1]!.out !== CANDIDATE_NAMES.length) {
     throw new PaniniError('STATE', `the embedded plan selector ${SELECTOR_MODEL.version} does not fit these features (${SELECTOR_WIDTH} in, ${CANDIDATE_NAMES.length} out)`);
@@ -206,11 +205,4 @@ export function selectCandidates(input: Uint8Array, format: string, level: numbe
   const L = selectorLayers();
   const r = rankCandidates(selectorLogits(L, selectorFeatures(input, format, level, allowed, probe)), allowed);
   return { ...r, model: SELECTOR_MODEL.version };
-}
-
-function base64(s: string): Uint8Array {
-  const bin = atob(s);
-  const o = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) o[i] = bin.charCodeAt(i);
-  return o;
 }

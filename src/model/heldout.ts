@@ -2,6 +2,7 @@
 // cut into fixed-size chunks, each labelled by its file's name (src/model/labels.ts). Deterministic: files in sorted
 // order, at most `perFile` chunks each, evenly spaced.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ContentClass } from './features.js';
 import { classOfName } from './labels.js';
@@ -24,13 +25,20 @@ export interface HeldOutOptions {
   files?: number;
 }
 
-function walk(dir: string, out: string[]): void {
+/** The shared corpus: $PANINI_CORPUS_DIR, else ~/.cache/panini-fs/corpus/dev (where `npm test` and the bench build it). */
+export function defaultCorpusDir(): string {
+  return process.env.PANINI_CORPUS_DIR || join(homedir(), '.cache', 'panini-fs', 'corpus', 'dev');
+}
+
+/** The files under `dir` in path order, hidden ones (and hidden folders) left out: the models' inputs. */
+export function filesUnder(dir: string, out: string[] = []): string[] {
   for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
     if (e.name.startsWith('.')) continue;
     const p = join(dir, e.name);
-    if (e.isDirectory()) walk(p, out);
+    if (e.isDirectory()) filesUnder(p, out);
     else if (e.isFile()) out.push(p);
   }
+  return out;
 }
 
 /** Labelled chunks of the files under `roots` (files whose name implies no class are left out). */
@@ -42,7 +50,7 @@ export function heldOutChunks(roots: string[], o: HeldOutOptions = {}): Labelled
   const out: LabelledChunk[] = [];
   for (const root of roots) {
     const files: string[] = [];
-    if (statSync(root).isDirectory()) walk(root, files);
+    if (statSync(root).isDirectory()) filesUnder(root, files);
     else files.push(root);
     let taken = 0;
     for (const f of files) {

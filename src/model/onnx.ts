@@ -1,15 +1,10 @@
 // A minimal ONNX writer: the protobuf bytes of a multilayer perceptron (Gemm → Relu → … → Gemm → Softmax) with float32
 // weights. Only the fields the model needs are written (onnx.proto3 field numbers in the comments); the output is a
 // function of the weights alone, so a model trained with fixed seeds is the same file on every run.
-import { mlpLogits } from '../dhatu/mlp.js';
+import { mlpLogits, type DenseLayer } from '../dhatu/mlp.js';
 
-/** One dense layer: `weights` is in × out, row-major; `bias` has `out` entries. */
-export interface DenseLayer {
-  in: number;
-  out: number;
-  weights: Float32Array;
-  bias: Float32Array;
-}
+/** One dense layer: `weights` is in × out, row-major; `bias` has `out` entries (src/dhatu/mlp.ts). */
+export type { DenseLayer };
 
 export interface MlpModel {
   /** the graph's name */

@@ -2,9 +2,8 @@
 // trials (timed), the selector's choice (features and model, timed) and, when it keeps two, the trial between them
 // (timed). Sizes come from the exhaustive trial table, so the three choices are judged on the same codings.
 import { planProbe, planTrials } from '../dhatu/planner.js';
-import { SELECTOR_MARGIN, rankCandidates, selectorFeatures, selectorLayers, selectorLogits, type SelectorLayer } from '../dhatu/selector.js';
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { SELECTOR_MARGIN, rankCandidates, selectorFeatures, selectorLayers, selectorLogits } from '../dhatu/selector.js';
+import type { DenseLayer } from '../dhatu/mlp.js';
 import { forEachRecord, rowOf, type SelectorRow } from './selector-train.js';
 
 export interface SelectorCase {
@@ -66,7 +65,7 @@ export function caseOf(r: SelectorRow, names: string[], selectorMs: number): Sel
 }
 
 /** The cases of a byte stream cut into the level's records (as compress cuts and analyses them), with the selector timed. */
-export function selectorCases(source: string, parts: Iterable<Uint8Array>, level: number, layers: SelectorLayer[] = selectorLayers(), margin = SELECTOR_MARGIN): SelectorCase[] {
+export function selectorCases(source: string, parts: Iterable<Uint8Array>, level: number, layers: DenseLayer[] = selectorLayers(), margin = SELECTOR_MARGIN): SelectorCase[] {
   const out: SelectorCase[] = [];
   forEachRecord(parts, level, (residue, hint, offset) => {
     const r = rowOf(`${source}@${offset}`, residue, hint, level);
@@ -79,17 +78,6 @@ export function selectorCases(source: string, parts: Iterable<Uint8Array>, level
     const c = caseOf(r, pick.names, performance.now() - t0);
     if (c) out.push(c);
   });
-  return out;
-}
-
-/** The files under `dir` in path order (hidden ones left out): the inputs of a held-back measurement. */
-export function selectorInputs(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    if (e.name.startsWith('.')) continue;
-    const p = join(dir, e.name);
-    if (e.isDirectory()) selectorInputs(p, out);
-    else if (e.isFile()) out.push(p);
-  }
   return out;
 }
 

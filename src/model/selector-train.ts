@@ -7,17 +7,17 @@
 // smallest − 1)), so a candidate 1 % larger than the best keeps e^−1 of its weight: the model learns the ranking, not
 // only the winner. No other file is read: the held-back set (models/eval-selector.mjs) is Debian's and the
 // dependencies' files. Same corpus and recipe → same .onnx bytes and the same embedded weights module.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PaniniError } from '../errors.js';
-import { detect } from '../grammar/index.js';
-import { planProbe, planTrials } from '../dhatu/planner.js';
+import { planProbe, planTrials, sniffFormat } from '../dhatu/planner.js';
 import { CANDIDATE_NAMES, SELECTOR_WIDTH, selectorFeatures } from '../dhatu/selector.js';
 import { RecordAnalyzer } from '../dhatu/adapter/analyze.js';
 import { defaultBlockSize } from '../container/options.js';
 import { CLASSES } from './features.js';
 import { generateChunk, seeded } from './generate.js';
 import { trainMlp } from './train.js';
+import { filesUnder } from './heldout.js';
 import { writeMlp, type DenseLayer } from './onnx.js';
 import { sha256Hex } from './registry.js';
 
@@ -43,8 +43,6 @@ export interface SelectorRecipe {
   decay?: number;
   /** weigh each row by what is at stake in it (else every row alike) */
   stakeWeights?: boolean;
-  /** leave the generated rows out (train on the corpus alone) */
-  corpusOnly?: boolean;
 }
 
 export const SELECTOR_RECIPES: Record<string, SelectorRecipe> = {
@@ -75,16 +73,6 @@ export function selectorTarget(tried: { name: string; size: number }[], temperat
   finite.forEach((t, i) => (out[at + (CANDIDATE_NAMES as readonly string[]).indexOf(t.name)] = w[i]! / sum));
   return out;
 }
-
-function treeFiles(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const p = join(dir, e.name);
-    if (e.isDirectory()) treeFiles(p, out);
-    else if (e.isFile()) out.push(p);
-  }
-  return out;
-}
-
 
 /**
  * Cuts a byte stream into the level's blocks and analyses each (COMM, REFLATE) as compress does; `each` gets the
@@ -143,15 +131,15 @@ export function selectorRows(R: SelectorRecipe, corpus: string, onRow?: (r: Sele
   };
   for (const level of R.levels) {
     const r = seeded(R.seed + level);
-    for (let k = 0; k < (R.corpusOnly ? 0 : R.perClass); k++) {
+    for (let k = 0; k < R.perClass; k++) {
       for (const cls of CLASSES) {
         const size = Math.round(R.minSize * (R.maxSize / R.minSize) ** r());
         const chunk = generateChunk(cls, seeded(Math.floor(r() * 2 ** 32)), size, r() < 0.5);
-        push(rowOf(`generated:${cls}:${k}`, chunk, detect(chunk.subarray(0, 64 << 10), chunk.length).format, level));
+        push(rowOf(`generated:${cls}:${k}`, chunk, sniffFormat(chunk), level));
       }
     }
     const filesOf = (t: string): string[] => {
-      const files = treeFiles(join(corpus, t));
+      const files = filesUnder(join(corpus, t));
       if (!files.length) throw new PaniniError('NOT_FOUND', `${join(corpus, t)}: no files (build the corpus: ../shared/corpus/build-corpus.sh)`, { path: join(corpus, t) });
       return files;
     };
