@@ -12,6 +12,7 @@ import { REFLATE_STAGE_ID } from '../dhatu/reflate/index.js';
 import { readRecipe, type RecipeRegion } from '../dhatu/reflate/recipe.js';
 import { PLAN_MAX_BYTES } from '../dhatu/adapter/record.js';
 import { DEFLATE_CONTAINERS, detectMagic } from '../grammar/detect.js';
+import { ZipPieceCutter } from '../deflate/zip.js';
 import { crc32 } from '../hash/crc32.js';
 import { sha256Async } from '../hash/sha256.js';
 import { ByteQueue, concatBytes as concat } from '../bytes.js';
@@ -126,9 +127,22 @@ export class BlockAssembler {
     private readonly o: ResolvedCompressOptions,
     private readonly chunks: Assembler,
   ) {}
+  /** the current input is a ZIP: its records end between entries, at about blockSize inflated bytes */
+  private zip: ZipPieceCutter | null = null;
   private take(chunks: Uint8Array[], out: Uint8Array[]): void {
     const limit = this.whole ? MAX_RECORD : this.o.blockSize;
-    for (const c of chunks) {
+    for (let c of chunks) {
+      if (this.zip) {
+        // what REFLATE inflates per record (and the planner and the decoder then hold) stays about one block; every
+        // piece starts with a local header, where REFLATE finds the piece's entries
+        let from = 0;
+        for (const at of this.zip.push(c)) {
+          if (at > from) this.block.push(c.subarray(from, at));
+          this.emit(out);
+          from = at;
+        }
+        c = c.subarray(from);
+      }
       if (this.block.length + c.length > MAX_RECORD) this.emit(out);
       this.block.push(c);
       if (this.block.length >= limit) this.emit(out);
@@ -142,10 +156,12 @@ export class BlockAssembler {
     const held = this.head!;
     this.head = null;
     // the predicates check their own minimum lengths: a small input is judged on what it has
-    if (isDeflateContainer(held.peek(Math.min(MAGIC_BYTES, held.length)))) {
+    const h = held.peek(Math.min(MAGIC_BYTES, held.length));
+    if (isDeflateContainer(h)) {
       this.take(this.chunks.cut(), out);
       this.emit(out);
       this.whole = true;
+      if (h.length >= 4 && h[0] === 0x50 && h[1] === 0x4b && h[2] === 3 && h[3] === 4) this.zip = new ZipPieceCutter(this.o.blockSize);
     }
     for (const p of held.drain()) this.take(this.chunks.push(p), out);
   }
@@ -154,6 +170,7 @@ export class BlockAssembler {
     if (this.whole) {
       this.emit(out);
       this.whole = false;
+      this.zip = null;
     }
     this.head = new ByteQueue();
   }

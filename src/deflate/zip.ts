@@ -229,3 +229,109 @@ export function zipBoundaries(data: Uint8Array): number[] {
   }
   return [...cuts].filter((c) => c > 0 && c < data.length).sort((a, b) => a - b);
 }
+
+const DD = 0x08074b50;
+
+/**
+ * Where to cut a ZIP that streams by into pieces of about `target` inflated bytes, each starting at a local file
+ * header (so REFLATE finds a piece's entries by walking them). An entry's inflated size comes from its local header,
+ * or, when the header defers it (flag bit 3), from the data descriptor just before the next header (with or without
+ * its signature, 32- or 64-bit sizes); without either it is estimated as 4× the entry's stored bytes. Entries whose
+ * sizes are known are skipped over, so no signature inside their data is mistaken for a header. Never throws:
+ * malformed input only changes where the cuts fall.
+ */
+export class ZipPieceCutter {
+  /** bytes before the current chunk, kept for headers and descriptors that straddle chunks (≥ 64 bytes) */
+  private tail = new Uint8Array(0);
+  /** absolute offset of tail[0] */
+  private tailStart = 0;
+  /** absolute offset the scan resumes at */
+  private scanAt = 0;
+  /** the current entry: its data's start (-1: none), inflated size (-1: unknown) */
+  private dataStart = -1;
+  private usize = -1;
+  /** a local header whose fields are not all here yet */
+  private pendingHeader = -1;
+  /** inflated bytes of the current piece's finished entries */
+  private pieceRaw = 0;
+  private pieceStart = 0;
+  private end = 0;
+  constructor(private readonly target: number) {}
+
+  /** The next bytes; returns the cut offsets inside `c` (ascending, each at a local header). */
+  push(c: Uint8Array): number[] {
+    const chunkStart = this.end;
+    this.end += c.length;
+    const buf = this.tail.length ? concatTwo(this.tail, c) : c;
+    const base = this.tail.length ? this.tailStart : chunkStart;
+    const cuts: number[] = [];
+    if (this.pendingHeader >= 0 && this.pendingHeader + 30 <= this.end) this.scanAt = this.header(buf, base, this.pendingHeader);
+    let i = Math.max(this.scanAt, base) - base;
+    const last = buf.length - 4;
+    while (i <= last) {
+      if (buf[i] !== 0x50 || buf[i + 1] !== 0x4b || buf[i + 2] !== 3 || buf[i + 3] !== 4) {
+        i++;
+        continue;
+      }
+      const p = base + i;
+      this.finishEntry(buf, base, p);
+      if (this.pieceRaw >= this.target && p > this.pieceStart && p >= chunkStart) {
+        cuts.push(p - chunkStart);
+        this.pieceRaw = 0;
+        this.pieceStart = p;
+      }
+      if (p + 30 <= this.end) {
+        const next = this.header(buf, base, p);
+        i = Math.max(i + 4, next - base);
+      } else {
+        this.pendingHeader = p;
+        i = buf.length;
+        this.scanAt = this.end;
+      }
+    }
+    if (i > last) this.scanAt = Math.max(this.scanAt, base + Math.max(i, last + 1));
+    // keep enough for a descriptor before the next header and a header that straddles the end
+    const keepFrom = Math.min(Math.max(0, buf.length - 64), this.pendingHeader >= 0 ? Math.max(0, this.pendingHeader - base - 24) : buf.length);
+    this.tail = buf.slice(keepFrom);
+    this.tailStart = base + keepFrom;
+    return cuts;
+  }
+
+  /** Reads the local header at absolute `p`; returns where scanning goes on (past the data when its size is known). */
+  private header(buf: Uint8Array, base: number, p: number): number {
+    this.pendingHeader = -1;
+    const o = p - base;
+    const flags = u16(buf, o + 6);
+    const csize = u32(buf, o + 18);
+    const usize = u32(buf, o + 22);
+    const ds = p + 30 + u16(buf, o + 26) + u16(buf, o + 28);
+    this.dataStart = ds;
+    const deferred = (flags & 8) !== 0 && csize === 0;
+    const saturated = csize === 0xffffffff || usize === 0xffffffff;
+    this.usize = deferred || saturated ? -1 : usize;
+    return deferred || saturated ? ds : ds + csize;
+  }
+
+  /** The header at absolute `p` ends the current entry: its inflated size joins the piece. */
+  private finishEntry(buf: Uint8Array, base: number, p: number): void {
+    if (this.dataStart < 0) return;
+    let raw = this.usize;
+    if (raw < 0) {
+      const o = p - base;
+      const stored = p - this.dataStart;
+      if (o >= 16 && u32(buf, o - 16) === DD && u32(buf, o - 8) === stored - 16) raw = u32(buf, o - 4);
+      else if (o >= 24 && u32(buf, o - 24) === DD && u32(buf, o - 16) === stored - 24) raw = u64(buf, o - 8);
+      else if (o >= 12 && u32(buf, o - 8) === stored - 12) raw = u32(buf, o - 4);
+      else raw = 4 * Math.max(0, stored);
+    }
+    this.pieceRaw += Math.min(raw, 1 << 30);
+    this.dataStart = -1;
+  }
+}
+
+function concatTwo(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a);
+  out.set(b, a.length);
+  return out;
+}

@@ -159,7 +159,8 @@ export function inflateRawAt(data: Uint8Array, start: number, end: number, maxOu
   strm.input = data.subarray(start, end);
   strm.next_in = 0;
   strm.avail_in = end - start;
-  let cap = hint >= 0 && hint <= maxOut ? Math.max(hint, 64) : Math.min(Math.max(1024, (end - start) * 4), maxOut);
+  // without a size hint: 4× the input, at most 1 MiB to start (the end may be far past the stream: a local-header walk)
+  let cap = hint >= 0 && hint <= maxOut ? Math.max(hint, 64) : Math.min(Math.max(1024, Math.min((end - start) * 4, 1 << 20)), maxOut);
   if (cap <= 0) cap = 1;
   let buf = new Uint8Array(cap);
   let len = 0;
@@ -169,7 +170,8 @@ export function inflateRawAt(data: Uint8Array, start: number, end: number, maxOu
     strm.avail_out = buf.length - len;
     const st = zlibInflate(strm, Z_NO_FLUSH);
     len = strm.next_out;
-    if (st === Z_STREAM_END) return { raw: len === buf.length ? buf : buf.subarray(0, len), consumed: strm.next_in };
+    // a buffer much larger than the stream is not kept alive by a view of it
+    if (st === Z_STREAM_END) return { raw: len === buf.length ? buf : buf.length - len > 65536 ? buf.slice(0, len) : buf.subarray(0, len), consumed: strm.next_in };
     if (st !== Z_OK) return null; // data error, or buffer error: input ended before the final block
     if (strm.avail_out === 0) {
       if (buf.length >= maxOut) return null;
