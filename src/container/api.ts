@@ -121,7 +121,7 @@ export class BlockAssembler {
   private readonly block = new ByteQueue();
   /** the first bytes of an input, held until its magic can be read (null once it has been) */
   private head: ByteQueue | null = new ByteQueue();
-  /** the current input is a deflate container (ZIP/JAR, gzip, PNG, PDF): one record of up to MAX_RECORD, alone */
+  /** the current input is a deflate container (ZIP/JAR, gzip, PNG, PDF): its records hold it alone, up to MAX_RECORD each */
   private whole = false;
   constructor(
     private readonly o: ResolvedCompressOptions,
@@ -212,7 +212,8 @@ export class BlockAssembler {
 /** Bytes of an input's head the deflate-container decision reads (PNG's signature, the longest of the four: 8). */
 const MAGIC_BYTES = 8;
 /**
- * ZIP, gzip, PNG, PDF (the grammar's magic numbers): inputs REFLATE wants whole, in one record. A PDF only when it
+ * ZIP, gzip, PNG, PDF (the grammar's magic numbers): inputs REFLATE wants in records of their own (a ZIP in pieces of
+ * whole entries, the others whole). A PDF only when it
  * starts with `%PDF-` (the grammar also names a file pdf with its signature later in the first KiB: a tar archive of
  * PDFs, a text that quotes one, which stay in blocks).
  */
