@@ -3,6 +3,7 @@
 // offsets, and an archive prefixed by other bytes (self-extractors: the directory's offsets are shifted). When no
 // usable central directory exists (truncated archive) it falls back to walking local headers. Never throws on
 // malformed input: bad offsets and truncation only yield fewer entries.
+import { concatBytes } from '../bytes.js';
 
 export interface ZipEntry {
   /** offset of the local file header (PK\3\4) */
@@ -252,9 +253,8 @@ export class ZipPieceCutter {
   private usize = -1;
   /** a local header whose fields are not all here yet */
   private pendingHeader = -1;
-  /** inflated bytes of the current piece's finished entries */
+  /** inflated bytes of the current piece's finished entries (≥ target > 0 only after an entry: never at offset 0) */
   private pieceRaw = 0;
-  private pieceStart = 0;
   private end = 0;
   constructor(private readonly target: number) {}
 
@@ -262,7 +262,7 @@ export class ZipPieceCutter {
   push(c: Uint8Array): number[] {
     const chunkStart = this.end;
     this.end += c.length;
-    const buf = this.tail.length ? concatTwo(this.tail, c) : c;
+    const buf = this.tail.length ? concatBytes([this.tail, c]) : c;
     const base = this.tail.length ? this.tailStart : chunkStart;
     const cuts: number[] = [];
     if (this.pendingHeader >= 0 && this.pendingHeader + 30 <= this.end) this.scanAt = this.header(buf, base, this.pendingHeader);
@@ -275,10 +275,9 @@ export class ZipPieceCutter {
       }
       const p = base + i;
       this.finishEntry(buf, base, p);
-      if (this.pieceRaw >= this.target && p > this.pieceStart && p >= chunkStart) {
+      if (this.pieceRaw >= this.target && p >= chunkStart) {
         cuts.push(p - chunkStart);
         this.pieceRaw = 0;
-        this.pieceStart = p;
       }
       if (p + 30 <= this.end) {
         const next = this.header(buf, base, p);
@@ -286,10 +285,10 @@ export class ZipPieceCutter {
       } else {
         this.pendingHeader = p;
         i = buf.length;
-        this.scanAt = this.end;
       }
     }
-    if (i > last) this.scanAt = Math.max(this.scanAt, base + Math.max(i, last + 1));
+    // the last 3 bytes are scanned again with the next chunk; past the data of an entry whose size is known, later
+    this.scanAt = Math.max(this.scanAt, base + i);
     // keep enough for a descriptor before the next header and a header that straddles the end
     const keepFrom = Math.min(Math.max(0, buf.length - 64), this.pendingHeader >= 0 ? Math.max(0, this.pendingHeader - base - 24) : buf.length);
     this.tail = buf.slice(keepFrom);
@@ -327,11 +326,4 @@ export class ZipPieceCutter {
     this.pieceRaw += Math.min(raw, 1 << 30);
     this.dataStart = -1;
   }
-}
-
-function concatTwo(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }

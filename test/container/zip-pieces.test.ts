@@ -79,12 +79,13 @@ describe('ZipPieceCutter', () => {
   it('whatever the chunking, the cuts are the same unless a header signature straddles two chunks', () => {
     const z = makeZip(entries(60, (i) => 1000 + ((i * 104729) % 20000), (i) => (i % 2 === 0 ? true : false), 9));
     const whole = cutsOf(z, 128 << 10, [z.length]);
+    const heads = zipEntries(z).map((e) => e.headerOffset);
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 50000 }), { minLength: 1, maxLength: 20 }), (sizes) => {
         const cuts = cutsOf(z, 128 << 10, sizes);
         // a cut may move to a later header only where the chunking split a signature
-        for (const c of cuts) expect(zipEntries(z).some((e) => e.headerOffset === c)).toBe(true);
-        if (!splitsASignature(z, sizes)) expect(cuts).toEqual(whole);
+        for (const c of cuts) expect(heads).toContain(c);
+        if (!splitsASignature(heads, z.length, sizes)) expect(cuts).toEqual(whole);
       }),
       { numRuns: 200 },
     );
@@ -104,9 +105,8 @@ describe('ZipPieceCutter', () => {
   });
 });
 
-function splitsASignature(z: Uint8Array, sizes: number[]): boolean {
-  const heads = zipEntries(z).map((e) => e.headerOffset);
-  for (let at = 0, k = 0; at < z.length; k++) {
+function splitsASignature(heads: number[], length: number, sizes: number[]): boolean {
+  for (let at = 0, k = 0; at < length; k++) {
     at += sizes[k % sizes.length]!;
     if (heads.some((h) => at > h && at < h + 4)) return true;
   }
