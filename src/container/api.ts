@@ -309,7 +309,7 @@ export async function decompress(container: Uint8Array, options?: DecompressOpti
   const decoder = makeDecoder(o.workers);
   try {
     // the whole output is here: one call hashes it (WebCrypto in browsers) instead of the wasm core streaming it
-    await walk(src, info, { ...o, decoder, wholeByCaller: true }, (chunk, _i, at) => {
+    await walk(src, info, { ...o, decoder, wholeByCaller: true, readBack: (at, n) => Promise.resolve(out.subarray(at, at + n)) }, (chunk, _i, at) => {
       out.set(chunk, at);
     });
   } finally {

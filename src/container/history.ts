@@ -1,7 +1,9 @@
 // Earlier output, addressed by absolute output offset: what a COMM stage (src/dhatu/comm.ts) copies from. Decoders
 // keep the most recent output here (every byte of the last `capacity`, oldest records dropped first, so at most
-// `capacity` plus one record); the encoder's
-// matcher keeps its own history. FORMAT.md "Dedup window" bounds how far back a copy may reach.
+// `capacity` plus one record); the encoder's matcher keeps its own history. FORMAT.md "Dedup window" bounds how far
+// back a copy may reach. A decoder that can re-read earlier records (walk(), through the index) starts with a small
+// capacity and lets it grow, up to `limit`, to the farthest reach a copy has asked for: it then holds about what the
+// encoder's history held, not the most it could have.
 import { PaniniError } from '../errors.js';
 
 interface Segment {
@@ -15,7 +17,21 @@ export class OutputHistory {
   /** output offset just past the newest byte */
   end = 0;
 
-  constructor(readonly capacity: number) {}
+  /** bytes of recent output kept (grows through reach(), up to `limit`) */
+  capacity: number;
+
+  constructor(capacity: number, readonly limit = capacity) {
+    this.capacity = Math.min(capacity, limit);
+  }
+
+  /**
+   * A copy asked for output `distance` bytes before `end`: from now on, keep that much (rounded up to 1 MiB, at
+   * most `limit`). Bytes already dropped stay dropped (the caller re-reads them); the capacity never shrinks.
+   */
+  reach(distance: number): void {
+    if (distance <= this.capacity || this.capacity >= this.limit) return;
+    this.capacity = Math.min(this.limit, Math.ceil(distance / REACH_STEP) * REACH_STEP);
+  }
 
   /** the oldest output offset still held */
   get start(): number {
@@ -73,3 +89,5 @@ export class OutputHistory {
     return out;
   }
 }
+
+const REACH_STEP = 1 << 20;

@@ -106,6 +106,7 @@ export class OutputResolver implements OutputSource {
       } else if (readsOutput(rec)) {
         sources = sourcesOf(rec, stored, e.frameOffset, i, e.originalOffset, window);
         for (const [o, l] of sources) {
+          if (this.history?.holds(o, l)) continue; // read from the history, no record to decode for it
           const a = this.recordAt(o);
           const z = this.recordAt(o + l - 1);
           for (let d = a; d <= z; d++) if (d < i && !deps.includes(d)) deps.push(d);
@@ -160,8 +161,13 @@ export class OutputResolver implements OutputSource {
 
 
 export async function resolveTarget(src: Source, info: ContainerInfo, resolver: OutputResolver, rec: RecordHeader, i: number): Promise<Uint8Array> {
+  await checkRefTarget(src, info, rec, i);
+  return resolver.record(rec.target);
+}
+
+/** Throws FORMAT unless REF record i's target is a DATA record (read from its header through the index). */
+export async function checkRefTarget(src: Source, info: ContainerInfo, rec: RecordHeader, i: number): Promise<void> {
   const t = readIndexEntry(info.index, rec.target, info.indexOffset);
   const f = readFrame(await readExact(src, t.frameOffset, RECORD_HEADER_SIZE, `record ${rec.target} header`), t.frameOffset, rec.target);
   if (f.kind !== KIND_DATA) throw refTargetError(i, rec.target);
-  return resolver.record(rec.target);
 }

@@ -12,7 +12,7 @@ import { DedupWindow } from './window.js';
 import { OutputHistory } from './history.js';
 import { type ContainerInfo, type Source, readRecordRaw } from './read.js';
 import { decodeWithOutput, readsOutput, sourcesOf } from './verify.js';
-import { OutputResolver, resolveTarget } from './random-access.js';
+import { checkRefTarget, OutputResolver, resolveTarget } from './random-access.js';
 
 /** Decodes and verifies DATA payloads elsewhere (a worker pool, see pool.ts), with the checks of decodeVerified. */
 export interface RecordDecoder {
@@ -81,6 +81,10 @@ export interface WalkStats {
   refRecords: number;
   storedBytes: number;
   codecs: Map<number, { records: number; originalBytes: number; storedBytes: number }>;
+  /** bytes of recent output kept for COMM copies at the end (grown from 64 MiB as far as the copies reached) */
+  historyBytes: number;
+  /** original bytes of earlier records decoded again (COMM copies and REF targets no longer held) */
+  redecodedBytes: number;
 }
 
 /**
@@ -94,12 +98,19 @@ export async function walk(
     decoder?: RecordDecoder;
     /** the caller holds the whole output and checks its SHA-256 itself (checkWholeDigest): walk does not hash it */
     wholeByCaller?: boolean;
+    /**
+     * Reads back output the caller has already been given (bytes [offset, offset + length), all before the record
+     * being decoded), from where it put them (memory, the file or tree being written). Copies and REFs that reach
+     * past the history then cost a read instead of decoding the records behind them again (each of which may copy
+     * from earlier ones in turn). What it returns is checked like any other source: by the record's SHA-256.
+     */
+    readBack?: (offset: number, length: number) => Promise<Uint8Array>;
   },
   onChunk: (data: Uint8Array, record: number, originalOffset: number) => void | Promise<void>,
   from = 0,
   to = info.footer.recordCount,
 ): Promise<WalkStats> {
-  const stats: WalkStats = { records: 0, dataRecords: 0, refRecords: 0, storedBytes: 0, codecs: new Map() };
+  const stats: WalkStats = { records: 0, dataRecords: 0, refRecords: 0, storedBytes: 0, codecs: new Map(), historyBytes: 0, redecodedBytes: 0 };
   const all = from === 0 && to === info.footer.recordCount;
   const whole = all && !opts.wholeByCaller ? createSha256() : undefined;
   const cache = new DedupWindow<Uint8Array>(32 << 20); // recent DATA records, so most REFs need no re-read
@@ -111,9 +122,21 @@ export async function walk(
   // recent output for COMM copies (dhātu records), and the records behind it through the index
   const w = info.header.window;
   const ahead = opts.decoder ? new ReadAhead(src, opts.decoder, info.footer.endOffset, from, at, original, w, to, Math.max(2, opts.decoder.parallelism * 3)) : undefined;
-  const history = new OutputHistory(w === 0 ? WALK_HISTORY : Math.min(w, WALK_HISTORY));
+  const limit = w === 0 ? WALK_HISTORY : Math.min(w, WALK_HISTORY);
+  const history = new OutputHistory(Math.min(limit, WALK_HISTORY_START), limit);
   history.end = original;
   const resolver = new OutputResolver(src, info, history);
+  // the records' own copies (not those of the older records the resolver decodes for them) tell the history how far
+  // back the encoder's copies reach
+  const readBack = from === 0 ? opts.readBack : undefined;
+  const output = {
+    read(offset: number, length: number): Promise<Uint8Array> {
+      if (history.holds(offset, length)) return Promise.resolve(history.read(offset, length));
+      if (offset >= 0 && offset < history.end) history.reach(history.end - offset);
+      if (readBack && offset >= 0 && length > 0 && offset + length <= history.end) return readBack(offset, length);
+      return resolver.read(offset, length);
+    },
+  };
   for (let i = from; i < to; i++) {
     throwIfAborted(opts.signal);
     const e = readIndexEntry(info.index, i, info.indexOffset);
@@ -123,7 +146,7 @@ export async function walk(
     const r = ahead ? await ahead.next() : await readRecordRaw(src, at, i, info.footer.endOffset);
     const { rec, next } = r;
     let data = 'data' in r ? r.data : undefined;
-    if (data === undefined && r.stored !== undefined) data = await decodeWithOutput(rec, r.stored, at, i, original, w, resolver, 'sources' in r ? r.sources : undefined);
+    if (data === undefined && r.stored !== undefined) data = await decodeWithOutput(rec, r.stored, at, i, original, w, output, 'sources' in r ? r.sources : undefined);
     let out: Uint8Array;
     if (data !== undefined) {
       out = data;
@@ -141,7 +164,13 @@ export async function walk(
       if (declared && declared.get(String(rec.target)) === undefined) {
         throw refTargetError(i, rec.target, at, info.header.window);
       }
-      out = checkRefBytes(cache.get(String(rec.target)) ?? (await resolveTarget(src, info, resolver, rec, i)), rec, i, at);
+      let bytes = cache.get(String(rec.target));
+      if (bytes === undefined && readBack && rec.target < i) {
+        await checkRefTarget(src, info, rec, i); // a REF names a DATA record, wherever its bytes come from
+        const t = readIndexEntry(info.index, rec.target, info.indexOffset).originalOffset;
+        if (t + rec.originalLength <= original) bytes = await readBack(t, rec.originalLength);
+      }
+      out = checkRefBytes(bytes ?? (await resolveTarget(src, info, resolver, rec, i)), rec, i, at);
     }
     whole?.update(out);
     history.push(out);
@@ -151,6 +180,8 @@ export async function walk(
     stats.records++;
     opts.onProgress?.({ bytesIn: at, bytesOut: original, total: info.footer.totalSize });
   }
+  stats.historyBytes = history.capacity;
+  stats.redecodedBytes = resolver.decodedBytes;
   if (all) {
     if (at !== info.footer.endOffset) throw new PaniniError('FORMAT', `records end at byte ${at}, the END frame is at ${info.footer.endOffset}`, { offset: at });
     if (original !== info.footer.totalSize) throw new PaniniError('FORMAT', `records hold ${original} bytes, the footer declares ${info.footer.totalSize}`, { offset: info.size - FOOTER_SIZE + 8 });
@@ -167,5 +198,9 @@ export function checkWholeDigest(digest: Uint8Array, info: ContainerInfo): void 
 }
 
 
-/** The most recent output walk() keeps for COMM copies (older bytes are re-decoded through the index). */
+/**
+ * The most recent output walk() keeps for COMM copies (older bytes are re-decoded through the index): 64 MiB (the
+ * history of a compression at the default memory bound), more once a copy reaches farther, up to 256 MiB.
+ */
+const WALK_HISTORY_START = 64 << 20;
 const WALK_HISTORY = 256 << 20;

@@ -19,7 +19,7 @@ import {
   resolveDecompressOptions,
   throwIfAborted,
 } from '../container/options.js';
-import { AtomicFile, ioError, openFileSource, openOutput } from './io.js';
+import { AtomicFile, FileReadBack, ioError, openFileSource, openOutput } from './io.js';
 
 
 const READ = 1 << 20;
@@ -319,7 +319,8 @@ export async function decompressFile(path: string, out: string, options?: FileDe
     const file = out === '-' ? undefined : await AtomicFile.create(out, force);
     const decoder = makeDecoder(o.workers, info.footer); // no threads for a small output
     try {
-      await walk(src, info, { ...o, decoder }, async (chunk) => {
+      const readBack = file ? (at: number, n: number) => file.readAt(at, n) : undefined;
+      await walk(src, info, { ...o, decoder, ...(readBack ? { readBack } : {}) }, async (chunk) => {
         digest?.update(chunk);
         if (file) await file.write(chunk);
         else if (!process.stdout.write(chunk)) await new Promise((r) => process.stdout.once('drain', r));
@@ -464,11 +465,43 @@ async function extractInto(
       throw new PaniniError('CHECKSUM', `file "${c.e.path}" decodes to ${bad}`, { path: c.e.path });
     }
     await c.f.commit(c.e.mode, fsTime(c.e.mtime));
+    if (c.e.size > 0) written.push({ start: curStart, size: c.e.size, path: c.f.path });
+    curStart += c.e.size;
+  };
+  // the files written so far, in output order: copies and REFs that reach past the decoder's history read them back
+  const written: Array<{ start: number; size: number; path: string }> = [];
+  let curStart = 0;
+  const reader = new FileReadBack();
+  const readBack = async (at: number, n: number): Promise<Uint8Array> => {
+    const out = new Uint8Array(n);
+    let k = 0;
+    while (k < n) {
+      const o = at + k;
+      let part: Uint8Array;
+      if (cur && o >= curStart) {
+        part = await cur.f.readAt(o - curStart, Math.min(n - k, cur.f.written - (o - curStart)));
+      } else {
+        let lo = 0;
+        let hi = written.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >>> 1;
+          if (written[mid]!.start <= o) lo = mid;
+          else hi = mid - 1;
+        }
+        const w = written[lo];
+        if (!w || o < w.start || o >= w.start + w.size) throw new PaniniError('STATE', `output byte ${o} is in no file written so far`);
+        part = await reader.read(w.path, o - w.start, Math.min(n - k, w.start + w.size - o));
+      }
+      if (part.length === 0) throw new PaniniError('STATE', `output byte ${o} is in no file written so far`);
+      out.set(part, k);
+      k += part.length;
+    }
+    return out;
   };
   const decoder = makeDecoder(o.workers, info.footer); // no threads for a small output
   try {
     await next();
-    await walk(src, info, { ...o, decoder }, async (chunk, i) => {
+    await walk(src, info, { ...o, decoder, readBack }, async (chunk, i) => {
       let k = 0;
       while (k < chunk.length) {
         if (!cur) throw new PaniniError('FORMAT', `record ${i} holds bytes beyond the last file`, { record: i });
@@ -488,6 +521,7 @@ async function extractInto(
     if (cur) await (cur as { f: AtomicFile }).f.discard();
     throw e;
   } finally {
+    await reader.close();
     await decoder?.close();
   }
   // 3. hard links, to files written in step 2 (a copy where the file system has no hard links)

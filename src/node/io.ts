@@ -77,7 +77,7 @@ export class AtomicFile {
     const f = new AtomicFile(path, tmp, sizeHint <= SMALL, sizeHint);
     if (!f.small) {
       try {
-        f.fh = await fsp.open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o644);
+        f.fh = await fsp.open(tmp, constants.O_RDWR | constants.O_CREAT | constants.O_EXCL, 0o644);
       } catch (e) {
         throw ioError(e, 'create', tmp);
       }
@@ -109,6 +109,14 @@ export class AtomicFile {
     if (this.used + b.length > this.buf.length) await this.flush();
     this.buf.set(b, this.used);
     this.used += b.length;
+  }
+
+  /** Reads back bytes [pos, pos + length) of what was written so far (IO error when they are not all there). */
+  async readAt(pos: number, length: number): Promise<Uint8Array> {
+    if (pos < 0 || pos + length > this.written) throw new PaniniError('IO', `cannot read back bytes ${pos}..${pos + length} of ${this.tmp}: ${this.written} written`, { path: this.tmp });
+    if (this.small) return this.buf.slice(pos, pos + length);
+    await this.flush();
+    return readFully(this.fh!, pos, length, this.tmp);
   }
 
   private async flush(): Promise<void> {
@@ -152,6 +160,46 @@ export class AtomicFile {
   async discard(): Promise<void> {
     if (this.fh) await this.fh.close().catch(() => undefined);
     await fsp.rm(this.tmp, { force: true }).catch(() => undefined);
+  }
+}
+
+/** Reads exactly `length` bytes at `pos` of an open file (IO error when the file is shorter). */
+export async function readFully(fh: fsp.FileHandle, pos: number, length: number, path: string): Promise<Uint8Array> {
+  const out = new Uint8Array(length);
+  let k = 0;
+  while (k < length) {
+    let n: number;
+    try {
+      n = (await fh.read(out, k, length - k, pos + k)).bytesRead;
+    } catch (e) {
+      throw ioError(e, 'read back', path);
+    }
+    if (n === 0) throw new PaniniError('IO', `${path} ends at byte ${pos + k}, before the ${length} bytes read back from ${pos}`, { path });
+    k += n;
+  }
+  return out;
+}
+
+/** Reads back parts of files written earlier, keeping the last one open (consecutive reads mostly hit one file). */
+export class FileReadBack {
+  private open: { path: string; fh: fsp.FileHandle } | undefined;
+
+  async read(path: string, pos: number, length: number): Promise<Uint8Array> {
+    if (this.open?.path !== path) {
+      await this.close();
+      try {
+        this.open = { path, fh: await fsp.open(path, 'r') };
+      } catch (e) {
+        throw ioError(e, 'read back', path);
+      }
+    }
+    return readFully(this.open.fh, pos, length, path);
+  }
+
+  async close(): Promise<void> {
+    const o = this.open;
+    this.open = undefined;
+    if (o) await o.fh.close().catch(() => undefined);
   }
 }
 
