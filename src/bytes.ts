@@ -117,3 +117,16 @@ export class ByteQueue {
     }
   }
 }
+
+/**
+ * The last index i in [lo, hi] whose start(i) ≤ x, for starts sorted ascending (lo when none is: callers check the
+ * one they get). The search behind every "which segment / record / range holds this offset".
+ */
+export function lastAtOrBefore(lo: number, hi: number, start: (i: number) => number, x: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (start(mid) <= x) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}

@@ -5,6 +5,7 @@
 // capacity and lets it grow, up to `limit`, to the farthest reach a copy has asked for: it then holds about what the
 // encoder's history held, not the most it could have.
 import { PaniniError } from '../errors.js';
+import { lastAtOrBefore } from '../bytes.js';
 
 interface Segment {
   offset: number;
@@ -66,14 +67,7 @@ export class OutputHistory {
       throw new PaniniError('LIMIT', `bytes ${offset}..${offset + length} of the output are no longer held (this decoder keeps ${this.capacity} bytes: output ${this.start}..${this.end})`);
     }
     if (length === 0) return new Uint8Array(0);
-    // binary search: the last segment starting at or before offset
-    let lo = this.first;
-    let hi = this.segs.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (this.segs[mid]!.offset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtOrBefore(this.first, this.segs.length - 1, (i) => this.segs[i]!.offset, offset);
     const s = this.segs[lo]!;
     const rel = offset - s.offset;
     if (rel + length <= s.bytes.length) return s.bytes.subarray(rel, rel + length);

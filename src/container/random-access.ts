@@ -7,6 +7,7 @@ import { OutputHistory } from './history.js';
 import { checkRefBytes, refTargetError } from './ref.js';
 import { type ContainerInfo, type Source, readExact, readRecordRaw } from './read.js';
 import { type OutputSource, decodeWithOutput, readsOutput, sourcesOf } from './verify.js';
+import { lastAtOrBefore } from '../bytes.js';
 
 /**
  * Earlier output of a container with random access: from a history of recent output when it holds the bytes, else
@@ -33,14 +34,7 @@ export class OutputResolver implements OutputSource {
 
   /** The record holding output byte `offset` (the last record starting at or before it). */
   private recordAt(offset: number): number {
-    let lo = 0;
-    let hi = this.info.footer.recordCount - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (readIndexEntry(this.info.index, mid, this.info.indexOffset).originalOffset <= offset) lo = mid;
-      else hi = mid - 1;
-    }
-    return lo;
+    return lastAtOrBefore(0, this.info.footer.recordCount - 1, (i) => readIndexEntry(this.info.index, i, this.info.indexOffset).originalOffset, offset);
   }
 
   private held(i: number): Uint8Array | undefined {

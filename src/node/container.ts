@@ -20,6 +20,7 @@ import {
   throwIfAborted,
 } from '../container/options.js';
 import { AtomicFile, FileReadBack, ioError, openFileSource, openOutput } from './io.js';
+import { lastAtOrBefore } from '../bytes.js';
 
 
 const READ = 1 << 20;
@@ -481,14 +482,7 @@ async function extractInto(
       if (cur && o >= curStart) {
         part = await cur.f.readAt(o - curStart, Math.min(n - k, cur.f.written - (o - curStart)));
       } else {
-        let lo = 0;
-        let hi = written.length - 1;
-        while (lo < hi) {
-          const mid = (lo + hi + 1) >>> 1;
-          if (written[mid]!.start <= o) lo = mid;
-          else hi = mid - 1;
-        }
-        const w = written[lo];
+        const w = written[lastAtOrBefore(0, written.length - 1, (j) => written[j]!.start, o)];
         if (!w || o < w.start || o >= w.start + w.size) throw new PaniniError('STATE', `output byte ${o} is in no file written so far`);
         part = await reader.read(w.path, o - w.start, Math.min(n - k, w.start + w.size - o));
       }

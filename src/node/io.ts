@@ -31,12 +31,7 @@ export async function openFileSource(path: string): Promise<FileSource> {
     size: st.size,
     async read(offset: number, length: number): Promise<Uint8Array> {
       const b = new Uint8Array(length);
-      let got = 0;
-      while (got < length) {
-        const { bytesRead } = await fh.read(b, got, length - got, offset + got);
-        if (bytesRead === 0) break;
-        got += bytesRead;
-      }
+      const got = await readUpTo(fh, b, offset);
       return got === length ? b : b.subarray(0, got);
     },
     close: () => fh.close(),
@@ -166,18 +161,25 @@ export class AtomicFile {
 /** Reads exactly `length` bytes at `pos` of an open file (IO error when the file is shorter). */
 export async function readFully(fh: fsp.FileHandle, pos: number, length: number, path: string): Promise<Uint8Array> {
   const out = new Uint8Array(length);
-  let k = 0;
-  while (k < length) {
-    let n: number;
-    try {
-      n = (await fh.read(out, k, length - k, pos + k)).bytesRead;
-    } catch (e) {
-      throw ioError(e, 'read back', path);
-    }
-    if (n === 0) throw new PaniniError('IO', `${path} ends at byte ${pos + k}, before the ${length} bytes read back from ${pos}`, { path });
-    k += n;
+  let got: number;
+  try {
+    got = await readUpTo(fh, out, pos);
+  } catch (e) {
+    throw ioError(e, 'read back', path);
   }
+  if (got < length) throw new PaniniError('IO', `${path} ends at byte ${pos + got}, before the ${length} bytes read back from ${pos}`, { path });
   return out;
+}
+
+/** Reads into `b` from file offset `pos` until `b` is full or the file ends; returns the bytes read. */
+async function readUpTo(fh: fsp.FileHandle, b: Uint8Array, pos: number): Promise<number> {
+  let got = 0;
+  while (got < b.length) {
+    const { bytesRead } = await fh.read(b, got, b.length - got, pos + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return got;
 }
 
 /** Reads back parts of files written earlier, keeping the last one open (consecutive reads mostly hit one file). */

@@ -11,6 +11,7 @@ import { crc32 } from '../../hash/crc32.js';
 
 import { checkCoded } from '../../codec/check.js';
 import { MAX_RECORD } from '../../limits.js';
+import { lastAtOrBefore } from '../../bytes.js';
 
 export const CODEC_DHATU = 16;
 
@@ -141,14 +142,7 @@ export function decodeDhatu(payload: Uint8Array, params: number, originalLength:
 /** A synchronous reader over ranges fetched beforehand (sorted, merged, as planSources returns them). */
 export function rangeReader(ranges: Array<[number, number]>, bytes: Uint8Array[], w: Where): (offset: number, length: number) => Uint8Array {
   return (offset, length) => {
-    // binary search the range holding offset
-    let lo = 0;
-    let hi = ranges.length - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >>> 1;
-      if (ranges[mid]![0] <= offset) lo = mid;
-      else hi = mid - 1;
-    }
+    const lo = lastAtOrBefore(0, ranges.length - 1, (i) => ranges[i]![0], offset); // the range holding offset
     const r = ranges[lo];
     if (!r || offset < r[0] || offset + length > r[0] + r[1]) {
       throw new PaniniError('FORMAT', `${whereText(w)}: a stage read output bytes ${offset}..${offset + length} it did not declare`, w);
